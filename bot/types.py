@@ -1,0 +1,93 @@
+"""The values that flow through the system: Article -> Chunk -> Citation -> Answer.
+
+Plain frozen dataclasses with no behaviour beyond small derived values; parsing
+lives in ingest/, storage in bot/store.py, answering in bot/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article: its metadata and its body text.
+
+    ``article_id`` is stable across re-ingests: the url when there is one,
+    otherwise the path relative to the ingested folder (or feed line key).
+    ``path`` says where it was read from, for error messages and the UI.
+    """
+
+    article_id: str
+    title: str
+    body: str
+    source: str = ""
+    author: str = ""
+    published: dt.date | None = None
+    url: str = ""
+    path: str = ""
+
+    @property
+    def published_iso(self) -> str:
+        return self.published.isoformat() if self.published else ""
+
+    def content_hash(self, salt: str = "") -> str:
+        """A hash of everything that ends up in the store, so any edit is noticed.
+
+        ``salt`` carries the indexing settings (model, chunk size): changing them
+        makes every article count as changed.
+        """
+        payload = json.dumps(
+            [salt, self.title, self.source, self.author, self.published_iso, self.url, self.body],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of an article body: ``article.body[start:end] == text``."""
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer, with a quote that is exactly ``body[start:end]``."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published: str
+    url: str
+    path: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says: the text with ``[n]`` markers and the citations they point at."""
+
+    text: str
+    refused: bool = False
+    citations: list[Citation] = field(default_factory=list)
+    related: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def published_number(published: dt.date | None) -> int:
+    """The date as a sortable integer YYYYMMDD (0 when unknown), for store filters."""
+    return int(published.strftime("%Y%m%d")) if published else 0

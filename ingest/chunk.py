@@ -1,0 +1,173 @@
+"""Split article bodies into sentence-aligned chunks that fit the embedding model.
+
+Each Chunk keeps its article id and character offsets, so ``body[start:end]`` is
+exactly its text and an answer can quote the source. Chunks never cross a
+paragraph's sentence in the middle, never overlap, and never hold more tokens
+than the model reads (counted with the model's own tokenizer, the special
+tokens and the embedded title line included): nothing is silently truncated.
+A sentence longer than the limit on its own is cut at token boundaries.
+
+Nothing here embeds or stores; ``Chunker.embedding_text`` only says what gets embedded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from typing import Protocol
+
+from bot.types import Article, Chunk
+
+# Words that end in a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col sgt capt cmdr adm st jr sr rev hon pres
+    inc co corp ltd llc vs etc al approx dept est fig no nos vol ft mt
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u d.c a.m p.m i.e e.g""".split()
+)
+# A sentence ends at . ! ? (or …), maybe followed by closing quotes/brackets, then
+# whitespace and something that can start a sentence.
+_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_TITLE_TOKENS_MAX = 48
+
+
+class Tokenizer(Protocol):
+    """The part of a Hugging Face fast tokenizer the chunker uses."""
+
+    def __call__(self, text: str, **kwargs: object) -> object: ...
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``, whitespace excluded.
+
+    Every line break ends a sentence (news bodies put one paragraph per line);
+    within a line, sentences end at terminal punctuation unless it closes a
+    common abbreviation or an initial ("Gen.", "U.S.", "J. K.").
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for end_match in _SENTENCE_END.finditer(line.group()):
+            end = line.start() + end_match.end()
+            if _is_abbreviation(text[start:end]):
+                continue
+            spans.append((start, end))
+            start = end
+        spans.append((start, line.end()))
+    return [trimmed for span in spans if (trimmed := _trim(text, *span))]
+
+
+def _is_abbreviation(sentence: str) -> bool:
+    match = _WORD_BEFORE.search(sentence)
+    if not match:
+        return False
+    word = match.group(1).lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def title_line(article: Article) -> str:
+    """The line embedded above every chunk: title, source and date of the article."""
+    details = ", ".join(part for part in (article.source, article.published_iso) if part)
+    return f"{article.title} ({details})" if details else article.title
+
+
+class Chunker:
+    """Packs sentences greedily into chunks of at most ``max_tokens`` model tokens.
+
+    ``max_tokens`` counts everything the model reads: [CLS], the title line,
+    the chunk text and [SEP].
+    """
+
+    def __init__(self, tokenizer: Tokenizer, max_tokens: int) -> None:
+        if max_tokens < _TITLE_TOKENS_MAX + 16:
+            raise ValueError(f"max_tokens={max_tokens} is too small; use at least {_TITLE_TOKENS_MAX + 16}")
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+
+    def _offsets(self, text: str) -> list[tuple[int, int]]:
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [tuple(pair) for pair in encoded["offset_mapping"]]  # type: ignore[index]
+
+    def _count(self, text: str) -> int:
+        """Tokens of ``text`` without special tokens."""
+        return len(self._offsets(text))
+
+    def embedded_title(self, article: Article) -> str:
+        """The article's title line, cut to at most 48 tokens."""
+        line = title_line(article)
+        offsets = self._offsets(line)
+        return line if len(offsets) <= _TITLE_TOKENS_MAX else line[: offsets[_TITLE_TOKENS_MAX - 1][1]]
+
+    def embedding_text(self, article: Article, chunk: Chunk) -> str:
+        """What is embedded for a chunk: its article's title line, then the chunk text."""
+        return f"{self.embedded_title(article)}\n{chunk.text}"
+
+    def budget(self, article: Article) -> int:
+        """Tokens left for chunk text once [CLS], [SEP] and the title line are counted."""
+        return self.max_tokens - 2 - self._count(self.embedded_title(article))
+
+    def chunks(self, article: Article) -> list[Chunk]:
+        body = article.body
+        budget = self.budget(article)
+        token_starts = [start for start, _ in self._offsets(body)]
+        token_ends = [end for _, end in self._offsets(body)] if token_starts else []
+        pieces = list(self._pieces(body, token_starts, token_ends, budget))
+        chunks: list[Chunk] = []
+        current: list[tuple[int, int, int]] = []
+        used = 0
+        for start, end, n_tokens in pieces:
+            if current and used + n_tokens > budget:
+                chunks.append(self._make(article, len(chunks), current))
+                current, used = [], 0
+            current.append((start, end, n_tokens))
+            used += n_tokens
+        if current:
+            chunks.append(self._make(article, len(chunks), current))
+        return chunks
+
+    def _pieces(
+        self, body: str, starts: list[int], ends: list[int], budget: int
+    ) -> Iterator[tuple[int, int, int]]:
+        """Sentences with their token counts; a sentence over budget is cut at tokens."""
+        for start, end in sentence_spans(body):
+            first = bisect.bisect_left(starts, start)
+            last = bisect.bisect_left(starts, end)
+            n_tokens = last - first
+            if n_tokens <= budget:
+                yield start, end, n_tokens
+                continue
+            piece_first = first
+            while piece_first < last:
+                piece_last = min(piece_first + budget, last)
+                if piece_last < last:  # prefer to cut before a token that starts a word
+                    word_start = next(
+                        (i for i in range(piece_last, piece_first, -1) if body[starts[i] - 1].isspace()),
+                        piece_last,
+                    )
+                    piece_last = word_start
+                piece = _trim(body, starts[piece_first], min(ends[piece_last - 1], end))
+                if piece:
+                    yield piece[0], piece[1], piece_last - piece_first
+                piece_first = piece_last
+
+    @staticmethod
+    def _make(article: Article, index: int, parts: list[tuple[int, int, int]]) -> Chunk:
+        start, end = parts[0][0], parts[-1][1]
+        return Chunk(
+            article_id=article.article_id,
+            index=index,
+            start=start,
+            end=end,
+            text=article.body[start:end],
+            n_tokens=sum(part[2] for part in parts),
+        )

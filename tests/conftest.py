@@ -1,0 +1,73 @@
+"""Shared fixtures: real Chroma in tmp folders, the real tokenizer, a tiny fake embedder.
+
+The fake (``KeywordEmbeddings``) counts hashed words, so its rankings can be
+checked by eye; tests about retrieval quality use the real model instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from bot.settings import default_embedding_model
+from bot.store import Store, open_store
+from ingest.pipeline import Indexer
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EVAL_ARTICLES = SHARED / "eval" / "articles"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SEED = SAMPLES / "asbarez-2023-06-23-lachin.txt"
+
+
+class KeywordEmbeddings(Embeddings):
+    """Bag-of-words vectors over 256 hashed buckets, L2-normalized; counts calls."""
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * 256
+        for word in re.findall(r"[a-z0-9]+", text.lower()):
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 256] += 1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return [self._vector(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    from bot.embeddings import load_tokenizer
+
+    return load_tokenizer(default_embedding_model())
+
+
+@pytest.fixture
+def fake_indexer(tokenizer) -> Indexer:
+    return Indexer(default_embedding_model(), embeddings=KeywordEmbeddings(), tokenizer=tokenizer)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return open_store(tmp_path / "store", None, 8000, "news")
+
+
+@pytest.fixture
+def eval_copy(tmp_path) -> Path:
+    """The 168 dev-set articles, copied to a folder the test may change."""
+    if not EVAL_ARTICLES.exists():
+        pytest.skip(f"{EVAL_ARTICLES} is not here (the shared eval set sits beside the repository)")
+    target = tmp_path / "articles"
+    shutil.copytree(EVAL_ARTICLES, target)
+    return target

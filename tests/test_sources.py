@@ -1,0 +1,94 @@
+"""Reading paths: every bad input becomes one clear error and the rest is still read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from ingest.sources import read_origin
+
+MB = 1_000_000
+
+
+def _feed_line(n: int, **extra) -> str:
+    return json.dumps({"title": f"T{n}", "source": "S", "url": f"https://x/{n}", "body": f"Body {n}.", **extra})
+
+
+def test_a_folder_with_bad_files_still_yields_its_good_articles(tmp_path):
+    (tmp_path / "good.txt").write_text("Good title\n\nGood body.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "blank.md").write_text("  \n\t\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 news\n\nbody".encode("latin-1"))
+    (tmp_path / "big.txt").write_text("Big\n\n" + "x" * (MB + 10), encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")  # not an article type: skipped quietly
+    (tmp_path / ".hidden.txt").write_text("Hidden\n\nbody", encoding="utf-8")
+
+    origin = read_origin(tmp_path, max_file_bytes=MB, max_feed_bytes=100 * MB)
+
+    assert [article.title for article in origin.articles] == ["Good title"]
+    problems = {error.where.rsplit("/", 1)[-1]: error.problem for error in origin.errors}
+    assert set(problems) == {"empty.txt", "blank.md", "binary.txt", "latin1.txt", "big.txt"}
+    assert "empty" in problems["empty.txt"] and "empty" in problems["blank.md"]
+    assert "binary" in problems["binary.txt"]
+    assert "not UTF-8 text (byte 0xe9 at offset 3)" in problems["latin1.txt"]
+    assert "NEWSBOT_MAX_FILE_MB" in problems["big.txt"]
+    assert origin.failed_paths == {"empty.txt", "blank.md", "binary.txt", "latin1.txt", "big.txt"}
+
+
+def test_a_missing_path_is_one_error_and_prunes_nothing(tmp_path):
+    origin = read_origin(tmp_path / "nope", MB, MB)
+    assert not origin.readable
+    assert [error.problem for error in origin.errors] == ["no such file or folder; check the path"]
+
+
+def test_bad_feed_lines_are_reported_by_line_and_the_others_are_read(tmp_path):
+    lines = [_feed_line(1), "{not json", json.dumps({"title": "no body"}), "", _feed_line(4)]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    origin = read_origin(feed, MB, 100 * MB)
+    assert [article.article_id for article in origin.articles] == ["https://x/1", "https://x/4"]
+    assert [error.where for error in origin.errors] == [f"{feed}:2", f"{feed}:3"]
+    assert "not valid JSON" in origin.errors[0].problem
+    assert origin.failed_paths == {"feed.jsonl"}
+
+
+def test_a_truncated_gzip_feed_keeps_the_lines_before_the_break(tmp_path):
+    data = gzip.compress("\n".join(_feed_line(n, body="word " * 400) for n in range(50)).encode())
+    feed = tmp_path / "feed.jsonl.gz"
+    feed.write_bytes(data[: len(data) // 2])
+    origin = read_origin(feed, MB, 100 * MB)
+    assert 0 < len(origin.articles) < 50
+    assert len(origin.errors) == 1 and "truncated or corrupt" in origin.errors[0].problem
+
+
+def test_a_gzip_feed_that_inflates_past_the_cap_stops_there(tmp_path):
+    feed = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(feed, "wt", encoding="utf-8") as out:
+        for n in range(2000):
+            out.write(_feed_line(n, body="a" * 5000) + "\n")
+    origin = read_origin(feed, MB, max_feed_bytes=MB)
+    assert len(origin.articles) < 2000
+    assert "larger than 1 MB once decompressed" in origin.errors[-1].problem
+
+
+def test_an_overlong_feed_line_is_refused_and_the_next_line_is_read(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(_feed_line(1, body="x" * (MB + 5)) + "\n" + _feed_line(2) + "\n", encoding="utf-8")
+    origin = read_origin(feed, MB, 100 * MB)
+    assert [article.article_id for article in origin.articles] == ["https://x/2"]
+    assert origin.errors[0].where == f"{feed}:1" and "over the 1 MB limit" in origin.errors[0].problem
+
+
+def test_an_unsupported_file_given_by_name_is_refused(tmp_path):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(b"%PDF")
+    origin = read_origin(path, MB, MB)
+    assert "unsupported file type" in origin.errors[0].problem and not origin.readable
+
+
+def test_articles_in_subfolders_get_their_relative_path_as_id(tmp_path):
+    (tmp_path / "2023" / "june").mkdir(parents=True)
+    (tmp_path / "2023" / "june" / "a.txt").write_text("A title\n\nA body.", encoding="utf-8")
+    origin = read_origin(tmp_path, MB, MB)
+    assert [(a.article_id, a.path) for a in origin.articles] == [("2023/june/a.txt", "2023/june/a.txt")]
