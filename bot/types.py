@@ -60,6 +60,27 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, numbered ``n`` (1-based) as it is shown to the model.
+
+    ``start``/``end`` locate ``text`` in its article's body; ``score`` is the
+    retrieval relevance (higher is better).
+    """
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published: str
+    url: str
+    path: str
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer, with a quote that is exactly ``body[start:end]``."""
 

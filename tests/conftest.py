@@ -21,7 +21,8 @@ from ingest.pipeline import Indexer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EVAL_ARTICLES = SHARED / "eval" / "articles"
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+ROOT_DIR = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT_DIR / "samples"
 SEED = SAMPLES / "asbarez-2023-06-23-lachin.txt"
 
 
@@ -71,3 +72,44 @@ def eval_copy(tmp_path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(EVAL_ARTICLES, target)
     return target
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` on 127.0.0.1, stopped (by its PID) after the test; yields (host, port, process)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = Path(sys.executable).parent / "chroma"
+    port = free_port()
+    data = tmp_path / "chroma-server"
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"chroma run did not start on port {port}") from None
+            time.sleep(0.3)
+    yield "127.0.0.1", port, process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -1,0 +1,210 @@
+"""``python -m bench.ingest``: time this project's ingest against the pipeline LangChain's docs suggest.
+
+On the first N articles of the news benchmark feed (default 150 of
+../shared/bench/news-1k.jsonl.gz, copied to a temporary .jsonl, never into the
+repository), with the same embedding weights, it times:
+
+  (a) ``ingest.pipeline.ingest`` into a fresh store;
+  (b) Document -> RecursiveCharacterTextSplitter(1000, 200) -> HuggingFaceEmbeddings -> Chroma.from_documents;
+  (c) ``SentenceTransformer.encode`` alone on (a)'s exact chunk texts (how much of (a) is embedding);
+  (d) re-ingesting the unchanged feed into store (a) with a fresh store object and Indexer.
+
+Every model is loaded and run once on a short text before its timer starts, so
+model load and first-call warm-up are left out of all variants; reading the
+feed and opening the store are timed. Results go to bench/results/ingest.json.
+
+It is a benchmark, not a test: it checks the targets ((a) no slower than (b),
+(d) at most 2 % of (a), no duplicate chunks) and prints PASS/FAIL, but never
+fails. It leaves out answer quality, query latency and Chroma server mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from bot.store import Store, open_store
+from ingest.pipeline import Indexer, Report, ingest
+from ingest.sources import read_origin
+
+# Hugging Face libraries are imported lazily below, so this is set before any of them loads.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+FEED = Path("../shared/bench/news-1k.jsonl.gz")  # relative to the repository root
+RESULTS = Path(__file__).parent / "results" / "ingest.json"
+WARM_UP = "A short sentence to run the model once before timing."
+
+
+def write_feed(source: Path, n: int, folder: Path) -> Path:
+    """The first ``n`` lines of the gzipped feed ``source`` as a plain .jsonl in ``folder``."""
+    target = folder / "news.jsonl"
+    with gzip.open(source, "rt", encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for _, line in zip(range(n), lines, strict=False):
+            out.write(line)
+    return target
+
+
+def ready_indexer(settings: Settings) -> Indexer:
+    """An Indexer with its tokenizer and model loaded and warmed up."""
+    indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+    _ = indexer.chunker
+    indexer.embeddings.embed_query(WARM_UP)
+    return indexer
+
+
+def timed_ingest(feed: Path, store_dir: Path, indexer: Indexer) -> tuple[float, Report, Store]:
+    started = time.perf_counter()
+    store = open_store(store_dir, None, 8000, "news")
+    report = ingest([feed], store, indexer)
+    return time.perf_counter() - started, report, store
+
+
+def langchain_pipeline(feed: Path, store_dir: Path, model_path: str) -> tuple[float, int]:
+    """(b): what a user would build from LangChain's docs; (seconds, chunks)."""
+    import chromadb.config
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    embeddings = HuggingFaceEmbeddings(model_name=model_path, model_kwargs={"device": "cpu"})
+    embeddings.embed_query(WARM_UP)
+    started = time.perf_counter()
+    records = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [
+        Document(page_content=r["body"], metadata={k: r.get(k) or "" for k in ("title", "source", "url", "published")})
+        for r in records
+    ]
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    Chroma.from_documents(
+        splits, embeddings, persist_directory=str(store_dir),
+        client_settings=chromadb.config.Settings(anonymized_telemetry=False),
+    )
+    return time.perf_counter() - started, len(splits)
+
+
+def encode_only(feed: Path, indexer: Indexer) -> tuple[float, int]:
+    """(c): SentenceTransformer.encode on the texts (a) embeds, same batch size; (seconds, chunks)."""
+    from sentence_transformers import SentenceTransformer
+
+    articles = read_origin(feed, 5_000_000, 500_000_000).articles
+    chunker = indexer.chunker
+    texts = [chunker.embedding_text(article, chunk) for article in articles for chunk in chunker.chunks(article)]
+    model = SentenceTransformer(indexer.model_path, device="cpu")
+    model.encode([WARM_UP])
+    started = time.perf_counter()
+    model.encode(texts, batch_size=indexer.batch_size, normalize_embeddings=True, show_progress_bar=False)
+    return time.perf_counter() - started, len(texts)
+
+
+def duplicate_chunks(store: Store) -> int:
+    """Chunks whose (article id, start offset, text) occurs more than once in the store."""
+    result = store.chunks.get(include=["documents", "metadatas"])
+    rows = zip(result["documents"], result["metadatas"], strict=True)
+    keys = Counter((meta["article_id"], meta["start"], doc) for doc, meta in rows)
+    return sum(count - 1 for count in keys.values())
+
+
+def machine() -> dict[str, Any]:
+    import torch
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+        "commit": git("rev-parse", "--short", "HEAD") or None, "dirty": bool(git("status", "--porcelain")),
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+
+
+def run(feed_gz: Path, n: int) -> dict[str, Any]:
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        folder = Path(tmp)
+        feed = write_feed(feed_gz, n, folder)
+        indexer = ready_indexer(settings)
+        a_s, a_report, _ = timed_ingest(feed, folder / "a", indexer)
+        b_s, b_chunks = langchain_pipeline(feed, folder / "b", settings.embedding_model)
+        c_s, c_chunks = encode_only(feed, indexer)
+        fresh = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+        d_s, d_report, store = timed_ingest(feed, folder / "a", fresh)
+        duplicates = duplicate_chunks(store)
+    rows = {"a": (a_s, a_report.chunks), "b": (b_s, b_chunks), "c": (c_s, c_chunks), "d": (d_s, 0)}
+    unchanged_ok = (d_report.unchanged, d_report.added, d_report.updated, d_report.deleted) == (n, 0, 0, 0)
+    return {
+        "articles": n, "feed": str(feed_gz), "model": settings.embedding_model,
+        "batch_size": settings.embedding_batch_size, "machine": machine(),
+        "variants": {k: {"seconds": round(s, 3), "chunks": c, "chunks_per_s": round(c / s, 2) if c else None}
+                     for k, (s, c) in rows.items()},
+        "reports": {"a": a_report.as_dict(), "d": d_report.as_dict()},
+        "ratios": {"speedup_a_over_b": round(b_s / a_s, 3), "c_share_of_a": round(c_s / a_s, 3),
+                   "d_percent_of_a": round(100 * d_s / a_s, 2)},
+        "duplicates": {
+            "duplicate_chunks": duplicates, "chunks_before": a_report.chunks, "chunks_after": d_report.chunks,
+        },
+        "checks": {
+            "(a) no slower than (b)": a_s <= b_s,
+            "(d) <= 2 % of (a)": d_s <= 0.02 * a_s,
+            f"(d) {n} unchanged, 0 added/updated/deleted": unchanged_ok,
+            "zero duplicate chunks": duplicates == 0 and d_report.chunks == a_report.chunks,
+        },
+    }
+
+
+NAMES = {"a": "(a) this ingest", "b": "(b) LangChain docs", "c": "(c) encode only", "d": "(d) re-ingest unchanged"}
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    m, r, d = result["machine"], result["ratios"], result["reports"]["d"]
+    print(f"{result['articles']} articles; {m['cpu_count']} CPUs, torch {m['torch']} ({m['torch_threads']} threads); "
+          f"commit {m['commit']}{' (dirty)' if m['dirty'] else ''}")
+    print("Model load and a one-text warm-up run happen before every timer; feed reading and store opening are timed.")
+    print(f"{'variant':<26}{'seconds':>9}{'chunks':>8}{'chunks/s':>10}")
+    for key, row in result["variants"].items():
+        rate = f"{row['chunks_per_s']:.1f}" if row["chunks_per_s"] else "-"
+        print(f"{NAMES[key]:<26}{row['seconds']:>9.2f}{row['chunks']:>8}{rate:>10}")
+    print(f"speedup (a) over (b): {r['speedup_a_over_b']:.2f}x   (c)/(a): {100 * r['c_share_of_a']:.0f} %   "
+          f"(d)/(a): {r['d_percent_of_a']:.2f} %")
+    print(f"(d) report: {d['unchanged']} unchanged, {d['added']} added, {d['updated']} updated, "
+          f"{d['deleted']} deleted; duplicate chunks: {result['duplicates']['duplicate_chunks']} "
+          f"(chunks {result['duplicates']['chunks_before']} -> {result['duplicates']['chunks_after']})")
+    for name, ok in result["checks"].items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=150, help="how many articles of the feed (default 150)")
+    parser.add_argument("--feed", type=Path, help=f"gzipped JSON Lines feed (default: {FEED} from the repository root)")
+    parser.add_argument("--json", action="store_true", help="print the JSON result as the last line")
+    args = parser.parse_args(argv)
+    feed = args.feed or (ROOT / FEED).resolve()
+    if not feed.exists():
+        parser.error(f"no feed at {feed}; pass --feed")
+    result = run(feed, args.articles)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print_summary(result)
+    print(f"written to {RESULTS}")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,381 @@
+"""Check a model's answer against the articles: only quotes found in them are shown.
+
+The model answers from numbered passages and is asked to end with a quotes
+section. ``extract`` splits its output into the answer text and the quotes it
+gives per passage number (from that section, or inline next to a ``[n]``).
+``check`` keeps only markers that point at a real passage and looks every
+quote up in the cited article with ``locate_quote``: exactly, then ignoring
+whitespace, quote and dash styles and case, then fuzzily under a strict
+threshold, snapped to the article's own words. A quote that can't be found is
+dropped; a marker left without one is backed by the passage sentence that best
+matches the answer sentence. A citation's quote is always ``body[start:end]``,
+never the model's text.
+
+Nothing here calls a model or reads files. It leaves out renumbering, moving a
+quote to another article it happens to be in, and judging whether the answer's
+own prose is true: it checks where quotes come from, not what the answer says.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from bot.prompts import REFUSAL
+from bot.types import Citation, Passage
+
+MIN_CHARS = 12  # a shorter quote is too short to verify at all
+MIN_WORDS = 3  # a quote of fewer words must match exactly
+FUZZY_SCORE = 90.0  # rapidfuzz score (0-100) a fuzzy match must reach
+FUZZY_LENGTH = 0.2  # a fuzzy match may be this much shorter or longer than the quote
+
+_FOLD = {
+    **dict.fromkeys("“”„«»″", '"'),
+    **dict.fromkeys("‘’‚‹›′`", "'"),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "…": "...",
+}
+_QUOTE_MARKS = "\"'“”„«»‘’‚‹›″′`"
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_LIST = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")
+_LEADING_MARKERS = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?((?:\[\d+(?:\s*[,;]\s*\d+)*\][ \t]*)+|\d+[.):])[ \t]*:?[ \t]*")
+_TRAILING_MARKERS = re.compile(r"[ \t]*((?:\[\d+(?:\s*[,;]\s*\d+)*\][ \t]*)+)[.]?[ \t]*$")
+_QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|«([^»\n]+)»|„([^“”\n]+)[“”]')
+_HEADER = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:quotes?|sources?|citations?|references?)[ \t]*(:?)"
+    r"[ \t]*(?:\*\*|__)?[ \t]*(:?)[ \t]*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_RULE = re.compile(r"\n[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*(?:[ \t]*\[\d+\])*(?=\s+[\"'“‘«(\[]?[A-Z0-9])|\n")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORD_LIST = (
+    "a an the and or but if of to in on at by for with from as into about over after before than then that this "
+    "these those is are was were be been being has have had do does did not no it its he she they we you i his her "
+    "their our your them him us who whom which what when where why how said says also will would can could may "
+    "might there here so such very more most other"
+)
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """The answer text with only valid ``[n]`` markers, and the citations they point at."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+
+
+def locate_quote(body: str, quote: str, near: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """The span of ``body`` that ``quote`` quotes, or None when it isn't there.
+
+    Tries an exact match, then one ignoring whitespace, quote/dash styles and
+    case, then a fuzzy one (score >= FUZZY_SCORE, length within FUZZY_LENGTH)
+    snapped to whole words. Among several matches the one nearest ``near``
+    (the cited passage's span) wins. Quotes under MIN_CHARS never match;
+    quotes under MIN_WORDS match only exactly.
+    """
+    quote = _clean_quote(quote)
+    if len(quote) < MIN_CHARS:
+        return None
+    exact = [(i, i + len(quote)) for i in _find_all(body, quote)]
+    if exact:
+        return _nearest(exact, near)
+    if len(_WORD.findall(quote.lower())) < MIN_WORDS:
+        return None
+    folded, origin = _normalize(body)
+    needle = _normalize(quote)[0]
+    loose = [(origin[i], origin[i + len(needle) - 1] + 1) for i in _find_all(folded, needle)]
+    if loose:
+        return _nearest(loose, near)
+    windows = [(0, len(folded))]
+    if near is not None:
+        margin = len(needle) + 40
+        start, end = bisect_left(origin, near[0]) - margin, bisect_left(origin, near[1]) + margin
+        windows.insert(0, (max(0, start), min(len(folded), end)))
+    for start, end in windows:
+        span = _fuzzy(body, folded, origin, needle, start, end)
+        if span:
+            return span
+    return None
+
+
+def extract(raw: str) -> tuple[str, dict[int, list[str]]]:
+    """Split model output into the answer text and the quotes given per passage number.
+
+    Quotes come from a trailing section (``Quotes:``, ``Sources:`` ... or bare
+    ``[n] "quote"`` lines at the end) and from quoted strings of three or more
+    words in the text, given to the nearest marker in the same sentence.
+    Marker lists like ``[1][2]`` and ``[1, 2]`` become ``[1] [2]``.
+    """
+    raw = raw.replace("\r\n", "\n").strip()
+    text, section = _split_section(raw)
+    text = _normalize_markers(_RULE.sub("", text.rstrip())).strip()
+    quotes: dict[int, list[str]] = {}
+    for n, quote in [*_inline_quotes(text), *_section_quotes(section)]:
+        if quote not in quotes.setdefault(n, []):
+            quotes[n].append(quote)
+    return text, quotes
+
+
+def check(raw: str, passages: list[Passage], bodies: dict[str, str]) -> CheckedAnswer:
+    """The model's answer with invalid markers removed and every citation verified.
+
+    ``bodies`` maps each passage's article id to its full body. Every returned
+    citation ``c`` satisfies ``bodies[c.article_id][c.start:c.end] == c.quote``.
+    """
+    text, quotes = extract(raw)
+    if _is_refusal(raw) or not _MARKER.sub("", text).strip():
+        return CheckedAnswer(REFUSAL, [], refused=True)
+    by_n = {p.n: p for p in passages}
+    text = _drop_markers(text, set(by_n))
+    located = {n: _located(by_n[n], quotes[n], bodies) for n in quotes if n in by_n}
+    cited = list(dict.fromkeys(int(n) for n in _MARKER.findall(text)))
+    supported: dict[int, list[tuple[int, int]]] = {}
+    if not cited:
+        cited = [n for n in sorted(located) if located[n]]
+        if not cited:
+            for n, span in _best_sentences(text, passages, bodies):
+                supported.setdefault(n, []).append(span)
+            cited = sorted(supported)
+        text = text.rstrip() + "".join(f" [{n}]" for n in cited)
+    citations: dict[tuple[int, int, int], Citation] = {}
+    for n in cited:
+        passage, body = by_n[n], bodies[by_n[n].article_id]
+        spans = located.get(n) or supported.get(n) or [_supporting_sentence(text, passage, body)]
+        for start, end in spans:
+            citations[(n, start, end)] = _citation(passage, body, start, end)
+    return CheckedAnswer(text, [citations[key] for key in sorted(citations)], refused=False)
+
+
+def _clean_quote(quote: str) -> str:
+    previous = None
+    while quote != previous:
+        previous = quote
+        quote = quote.strip().strip(_QUOTE_MARKS).strip()
+        quote = re.sub(r"^(?:\.\.\.|…)|(?:\.\.\.|…)$", "", quote)
+    return quote
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    found, i = [], haystack.find(needle)
+    while i >= 0:
+        found.append(i)
+        i = haystack.find(needle, i + 1)
+    return found
+
+
+def _nearest(spans: list[tuple[int, int]], near: tuple[int, int] | None) -> tuple[int, int]:
+    if near is None:
+        return spans[0]
+    return min(spans, key=lambda span: max(0, near[0] - span[1], span[0] - near[1]))
+
+
+def _normalize(text: str) -> tuple[str, list[int]]:
+    """``text`` folded for loose matching, and for each folded character the index it came from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        if char.isspace():
+            if pieces and pieces[-1] == " ":
+                continue
+            piece = " "
+        else:
+            piece = _FOLD.get(char, char).lower()
+        pieces.append(piece)
+        origin.extend([i] * len(piece))
+    return "".join(pieces), origin
+
+
+def _fuzzy(body: str, folded: str, origin: list[int], needle: str, start: int, end: int) -> tuple[int, int] | None:
+    hit = fuzz.partial_ratio_alignment(needle, folded[start:end], score_cutoff=FUZZY_SCORE)
+    if hit is None or hit.dest_end <= hit.dest_start:
+        return None
+    span = _snap(body, origin[start + hit.dest_start], origin[start + hit.dest_end - 1] + 1)
+    found = _normalize(body[span[0] : span[1]])[0]
+    close_in_length = abs(len(found) - len(needle)) <= FUZZY_LENGTH * len(needle)
+    return span if close_in_length and fuzz.ratio(needle, found) >= FUZZY_SCORE else None
+
+
+def _snap(body: str, start: int, end: int) -> tuple[int, int]:
+    """Move a span's ends to word boundaries: a cut word is kept if most of it is inside."""
+
+    def word_around(i: int) -> tuple[int, int] | None:
+        if not (0 < i < len(body) and body[i - 1].isalnum() and body[i].isalnum()):
+            return None
+        left, right = i, i
+        while left > 0 and body[left - 1].isalnum():
+            left -= 1
+        while right < len(body) and body[right].isalnum():
+            right += 1
+        return left, right
+
+    if cut := word_around(start):
+        start = cut[0] if cut[1] - start >= start - cut[0] else cut[1]
+    if cut := word_around(end):
+        end = cut[1] if end - cut[0] >= cut[1] - end else cut[0]
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _split_section(raw: str) -> tuple[str, str]:
+    """The answer text and the quotes section after it (empty when there is none)."""
+    for header in _HEADER.finditer(raw):
+        has_colon, rest = header.group(1) or header.group(2), header.group(3).strip()
+        if not rest or (has_colon and rest[0] in "[" + _QUOTE_MARKS):
+            return raw[: header.start()], raw[header.start(3) :]
+    lines = raw.split("\n")
+    first = len(lines)
+    while first > 1 and (not lines[first - 1].strip() or _is_quote_line(lines[first - 1])):
+        first -= 1
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    return "\n".join(lines[:first]), "\n".join(lines[first:])
+
+
+def _is_quote_line(line: str) -> bool:
+    lead = _LEADING_MARKERS.match(line)
+    first = line[lead.end() : lead.end() + 1] if lead else ""
+    return bool(lead and lead.group(1).startswith("[") and first and first in _QUOTE_MARKS)
+
+
+def _normalize_markers(text: str) -> str:
+    text = _MARKER_LIST.sub(lambda m: " ".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+    return re.sub(r"\](?=\[\d+\])", "] ", text)
+
+
+def _section_quotes(section: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    numbers: list[int] = []
+    for line in section.split("\n"):
+        if lead := _LEADING_MARKERS.match(line):
+            numbers, line = [int(n) for n in re.findall(r"\d+", lead.group(1))], line[lead.end() :]
+        elif tail := _TRAILING_MARKERS.search(line):
+            numbers, line = [int(n) for n in re.findall(r"\d+", tail.group(1))], line[: tail.start()]
+        quotes = _quoted(line)
+        found.extend((n, quote) for n in numbers for quote in quotes)
+    return found
+
+
+def _quoted(line: str) -> list[str]:
+    quotes = [next(group for group in m.groups() if group) for m in _QUOTED.finditer(line)]
+    if quotes:
+        return quotes
+    line = _clean_quote(line)
+    return [line] if line else []
+
+
+def _inline_quotes(text: str) -> list[tuple[int, str]]:
+    found = []
+    sentences = _sentence_spans(_mask_quotes(text))
+    markers = [(m.start(), m.end(), int(m.group(1))) for m in _MARKER.finditer(text)]
+    for m in _QUOTED.finditer(text):
+        quote = next(group for group in m.groups() if group)
+        if len(_WORD.findall(quote.lower())) < MIN_WORDS:
+            continue
+        sentence = next(((s, e) for s, e in sentences if s <= m.start() < e), (0, len(text)))
+        near = [
+            (m_start - m.end() if m_start >= m.end() else m.start() - m_end + 0.5, n)
+            for m_start, m_end, n in markers
+            if sentence[0] <= m_start < sentence[1]
+        ]
+        if near:
+            found.append((min(near)[1], quote))
+    return found
+
+
+def _mask_quotes(text: str) -> str:
+    """``text`` with sentence ends inside quoted strings (but not at their end) hidden."""
+    chars = list(text)
+    for m in _QUOTED.finditer(text):
+        for i in range(m.start() + 1, m.end() - 2):
+            if chars[i] in ".!?":
+                chars[i] = ","
+    return "".join(chars)
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences as (start, end) offsets: they end at . ! ? before a capital, or at a newline."""
+    spans, start = [], 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        piece = text[start:end]
+        if piece.strip():
+            left = start + len(piece) - len(piece.lstrip())
+            spans.append((left, start + len(piece.rstrip())))
+        start = end
+    return spans
+
+
+def _is_refusal(raw: str) -> bool:
+    return _normalize(REFUSAL)[0].rstrip(".") in _normalize(raw)[0]
+
+
+def _drop_markers(text: str, valid: set[int]) -> str:
+    """``text`` without markers whose number isn't in ``valid``, and without the gaps they leave."""
+
+    def line_start(m: re.Match[str]) -> str:
+        return m.group(0) if int(m.group(2)) in valid else m.group(1)
+
+    text = re.sub(r"(?m)^([ \t]*)\[(\d+)\][ \t]*", line_start, text)
+    return re.sub(r"[ \t]*\[(\d+)\]", lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
+
+
+def _located(passage: Passage, quotes: list[str], bodies: dict[str, str]) -> list[tuple[int, int]]:
+    body = bodies[passage.article_id]
+    spans = [locate_quote(body, quote, near=(passage.start, passage.end)) for quote in quotes]
+    return list(dict.fromkeys(span for span in spans if span))
+
+
+def _content_words(text: str) -> set[str]:
+    return {word for word in _WORD.findall(_MARKER.sub(" ", text).lower()) if word not in _STOPWORDS}
+
+
+def _passage_sentences(passage: Passage, body: str) -> list[tuple[int, int]]:
+    spans = _sentence_spans(body[passage.start : passage.end])
+    return [(passage.start + s, passage.start + e) for s, e in spans] or [(passage.start, passage.end)]
+
+
+def _supporting_sentence(text: str, passage: Passage, body: str) -> tuple[int, int]:
+    """The sentence of ``passage`` sharing most words with the answer sentences that cite it."""
+    marker = f"[{passage.n}]"
+    claim = " ".join(text[s:e] for s, e in _sentence_spans(_mask_quotes(text)) if marker in text[s:e])
+    words = _content_words(claim)
+    sentences = _passage_sentences(passage, body)
+    return max(sentences, key=lambda span: (len(words & _content_words(body[span[0] : span[1]])), -span[0]))
+
+
+def _best_sentences(text: str, passages: list[Passage], bodies: dict[str, str]) -> list[tuple[int, tuple[int, int]]]:
+    """Up to two passage sentences sharing words with the whole answer: the best, and one at least half as good."""
+    words = _content_words(text)
+    scored = []
+    for passage in passages:
+        body = bodies[passage.article_id]
+        for start, end in _passage_sentences(passage, body):
+            overlap = len(words & _content_words(body[start:end]))
+            if overlap:
+                scored.append((-overlap, passage.n, start, end))
+    scored.sort()
+    best = scored[:1] + [s for s in scored[1:2] if scored and -s[0] * 2 >= -scored[0][0]]
+    return [(n, (start, end)) for _, n, start, end in best]
+
+
+def _citation(passage: Passage, body: str, start: int, end: int) -> Citation:
+    return Citation(
+        n=passage.n,
+        article_id=passage.article_id,
+        title=passage.title,
+        source=passage.source,
+        published=passage.published,
+        url=passage.url,
+        path=passage.path,
+        quote=body[start:end],
+        start=start,
+        end=end,
+    )

@@ -1,0 +1,102 @@
+"""`python -m ingest` as a user runs it: JSON report, exit codes, errors naming the file.
+
+One test here uses the real embedding model on the 168 dev-set articles and
+checks the whole life cycle: add, re-ingest unchanged, edit, delete.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.store import open_store
+from ingest.__main__ import main
+from tests.conftest import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=900
+    )
+
+
+def last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _chunk_snapshot(store_dir: Path) -> dict[str, tuple[str, str]]:
+    store = open_store(store_dir, None, 8000, "news")
+    result = store.chunks.get(include=["metadatas", "documents"])
+    return {i: (m["article_id"], d) for i, m, d in zip(result["ids"], result["metadatas"], result["documents"])}
+
+
+@pytest.mark.slow
+def test_the_dev_articles_ingest_once_and_then_stay_in_sync(tmp_path, eval_copy):
+    store_dir = tmp_path / "store"
+    first = run_cli(str(eval_copy), "--store", str(store_dir), "--json")
+    assert first.returncode == 0, first.stderr
+    added = last_json(first.stdout)
+    assert (added["added"], added["failed"], added["articles"]) == (168, [], 168)
+    before = _chunk_snapshot(store_dir)
+    assert added["chunks"] == len(before) > 168
+
+    again = last_json(run_cli(str(eval_copy), "--store", str(store_dir), "--json").stdout)
+    assert (again["unchanged"], again["added"], again["updated"], again["deleted"]) == (168, 0, 0, 0)
+    assert again["seconds"] <= 0.02 * added["seconds"]
+    assert _chunk_snapshot(store_dir) == before
+
+    edited = eval_copy / "2022-06-11-cnn-average-us-gas-price-hits-5-for-first-time-cnn.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nAn added closing sentence.\n", encoding="utf-8")
+    (eval_copy / "2022-06-12-cnn-lightning-cable-usbc-nightcap.txt").unlink()
+    changed = last_json(run_cli(str(eval_copy), "--store", str(store_dir), "--json").stdout)
+    assert (changed["updated"], changed["deleted"], changed["unchanged"]) == (1, 1, 166)
+    after = _chunk_snapshot(store_dir)
+    gas_url = "https://www.cnn.com/2022/06/11/business/gas-prices-five-dollars-national-june/index.html"
+    untouched = {k: v for k, v in before.items() if v[0] != gas_url and "lightning" not in v[0]}
+    assert {k: v for k, v in after.items() if k in untouched} == untouched
+    assert any("An added closing sentence." in text for article_id, text in after.values() if article_id == gas_url)
+
+
+def test_a_missing_embedding_model_is_a_configuration_error_naming_the_setting(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_EMBEDDING_MODEL", str(tmp_path / "nowhere"))
+    code = main([str(SAMPLES), "--store", str(tmp_path / "s"), "--json"])
+    assert code == 2
+    assert "NEWSBOT_EMBEDDING_MODEL" in capsys.readouterr().err
+
+
+def test_a_missing_path_and_a_broken_file_are_reported_and_the_rest_ingested(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("A title\n\nA fine body.", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x01")
+    code = main([str(folder), str(tmp_path / "missing"), "--store", str(tmp_path / "s"), "--json"])
+    out, err = capsys.readouterr()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert code == 1
+    assert report["added"] == 1 and report["articles"] == 1
+    assert {Path(f["path"]).name for f in report["failed"]} == {"bad.txt", "missing"}
+    assert f"error: {folder / 'bad.txt'}: looks like a binary file" in err
+
+
+def test_usage_errors_exit_with_status_2(tmp_path):
+    result = run_cli("--chroma-port", "notaport", str(SAMPLES))
+    assert result.returncode == 2
+    assert "invalid int value" in result.stderr
+
+
+def test_an_unreachable_chroma_server_is_a_configuration_error(tmp_path, capsys):
+    code = main([str(SAMPLES), "--chroma-host", "127.0.0.1", "--chroma-port", "9", "--json"])
+    assert code == 2
+    assert "Can't reach the Chroma server at 127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_the_summary_line_reports_the_counts(tmp_path, capsys):
+    code = main([str(SAMPLES), "--store", str(tmp_path / "s")])
+    assert code == 0
+    assert capsys.readouterr().out.strip().startswith("1 added, 0 updated, 0 unchanged, 0 deleted, 0 failed")
