@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from bot.prompts import REFUSAL
+from bot.text import content_words, sentence_spans
 from bot.types import Citation, Passage
 
 MIN_CHARS = 12  # a shorter quote is too short to verify at all
@@ -49,16 +50,10 @@ _HEADER = re.compile(
     r"[ \t]*(?:\*\*|__)?[ \t]*(:?)[ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
+_LABEL = re.compile(r"^(?:\*\*|__)?answer(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*", re.IGNORECASE)
 _RULE = re.compile(r"\n[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*(?:[ \t]*\[\d+\])*(?=\s+[\"'“‘«(\[]?[A-Z0-9])|\n")
 _WORD = re.compile(r"[a-z0-9]+")
-_STOPWORD_LIST = (
-    "a an the and or but if of to in on at by for with from as into about over after before than then that this "
-    "these those is are was were be been being has have had do does did not no it its he she they we you i his her "
-    "their our your them him us who whom which what when where why how said says also will would can could may "
-    "might there here so such very more most other"
-)
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 @dataclass(frozen=True)
@@ -110,9 +105,10 @@ def extract(raw: str) -> tuple[str, dict[int, list[str]]]:
     Quotes come from a trailing section (``Quotes:``, ``Sources:`` ... or bare
     ``[n] "quote"`` lines at the end) and from quoted strings of three or more
     words in the text, given to the nearest marker in the same sentence.
-    Marker lists like ``[1][2]`` and ``[1, 2]`` become ``[1] [2]``.
+    Marker lists like ``[1][2]`` and ``[1, 2]`` become ``[1] [2]``; a leading
+    ``Answer:`` label is dropped.
     """
-    raw = raw.replace("\r\n", "\n").strip()
+    raw = _LABEL.sub("", raw.replace("\r\n", "\n").strip())
     text, section = _split_section(raw)
     text = _normalize_markers(_RULE.sub("", text.rstrip())).strip()
     quotes: dict[int, list[str]] = {}
@@ -125,8 +121,13 @@ def extract(raw: str) -> tuple[str, dict[int, list[str]]]:
 def check(raw: str, passages: list[Passage], bodies: dict[str, str]) -> CheckedAnswer:
     """The model's answer with invalid markers removed and every citation verified.
 
-    ``bodies`` maps each passage's article id to its full body. Every returned
-    citation ``c`` satisfies ``bodies[c.article_id][c.start:c.end] == c.quote``.
+    ``bodies`` maps each passage's article id to its full body (every passage's
+    article must be there). A marker whose quotes can't be found cites the
+    passage sentence that best matches the answer sentence carrying it; an
+    answer with no valid marker gets up to two best-matching passage sentences,
+    or none when no words are shared. A refusal or an empty answer comes back
+    as ``REFUSAL`` with ``refused=True``. Every returned citation ``c``
+    satisfies ``bodies[c.article_id][c.start:c.end] == c.quote``.
     """
     text, quotes = extract(raw)
     if _is_refusal(raw) or not _MARKER.sub("", text).strip():
@@ -334,11 +335,11 @@ def _located(passage: Passage, quotes: list[str], bodies: dict[str, str]) -> lis
 
 
 def _content_words(text: str) -> set[str]:
-    return {word for word in _WORD.findall(_MARKER.sub(" ", text).lower()) if word not in _STOPWORDS}
+    return content_words(_MARKER.sub(" ", text))
 
 
 def _passage_sentences(passage: Passage, body: str) -> list[tuple[int, int]]:
-    spans = _sentence_spans(body[passage.start : passage.end])
+    spans = sentence_spans(body[passage.start : passage.end])
     return [(passage.start + s, passage.start + e) for s, e in spans] or [(passage.start, passage.end)]
 
 

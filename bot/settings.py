@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         "extractive", description="Which backend answers: extractive (no model), llamacpp or openai."
     )
     k: int = Field(6, ge=1, le=50, description="How many passages are retrieved per question.")
+    min_score: float = Field(
+        0.30,
+        description="Refuse when the best passage's similarity to the question is below this "
+        "(calibrated on the dev set: python -m bench.calibrate).",
+    )
     as_of: dt.date | None = Field(
         None, description="Date the question is asked on (YYYY-MM-DD); default: today."
     )

@@ -13,23 +13,12 @@ Nothing here embeds or stores; ``Chunker.embedding_text`` only says what gets em
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterator
 from typing import Protocol
 
+from bot.text import sentence_spans, trim
 from bot.types import Article, Chunk
 
-# Words that end in a period without ending a sentence.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen lt col sgt capt cmdr adm st jr sr rev hon pres
-    inc co corp ltd llc vs etc al approx dept est fig no nos vol ft mt
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    u.s u.k u.n e.u d.c a.m p.m i.e e.g""".split()
-)
-# A sentence ends at . ! ? (or …), maybe followed by closing quotes/brackets, then
-# whitespace and something that can start a sentence.
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _TITLE_TOKENS_MAX = 48
 
 
@@ -37,42 +26,6 @@ class Tokenizer(Protocol):
     """The part of a Hugging Face fast tokenizer the chunker uses."""
 
     def __call__(self, text: str, **kwargs: object) -> object: ...
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``, whitespace excluded.
-
-    Every line break ends a sentence (news bodies put one paragraph per line);
-    within a line, sentences end at terminal punctuation unless it closes a
-    common abbreviation or an initial ("Gen.", "U.S.", "J. K.").
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for end_match in _SENTENCE_END.finditer(line.group()):
-            end = line.start() + end_match.end()
-            if _is_abbreviation(text[start:end]):
-                continue
-            spans.append((start, end))
-            start = end
-        spans.append((start, line.end()))
-    return [trimmed for span in spans if (trimmed := _trim(text, *span))]
-
-
-def _is_abbreviation(sentence: str) -> bool:
-    match = _WORD_BEFORE.search(sentence)
-    if not match:
-        return False
-    word = match.group(1).lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
 
 
 def title_line(article: Article) -> str:
@@ -155,7 +108,7 @@ class Chunker:
                         piece_last,
                     )
                     piece_last = word_start
-                piece = _trim(body, starts[piece_first], min(ends[piece_last - 1], end))
+                piece = trim(body, starts[piece_first], min(ends[piece_last - 1], end))
                 if piece:
                     yield piece[0], piece[1], piece_last - piece_first
                 piece_first = piece_last

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -178,12 +180,17 @@ def test_the_quotes_section_is_split_from_the_answer():
         "- [1] 'unblock the Lachin Corridor'",
         '1. "unblock the Lachin Corridor"',
         "* [1] unblock the Lachin Corridor",
+        '- "unblock the Lachin Corridor" [1]',
     ],
 )
 def test_every_usual_quotes_section_is_read(header, line):
     text, quotes = extract(f"Russia wants the corridor open [1].\n\n{header}\n{line}\n")
     assert text == "Russia wants the corridor open [1]."
     assert quotes == {1: ["unblock the Lachin Corridor"]}
+
+
+def test_an_answer_label_is_not_part_of_the_answer():
+    assert extract("**Answer:** Russia wants the corridor open [1].")[0] == "Russia wants the corridor open [1]."
 
 
 def test_bare_quote_lines_at_the_end_are_a_quotes_section():
@@ -347,11 +354,11 @@ def test_a_repeated_quote_is_cited_once_and_citations_are_sorted_by_number():
 def test_a_quote_that_appears_twice_is_cited_from_the_passage_that_was_cited():
     sentence = "The ceasefire held overnight along the border."
     body = f"{sentence}\n\nOfficials met.\n\n{sentence}"
-    passage = _passage(1, "twice", body, "Officials met")
-    passage = Passage(**{**passage.__dict__, "start": body.rindex("The"), "end": len(body)})
+    last = body.rindex(sentence)
+    passage = replace(_passage(1, "twice", body, "Officials met"), start=last, end=len(body), text=sentence)
     raw = 'It held [1].\n\nQuotes:\n[1] "the ceasefire held overnight along the border"'
     [citation] = _checked(raw, [passage], {"twice": body}).citations
-    assert citation.start == body.rindex("The")
+    assert citation.start == last
 
 
 FRAGMENTS = [

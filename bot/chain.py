@@ -1,0 +1,206 @@
+"""Question in, checked Answer out: condense -> retrieve -> answer -> verify citations.
+
+An LCEL pipeline of runnables:
+
+    condense   follow-up + history -> standalone question (model prompt, or the
+               extractive rule in bot/extractive.py)
+    retrieve   standalone question -> numbered passages (bot/retrieve.py)
+    answer     passages + question + as-of date -> raw text with [n] and quotes
+               (prompts/answer_*.txt | chat model, or the extractive answerer)
+    check      raw text -> Answer whose every quote is a verified body span
+               (bot/citations.py)
+
+Refusal happens twice: before answering, when the best passage scores below
+``min_score`` (calibrated on the dev set, see the README), and after, when the
+model answers with the refusal sentence or keeps no citation at all. A refused
+Answer has no citations; the closest articles are listed as "related".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda
+
+from bot.citations import check
+from bot.errors import BackendError
+from bot.extractive import ExtractiveAnswerer, followup_query
+from bot.prompts import REFUSAL, template
+from bot.retrieve import Filters, Retriever
+from bot.store import Store
+from bot.types import Answer, Passage
+
+History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
+DEFAULT_MIN_SCORE = 0.30
+
+
+@dataclass
+class Prepared:
+    """What retrieval found for a question, before answering."""
+
+    question: str
+    query: str
+    passages: list[Passage]
+    as_of: dt.date
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    return "\n\n".join(
+        template("passage").format(
+            n=p.n, title=p.title, source=p.source or "unknown source", published=p.published or "undated",
+            text=p.text.replace("</passages>", "</ passages>"),
+        ).strip()
+        for p in passages
+    )
+
+
+class NewsBot:
+    """Answers questions about the articles in a store, citing verified quotes."""
+
+    def __init__(
+        self,
+        store: Store,
+        retriever: Retriever,
+        extractive: ExtractiveAnswerer,
+        llm: BaseChatModel | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+        backend: str = "extractive",
+    ) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.extractive = extractive
+        self.llm = llm
+        self.min_score = min_score
+        self.backend = backend
+        self._answer_prompt = ChatPromptTemplate.from_messages(
+            [("system", template("answer_system")), ("human", template("answer_user"))]
+        )
+        self.condense_chain = RunnableLambda(self._condense)
+        self.retrieve_chain = RunnableLambda(self._retrieve)
+        self.answer_chain = (
+            self._answer_prompt | llm | StrOutputParser() if llm is not None else RunnableLambda(self._extract)
+        )
+
+    # --- the steps ---------------------------------------------------------------
+    def _condense(self, inputs: dict[str, Any]) -> str:
+        question, history = inputs["question"], inputs.get("history") or ()
+        if not history:
+            return question
+        if self.llm is None:
+            return followup_query(question, history)
+        transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+        prompt = template("condense").format(history=transcript, question=question)
+        try:
+            rewritten = str(self.llm.invoke(prompt).content).strip().strip('"').splitlines()
+        except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
+            raise BackendError(f"The {self.backend} model failed while reading the follow-up: {exc}") from exc
+        candidate = rewritten[0].strip() if rewritten else ""
+        # A tiny model may echo the prompt or ramble: fall back to the extractive rule.
+        return candidate if 3 <= len(candidate) <= 300 else followup_query(question, history)
+
+    def _retrieve(self, inputs: dict[str, Any]) -> list[Passage]:
+        return self.retriever.search(inputs["query"], inputs.get("k"), inputs.get("filters"))
+
+    def _extract(self, inputs: dict[str, Any]) -> str:
+        return self.extractive.answer(inputs["question"], inputs["passages_list"])
+
+    # --- public --------------------------------------------------------------------
+    def prepare(
+        self, question: str, history: History = (), filters: Filters | None = None,
+        as_of: dt.date | None = None, k: int | None = None,
+    ) -> Prepared:
+        """Condense the question and retrieve its passages."""
+        question = question.strip()
+        query = self.condense_chain.invoke({"question": question, "history": list(history)})
+        passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters})
+        return Prepared(question, query, passages, as_of or dt.date.today())
+
+    def stream(
+        self, question: str, history: History = (), filters: Filters | None = None,
+        as_of: dt.date | None = None, k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield answer text as it is generated, then the final checked Answer."""
+        prepared = self.prepare(question, history, filters, as_of, k)
+        if not prepared.passages or prepared.passages[0].score < self.min_score:
+            yield self._refusal(prepared.passages)
+            return
+        inputs = {
+            "question": prepared.query if self.llm is None else prepared.question,
+            "as_of": prepared.as_of.isoformat(),
+            "refusal": REFUSAL,
+            "passages": format_passages(prepared.passages),
+            "passages_list": prepared.passages,
+        }
+        if self.llm is not None and prepared.query != prepared.question:
+            inputs["question"] = f"{prepared.question}\n(Meaning: {prepared.query})"
+        raw = ""
+        shown = 0
+        try:
+            for piece in self.answer_chain.stream(inputs):
+                raw += piece
+                visible = _before_quotes(raw)
+                if len(visible) > shown:
+                    yield visible[shown:]
+                    shown = len(visible)
+        except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
+            raise BackendError(f"The {self.backend} model failed while answering: {exc}") from exc
+        yield self.finish(raw, prepared.passages)
+
+    def ask(self, question: str, history: History = (), **options: Any) -> Answer:
+        """The checked Answer (the streamed text is dropped)."""
+        final = None
+        for item in self.stream(question, history, **options):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def finish(self, raw: str, passages: Sequence[Passage]) -> Answer:
+        """Verify the raw answer's citations against the article bodies."""
+        bodies = self.store.bodies(p.article_id for p in passages)
+        checked = check(raw, list(passages), bodies)
+        if checked.refused or not checked.citations:
+            return self._refusal(passages)
+        return Answer(text=checked.text, refused=False, citations=checked.citations)
+
+    @staticmethod
+    def _refusal(passages: Sequence[Passage]) -> Answer:
+        related: dict[str, dict[str, str]] = {}
+        for p in passages:
+            related.setdefault(p.article_id, {"title": p.title, "source": p.source, "published": p.published, "url": p.url})
+        return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
+
+
+def _before_quotes(raw: str) -> str:
+    """The part of a streamed answer before its quotes section (shown while streaming)."""
+    lowered = raw.lower()
+    cut = len(raw)
+    for marker in ("\nquotes", "\n**quotes", "\nquote:", "\nsources:", "\n#"):
+        index = lowered.find(marker)
+        if index != -1:
+            cut = min(cut, index)
+    # Hold back a trailing partial line that might become the quotes header.
+    last_newline = raw.rfind("\n", 0, cut)
+    if cut == len(raw) and last_newline != -1 and len(raw) - last_newline < 12:
+        cut = last_newline
+    return raw[:cut].rstrip()
+
+
+def build_bot(settings: Any) -> NewsBot:
+    """The NewsBot the settings describe (store, embedding model, backend). Entry points call this."""
+    from bot.embeddings import load_embeddings
+    from bot.llm import load_llm
+    from bot.store import open_store
+
+    llm = load_llm(settings)
+    store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
+    store.require_articles()
+    embeddings = load_embeddings(settings.embedding_model, settings.embedding_batch_size)
+    retriever = Retriever(store, embeddings, k=settings.k)
+    return NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)

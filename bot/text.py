@@ -1,0 +1,72 @@
+"""Small text helpers shared by ingest and bot: sentence spans and content words.
+
+Sentence splitting is rule-based (no model, no downloaded data): good enough
+for news prose, and it returns character spans so quotes stay exact.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that end in a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col sgt capt cmdr adm st jr sr rev hon pres
+    inc co corp ltd llc vs etc al approx dept est fig no nos vol ft mt
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u d.c a.m p.m i.e e.g""".split()
+)
+# A sentence ends at . ! ? (or …), maybe followed by closing quotes/brackets, then
+# whitespace and something that can start a sentence.
+_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``, whitespace excluded.
+
+    Every line break ends a sentence (news bodies put one paragraph per line);
+    within a line, sentences end at terminal punctuation unless it closes a
+    common abbreviation or an initial ("Gen.", "U.S.", "J. K.").
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for end_match in _SENTENCE_END.finditer(line.group()):
+            end = line.start() + end_match.end()
+            if _is_abbreviation(text[start:end]):
+                continue
+            spans.append((start, end))
+            start = end
+        spans.append((start, line.end()))
+    return [trimmed for span in spans if (trimmed := trim(text, *span))]
+
+
+def _is_abbreviation(sentence: str) -> bool:
+    match = _WORD_BEFORE.search(sentence)
+    if not match:
+        return False
+    word = match.group(1).lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORD_LIST = (
+    "a an the and or but if of to in on at by for with from as into about over after before than then that this "
+    "these those is are was were be been being has have had do does did not no it its he she they we you i his her "
+    "their our your them him us who whom which what when where why how said says also will would can could may "
+    "might there here so such very more most other"
+)
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of ``text`` without stopwords (for lexical overlap)."""
+    return {word for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
