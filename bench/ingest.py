@@ -117,6 +117,11 @@ def duplicate_chunks(store: Store) -> int:
     return sum(count - 1 for count in keys.values())
 
 
+def busy() -> float:
+    """The 1-minute load average: above the CPU count + 1, other processes took CPU from the timed run."""
+    return round(os.getloadavg()[0], 2)
+
+
 def machine() -> dict[str, Any]:
     import torch
 
@@ -139,18 +144,24 @@ def run(feed_gz: Path, n: int) -> dict[str, Any]:
         feed = write_feed(feed_gz, n, folder)
         indexer = ready_indexer(settings)
         a_s, a_report, _ = timed_ingest(feed, folder / "a", indexer)
+        loads = [busy()]
         b_s, b_chunks = langchain_pipeline(feed, folder / "b", settings.embedding_model)
+        loads.append(busy())
         c_s, c_chunks = encode_only(feed, indexer)
+        loads.append(busy())
         fresh = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
         d_s, d_report, store = timed_ingest(feed, folder / "a", fresh)
+        loads.append(busy())
         duplicates = duplicate_chunks(store)
     rows = {"a": (a_s, a_report.chunks), "b": (b_s, b_chunks), "c": (c_s, c_chunks), "d": (d_s, 0)}
     unchanged_ok = (d_report.unchanged, d_report.added, d_report.updated, d_report.deleted) == (n, 0, 0, 0)
     return {
         "articles": n, "feed": str(feed_gz), "model": settings.embedding_model,
         "batch_size": settings.embedding_batch_size, "machine": machine(),
-        "variants": {k: {"seconds": round(s, 3), "chunks": c, "chunks_per_s": round(c / s, 2) if c else None}
-                     for k, (s, c) in rows.items()},
+        "variants": {
+            k: {"seconds": round(s, 3), "chunks": c, "chunks_per_s": round(c / s, 2) if c else None, "load_after": load}
+            for (k, (s, c)), load in zip(rows.items(), loads, strict=True)
+        },
         "reports": {"a": a_report.as_dict(), "d": d_report.as_dict()},
         "ratios": {"speedup_a_over_b": round(b_s / a_s, 3), "c_share_of_a": round(c_s / a_s, 3),
                    "d_percent_of_a": round(100 * d_s / a_s, 2)},
@@ -183,6 +194,10 @@ def print_summary(result: dict[str, Any]) -> None:
     print(f"(d) report: {d['unchanged']} unchanged, {d['added']} added, {d['updated']} updated, "
           f"{d['deleted']} deleted; duplicate chunks: {result['duplicates']['duplicate_chunks']} "
           f"(chunks {result['duplicates']['chunks_before']} -> {result['duplicates']['chunks_after']})")
+    loads = {key: row["load_after"] for key, row in result["variants"].items()}
+    if max(loads.values()) > m["cpu_count"] + 1:
+        print(f"WARNING: other processes were busy (1-min load average after each variant: {loads} on "
+              f"{m['cpu_count']} CPUs); these timings are unreliable, rerun on a quiet machine")
     for name, ok in result["checks"].items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
 

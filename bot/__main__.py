@@ -43,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def render(answer: Answer) -> str:
+def render(answer: Answer, with_text: bool = True) -> str:
     """The answer and its numbered quotes, for a terminal."""
-    lines = [answer.text]
+    lines = [answer.text] if with_text else []
     if answer.refused and answer.related:
         lines.append("\nRelated, not an answer:")
         lines += [f"  - {r['title']} ({r['source']}, {r['published'] or 'undated'})" for r in answer.related]
@@ -91,13 +91,19 @@ def _chat(bot, as_of: dt.date | None) -> int:
         if not question:
             return 0
         final: Answer | None = None
+        streamed = False
         for item in bot.stream(question, history, as_of=as_of):
             if isinstance(item, Answer):
                 final = item
             else:
                 print(item, end="", flush=True)
+                streamed = True
         assert final is not None
-        print("\r" + render(final), flush=True)
+        # The streamed text was shown as it came; a refusal or checked text is printed whole.
+        if streamed and not final.refused:
+            print("\n" + render(final, with_text=False), flush=True)
+        else:
+            print(("\n" if streamed else "") + render(final), flush=True)
         history.append((question, final.text))
 
 

@@ -10,8 +10,8 @@ An LCEL pipeline of runnables:
     check      raw text -> Answer whose every quote is a verified body span
                (bot/citations.py)
 
-Refusal happens twice: before answering, when the best passage scores below
-``min_score`` (calibrated on the dev set, see the README), and after, when the
+Refusal happens twice: before answering, when no passage sentence supports the
+question well enough (``support_score`` below ``min_score`` (calibrated on the dev set, see the README), and after, when the
 model answers with the refusal sentence or keeps no citation at all. A refused
 Answer has no citations; the closest articles are listed as "related".
 """
@@ -37,7 +37,7 @@ from bot.store import Store
 from bot.types import Answer, Passage
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
-DEFAULT_MIN_SCORE = 0.30
+DEFAULT_MIN_SCORE = 0.40
 
 
 @dataclass
@@ -48,6 +48,12 @@ class Prepared:
     query: str
     passages: list[Passage]
     as_of: dt.date
+
+
+def support_score(extractive: ExtractiveAnswerer, question: str, passages: Sequence[Passage]) -> float:
+    """How well the best passage sentence answers the question (0 when there is none)."""
+    scored = extractive.scored_sentences(question, passages)
+    return scored[0][0] if scored else 0.0
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -127,7 +133,7 @@ class NewsBot:
     ) -> Iterator[str | Answer]:
         """Yield answer text as it is generated, then the final checked Answer."""
         prepared = self.prepare(question, history, filters, as_of, k)
-        if not prepared.passages or prepared.passages[0].score < self.min_score:
+        if support_score(self.extractive, prepared.query, prepared.passages) < self.min_score:
             yield self._refusal(prepared.passages)
             return
         inputs = {

@@ -49,6 +49,9 @@ def load_tokenizer(model_path: str) -> tuple[Any, int]:
     path = check_model_path(model_path)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()  # bodies are tokenized whole, only to count tokens
 
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     limit = int(tokenizer.model_max_length) if tokenizer.model_max_length < 100_000 else 512

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     )
     k: int = Field(6, ge=1, le=50, description="How many passages are retrieved per question.")
     min_score: float = Field(
-        0.30,
+        0.40,
         description="Refuse when the best passage's similarity to the question is below this "
         "(calibrated on the dev set: python -m bench.calibrate).",
     )

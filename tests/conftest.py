@@ -113,3 +113,36 @@ def chroma_server(tmp_path):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def real_embeddings():
+    from bot.embeddings import load_embeddings
+
+    return load_embeddings(default_embedding_model())
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory, real_embeddings, tokenizer) -> Store:
+    """A store holding the raw seed article, ingested with the real model."""
+    from ingest.pipeline import ingest
+
+    store = open_store(tmp_path_factory.mktemp("seed") / "store", None, 8000, "news")
+    indexer = Indexer(default_embedding_model(), embeddings=real_embeddings, tokenizer=tokenizer)
+    assert ingest([SAMPLES], store, indexer).added == 1
+    return store
+
+
+def make_bot(store, embeddings, llm=None, backend="extractive"):
+    from bot.chain import NewsBot
+    from bot.extractive import ExtractiveAnswerer
+    from bot.retrieve import Retriever
+
+    return NewsBot(store, Retriever(store, embeddings, k=6), ExtractiveAnswerer(embeddings), llm, backend=backend)
+
+
+def assert_quotes_verbatim(answer, store):
+    """Every citation's quote is exactly its article body's [start:end]."""
+    for citation in answer.citations:
+        body, _ = store.article(citation.article_id)
+        assert body[citation.start : citation.end] == citation.quote

@@ -1,0 +1,73 @@
+"""Shared by the bench scripts: build (or reuse) a store of a corpus with the product's ingest.
+
+Stores are cached under bench/cache/<label>-<hash of the corpus files and index
+settings>, so a second run starts at once. The eval set is read from
+../shared/eval, never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from bot.settings import Settings
+from bot.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+EVAL = SHARED / "eval"
+CACHE = ROOT / "bench" / "cache"
+RESULTS = ROOT / "bench" / "results"
+
+
+def corpus_key(paths: list[Path], settings: Settings) -> str:
+    digest = hashlib.sha256()
+    from ingest.pipeline import INDEX_VERSION
+
+    digest.update(f"{INDEX_VERSION}|{settings.chunk_tokens}|{settings.embedding_model}".encode())
+    for path in paths:
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                stat = file.stat()
+                digest.update(f"{file.name}|{stat.st_size}|{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:12]
+
+
+def cached_store(paths: list[Path], label: str, settings: Settings, quiet: bool = False) -> tuple[Store, float]:
+    """A store holding exactly ``paths``, built once; returns it and the build seconds (0 if cached)."""
+    from ingest.pipeline import Indexer, ingest
+
+    folder = CACHE / f"{label}-{corpus_key(paths, settings)}"
+    done = folder / "built.json"
+    store = open_store(folder / "chroma", None, 8000, "news")
+    if done.exists():
+        return store, 0.0
+    started = time.perf_counter()
+    indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+    report = ingest(paths, store, indexer)
+    seconds = time.perf_counter() - started
+    if not quiet:
+        print(f"built store {folder.name}: {report.summary()}")
+    done.write_text(json.dumps({**report.as_dict(), "build_seconds": seconds}))
+    return store, seconds
+
+
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def article_ids_by_file(folder: Path) -> dict[str, str]:
+    """file name -> the article id the product gives it (its url, else its relative path)."""
+    from ingest.sources import read_origin
+
+    origin = read_origin(folder, 5_000_000, 500_000_000)
+    return {Path(article.path).name: article.article_id for article in origin.articles}
+
+
+def offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
