@@ -11,8 +11,9 @@ An LCEL pipeline of runnables:
                (bot/citations.py)
 
 Refusal happens twice: before answering, when no passage sentence supports the
-question well enough (``support_score`` below ``min_score`` (calibrated on the dev set, see the README), and after, when the
-model answers with the refusal sentence or keeps no citation at all. A refused
+question well enough (``support_score`` below ``min_score``, calibrated on the
+dev set with ``python -m bench.calibrate``), and after, when the model answers
+with the refusal sentence or keeps no citation at all. A refused
 Answer has no citations; the closest articles are listed as "related".
 """
 
@@ -179,7 +180,9 @@ class NewsBot:
     def _refusal(passages: Sequence[Passage]) -> Answer:
         related: dict[str, dict[str, str]] = {}
         for p in passages:
-            related.setdefault(p.article_id, {"title": p.title, "source": p.source, "published": p.published, "url": p.url})
+            related.setdefault(
+                p.article_id, {"title": p.title, "source": p.source, "published": p.published, "url": p.url}
+            )
         return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
 
 

@@ -25,7 +25,9 @@ from langchain_core.embeddings import Embeddings
 from bot.text import content_words, sentence_spans
 from bot.types import Passage
 
-_PRONOUNS = frozenset("he she they it his her their its him them this that these those there".split())
+_PRONOUNS = frozenset(
+    ["he", "she", "they", "it", "his", "her", "their", "its", "him", "them", "this", "that", "these", "those", "there"]
+)
 _MIN_WORDS = 4
 
 

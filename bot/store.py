@@ -80,7 +80,9 @@ def connect(store_dir: Path, host: str | None = None, port: int = 8000) -> Any:
                 f"`chroma run --path DIR --host {host} --port {port}`, or unset NEWSBOT_CHROMA_HOST "
                 "to use the folder store."
             ) from exc
-        raise StoreError(f"Can't open the Chroma store in {store_dir} ({exc}); check the folder or pass --store") from exc
+        raise StoreError(
+            f"Can't open the Chroma store in {store_dir} ({exc}); check the folder or pass --store"
+        ) from exc
 
 
 class Store:

@@ -162,7 +162,9 @@ def parse_html(text: str, where: str, article_id: str, path: str) -> Article:
         text, with_metadata=True, include_comments=False, include_tables=False
     )
     if document is None or not (document.text or "").strip():
-        raise ArticleError(where, "no article text found in this page; save the article page itself, not an index or login page")
+        raise ArticleError(
+            where, "no article text found in this page; save the article page itself, not an index or login page"
+        )
     fields = {
         "title": document.title,
         "author": document.author,

@@ -161,7 +161,8 @@ def _read_feed(
                         read += len(line)
                     yield ArticleError(
                         f"{where}:{number}",
-                        f"line is over the {max_line_bytes / 1e6:g} MB limit; shorten the article or raise NEWSBOT_MAX_FILE_MB",
+                        f"line is over the {max_line_bytes / 1e6:g} MB limit; "
+                        "shorten the article or raise NEWSBOT_MAX_FILE_MB",
                     )
                     continue
                 if not line.strip():
@@ -169,7 +170,8 @@ def _read_feed(
                 yield _feed_line(line, f"{where}:{number}", relative, number)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield ArticleError(
-            where, f"compressed feed is truncated or corrupt after line {number} ({exc}); re-download or re-compress it"
+            where,
+            f"compressed feed is truncated or corrupt after line {number} ({exc}); re-download or re-compress it",
         )
     except OSError as exc:
         yield ArticleError(where, f"can't be read ({exc}); check the file")

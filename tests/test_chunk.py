@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.types import Article
 from bot.text import sentence_spans
+from bot.types import Article
 from ingest.chunk import Chunker
 from ingest.parse import parse_txt
 from ingest.sources import read_origin

@@ -16,7 +16,8 @@ def _write(folder, name, title, body, url=None):
 
 def _all_chunks(store):
     result = store.chunks.get(include=["metadatas", "documents"])
-    return {i: (m["article_id"], m["start"], m["end"], d) for i, m, d in zip(result["ids"], result["metadatas"], result["documents"])}
+    rows = zip(result["ids"], result["metadatas"], result["documents"])
+    return {i: (m["article_id"], m["start"], m["end"], d) for i, m, d in rows}
 
 
 def _check_consistent(store):

@@ -28,7 +28,8 @@ def test_the_dev_articles_sync_the_same_way_on_a_chroma_server(chroma_server, ev
 
 def test_the_cli_ingests_the_sample_into_a_chroma_server_with_the_real_model(chroma_server):
     host, port, _ = chroma_server
-    command = [sys.executable, "-m", "ingest", str(SAMPLES), "--chroma-host", host, "--chroma-port", str(port), "--json"]
+    command = [sys.executable, "-m", "ingest", str(SAMPLES), "--chroma-host", host, "--chroma-port", str(port)]
+    command.append("--json")
     first = subprocess.run(command, cwd=ROOT_DIR, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout.splitlines()[-1])["added"] == 1
