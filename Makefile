@@ -15,8 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[local,openai,dev]'
 	touch $@
 
-run: install
-	$(PY) -m ingest samples/
+run: install  # opens the chat on http://127.0.0.1:7860 (ingests samples/ on first start)
+	$(PY) app.py
 
 test: install
 	$(PY) -m pytest

@@ -108,6 +108,16 @@ class Settings(BaseSettings):
     )
     openai_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the endpoint.")
 
+    # --- web UI ------------------------------------------------------------------
+    ui_host: str = Field("127.0.0.1", description="Address the Gradio app listens on.")
+    ui_port: int = Field(7860, ge=1, le=65535, description="Port the Gradio app listens on.")
+    ui_username: str | None = Field(None, description="With ui_password: log-in required for the page and the API.")
+    ui_password: str | None = Field(None, description="Password for ui_username.")
+    upload_max_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
+    samples_dir: Path = Field(
+        Path("samples"), description="Articles ingested on the first start, when the store is empty."
+    )
+
     @field_validator("chroma_host")
     @classmethod
     def _blank_host_is_none(cls, value: str | None) -> str | None:

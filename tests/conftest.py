@@ -146,3 +146,46 @@ def assert_quotes_verbatim(answer, store):
     for citation in answer.citations:
         body, _ = store.article(citation.article_id)
         assert body[citation.start : citation.end] == citation.quote
+
+
+def start_app(store_dir: Path, *extra: str, env: dict[str, str] | None = None):
+    """Start `python app.py` on a free port with this store; returns (url, process). Caller stops it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    environment = {**os.environ, "NEWSBOT_STORE_DIR": str(store_dir), "GRADIO_ANALYTICS_ENABLED": "False",
+                   **(env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT_DIR, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 240
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Ready on"):
+            return f"http://127.0.0.1:{port}/", process
+    process.kill()
+    raise RuntimeError("app.py did not start:\n" + "".join(lines[-30:]))
+
+
+def stop(process) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def seed_body() -> str:
+    from ingest.parse import parse_txt
+
+    return parse_txt(SEED.read_text(encoding="utf-8"), "seed", "seed", "seed").body

@@ -1,0 +1,357 @@
+"""``python app.py``: the Gradio chat: streamed answers beside their highlighted sources.
+
+The page: a chat (follow-ups keep context) and, beside it, one card per
+citation: title, source, date, a link, and the quote highlighted inside its
+paragraph (the exact ``start``/``end`` span, not a re-search). A refusal shows
+no cards, only "related articles". Filters (published-date range, sources) are
+applied in the store query; the as-of date and the number of passages are
+settings of each question. Articles can be uploaded and are ingested with a
+progress bar and a summary.
+
+Everything shown that comes from an article or a model is HTML-escaped, and
+links are kept only for http(s) URLs. Upload names are never used as paths:
+each file is copied under a generated name into a private temporary folder.
+
+The Gradio API: ``/ask`` (question, history, as_of, k -> the Answer as a JSON string)
+for programs, and ``/respond`` behind the chat.
+
+What it leaves out: user accounts beyond one optional login, deleting articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.chain import NewsBot, build_bot
+from bot.errors import NewsBotError
+from bot.retrieve import Filters
+from bot.settings import Settings, load_settings
+from bot.types import Answer
+
+UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
+CONTEXT_CHARS = 320
+
+CSS = """
+#sources { max-height: 72vh; overflow-y: auto; }
+.card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
+.card .num { font-weight: 700; margin-right: 4px; }
+.card .meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 2px 0 6px; }
+.card .context { white-space: pre-wrap; margin: 0; line-height: 1.45; }
+.card mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
+.refused { border-left: 4px solid #9ca3af; padding: 8px 12px; color: var(--body-text-color-subdued); }
+"""
+
+
+# --- rendering (pure functions: Answer + article bodies -> escaped HTML) -----------
+def safe_url(url: str) -> str:
+    """The url if it is http(s), else '' (no javascript:, data: or relative links)."""
+    return url if re.match(r"^https?://[^\s\"'<>]+$", url or "", re.IGNORECASE) else ""
+
+
+def highlighted_paragraph(body: str, start: int, end: int) -> str:
+    """The paragraph around body[start:end], escaped, with that span in <mark>."""
+    paragraph_start = body.rfind("\n", 0, start) + 1
+    paragraph_end = body.find("\n", end)
+    paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
+    before_start = max(paragraph_start, start - CONTEXT_CHARS)
+    after_end = min(paragraph_end, end + CONTEXT_CHARS)
+    before = ("…" if before_start > paragraph_start else "") + body[before_start:start]
+    after = body[end:after_end] + ("…" if after_end < paragraph_end else "")
+    return f"{html.escape(before)}<mark>{html.escape(body[start:end])}</mark>{html.escape(after)}"
+
+
+def _link(title: str, url: str) -> str:
+    href = safe_url(url)
+    label = html.escape(title or "untitled")
+    if not href:
+        return label
+    return f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer nofollow">{label}</a>'
+
+
+def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
+    """Source cards for an answer; for a refusal, the related articles."""
+    if answer is None:
+        return '<div class="refused">Sources of the answer appear here.</div>'
+    if answer.refused:
+        items = "".join(
+            f"<li>{_link(r['title'], r['url'])} <span class='meta'>{html.escape(r['source'])}"
+            f" {html.escape(r['published'] or 'undated')}</span></li>"
+            for r in answer.related
+        )
+        related = f"<p>Related, not an answer:</p><ul>{items}</ul>" if items else ""
+        return f'<div class="refused"><p><b>No answer in the articles.</b></p>{related}</div>'
+    cards = []
+    for c in answer.citations:
+        body = bodies.get(c.article_id, "")
+        context = (
+            highlighted_paragraph(body, c.start, c.end)
+            if body[c.start : c.end] == c.quote
+            else f"<mark>{html.escape(c.quote)}</mark>"
+        )
+        meta = " · ".join(html.escape(part) for part in (c.source, c.published or "undated") if part)
+        cards.append(
+            f'<div class="card" id="source-{c.n}"><div><span class="num">[{c.n}]</span>{_link(c.title, c.url)}</div>'
+            f'<div class="meta">{meta}</div><p class="context">{context}</p></div>'
+        )
+    return "".join(cards)
+
+
+def pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Chatbot messages -> (question, answer text) turns."""
+    turns: list[tuple[str, str]] = []
+    question: str | None = None
+    for message in history or []:
+        content = message.get("content")
+        text = content if isinstance(content, str) else " ".join(
+            part.get("text", "") for part in content or [] if isinstance(part, dict)
+        )
+        if message.get("role") == "user":
+            question = text
+        elif message.get("role") == "assistant" and question is not None:
+            turns.append((question, text))
+            question = None
+    return turns
+
+
+def _date(value: Any, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        import gradio as gr
+
+        raise gr.Error(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+# --- the app ------------------------------------------------------------------------
+class ChatApp:
+    """The handlers behind the page, over one NewsBot."""
+
+    def __init__(self, bot: NewsBot, settings: Settings) -> None:
+        self.bot = bot
+        self.settings = settings
+
+    def sources(self) -> list[str]:
+        metadatas = self.bot.store.articles.get(include=["metadatas"])["metadatas"]
+        return sorted({m.get("source", "") for m in metadatas if m.get("source")})
+
+    def respond(
+        self, message: str, history: list[dict[str, Any]], date_from: Any = None, date_to: Any = None,
+        sources: list[str] | None = None, as_of: Any = None, k: float | None = None,
+    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+        """Stream the answer into the chat; then show the checked text and its source cards."""
+        import gradio as gr
+
+        question = (message or "").strip()
+        if not question:
+            raise gr.Error("Type a question first.")
+        filters = Filters(_date(date_from, "From"), _date(date_to, "To"), tuple(sources or ()))
+        turns = pairs(history)
+        shown = list(history or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        yield shown, "", '<div class="refused">Searching the articles…</div>'
+        try:
+            for item in self.bot.stream(question, turns, filters=filters, as_of=_date(as_of, "As of"),
+                                        k=int(k) if k else None):
+                if isinstance(item, Answer):
+                    shown[-1] = {"role": "assistant", "content": item.text}
+                    bodies = self.bot.store.bodies(c.article_id for c in item.citations)
+                    yield shown, "", sources_html(item, bodies)
+                else:
+                    shown[-1] = {"role": "assistant", "content": shown[-1]["content"] + item}
+                    yield shown, "", '<div class="refused">Answering…</div>'
+        except NewsBotError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def ask(self, question: str, history: list[list[str]] | None = None, as_of: str = "", k: int = 0) -> str:
+        """API: answer one question (with earlier [question, answer] turns) -> the Answer as a JSON string.
+
+        A string, not a dict: gradio_client treats any dict with a "path" key
+        (every citation has one) as a file to download.
+        """
+        import gradio as gr
+
+        try:
+            turns = [(str(q), str(a)) for q, a in (history or [])]
+            answer = self.bot.ask(question, turns, as_of=_date(as_of, "as_of"), k=k or None)
+        except NewsBotError as exc:
+            raise gr.Error(str(exc)) from exc
+        return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+    def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[str, Any]:
+        """Ingest uploaded files: allowed types only, size-capped, copied under generated names."""
+        import gradio as gr
+
+        from ingest.pipeline import Indexer, ingest
+
+        if not files:
+            raise gr.Error("Choose one or more article files first.")
+        limit = int(self.settings.upload_max_mb * 1e6)
+        refused: list[dict[str, str]] = []
+        with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as folder:
+            for number, item in enumerate(files):
+                source = Path(getattr(item, "name", None) or str(item))
+                shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
+                suffix = next((t for t in UPLOAD_TYPES if shown_name.lower().endswith(t)), None)
+                if suffix is None:
+                    refused.append({"path": shown_name, "error": f"not an article file; upload {', '.join(UPLOAD_TYPES)}"})
+                    continue
+                if source.stat().st_size > limit:
+                    refused.append({"path": shown_name, "error": f"over the {self.settings.upload_max_mb:g} MB upload limit"})
+                    continue
+                stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
+                shutil.copyfile(source, Path(folder) / f"{number:03d}-{stem}{suffix}")
+            settings = self.settings
+            indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+            total = {"n": 1}
+            done = {"n": 0}
+
+            def advance(articles: int, chunks: int) -> None:
+                done["n"] += articles
+                if progress is not None:
+                    progress((done["n"], total["n"]), desc="Ingesting", unit="articles")
+
+            def set_total(n: int) -> None:
+                total["n"] = max(n, 1)
+
+            report = ingest(
+                [Path(folder)], self.bot.store, indexer, prune=False,
+                max_file_bytes=int(settings.max_file_mb * 1e6), max_feed_bytes=int(settings.max_feed_mb * 1e6),
+                progress=advance, on_total=set_total,
+            )
+        failed = refused + [
+            {"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]} for f in report.failed
+        ]
+        lines = [
+            f"**{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(failed)} failed** — the store now holds {report.articles} articles ({report.seconds:.1f} s)."
+        ]
+        lines += [f"- `{html.escape(f['path'])}`: {html.escape(f['error'])}" for f in failed]
+        return "\n".join(lines), gr.update(choices=self.sources())
+
+
+def _display_name(name: str) -> str:
+    """A file name fit for display: no folders, no control characters, at most 120 characters."""
+    name = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", name)[:120] or "upload"
+
+
+def build_ui(app: ChatApp) -> Any:
+    import gradio as gr
+
+    settings = app.settings
+    model = Path(settings.llm_model_path).name if settings.llm == "llamacpp" else settings.openai_model
+    backend = "extractive (no language model)" if settings.llm == "extractive" else f"{settings.llm} · {model}"
+    with gr.Blocks(title="News bot", analytics_enabled=False) as demo:
+        gr.Markdown(
+            f"## Ask the news articles\nAnswers cite their sources; every quote is checked against the article. "
+            f"Backend: **{html.escape(backend)}** · store: `{html.escape(settings.describe_store())}`"
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=False, elem_id="chat",
+                                     buttons=["copy"], feedback_options=None)
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                          scale=5, elem_id="question", autofocus=True)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                clear = gr.Button("New conversation", size="sm")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources_panel = gr.HTML(sources_html(None, {}), elem_id="sources")
+        with gr.Accordion("Filters and options", open=False):
+            with gr.Row():
+                date_from = gr.DateTime(include_time=False, type="string", label="Published from")
+                date_to = gr.DateTime(include_time=False, type="string", label="Published to")
+                as_of = gr.DateTime(include_time=False, type="string", label="As of (default today)")
+            with gr.Row():
+                source_filter = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources (all if empty)")
+                k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages per question")
+        with gr.Accordion("Add articles", open=False):
+            files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), label="Article files")
+            add = gr.Button("Ingest", elem_id="ingest")
+            summary = gr.Markdown()
+        inputs = [question, chatbot, date_from, date_to, source_filter, as_of, k]
+        outputs = [chatbot, question, sources_panel]
+        send.click(app.respond, inputs, outputs, api_name="respond")
+        question.submit(app.respond, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources_panel], api_visibility="private")
+
+        def upload(uploaded: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
+            return app.upload(uploaded, progress)
+
+        add.click(upload, files, [summary, source_filter], api_name="upload")
+        gr.api(app.ask, api_name="ask")
+    return demo
+
+
+def ensure_articles(bot_settings: Settings) -> str | None:
+    """On first start with an empty store, ingest the samples so a first question works."""
+    from bot.store import open_store
+    from ingest.pipeline import Indexer, ingest
+
+    s = bot_settings
+    store = open_store(s.store_dir, s.chroma_host, s.chroma_port, s.collection)
+    if store.count_articles() > 0 or not s.samples_dir.exists():
+        return None
+    report = ingest([s.samples_dir], store, Indexer(s.embedding_model, s.chunk_tokens, s.embedding_batch_size),
+                    prune=False)
+    return f"Empty store: ingested {s.samples_dir} ({report.summary()})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description="The news bot's Gradio chat.")
+    parser.add_argument("--host", dest="ui_host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", dest="ui_port", type=int, help="port (default 7860)")
+    parser.add_argument("--store", dest="store_dir", type=Path, help="folder of the embedded Chroma store")
+    parser.add_argument("--chroma-host", help="use the Chroma server on this host")
+    parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
+    parser.add_argument("--collection", help="Chroma collection name")
+    parser.add_argument("--llm", choices=["extractive", "llamacpp", "openai"], help="answering backend")
+    args = parser.parse_args(argv)
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    started = time.perf_counter()
+    try:
+        settings = load_settings(**vars(args))
+        note = ensure_articles(settings)
+        if note:
+            print(note, flush=True)
+        app = ChatApp(build_bot(settings), settings)
+    except NewsBotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo = build_ui(app)
+    auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=settings.ui_host, server_port=settings.ui_port, auth=auth, prevent_thread_lock=True,
+        max_file_size=f"{settings.upload_max_mb:g}mb", css=CSS, show_error=True, quiet=True,
+        footer_links=["api"],
+    )
+    print(f"Ready on http://{settings.ui_host}:{settings.ui_port} in {time.perf_counter() - started:.1f} s",
+          flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

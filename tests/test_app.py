@@ -1,0 +1,138 @@
+"""The Gradio app, started for real on a free port and driven through gradio_client."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from app import ChatApp, highlighted_paragraph, pairs, safe_url, sources_html
+from bot.settings import Settings
+from bot.types import Answer, Citation
+from tests.conftest import make_bot, seed_body, start_app, stop
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    url, process = start_app(tmp_path_factory.mktemp("app") / "store")
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def ask(client, question, history=None, as_of="", k=0):
+    return json.loads(client.predict(question, history or [], as_of, k, api_name="/ask"))
+
+
+@pytest.mark.slow
+def test_a_first_start_ingests_the_sample_and_answers_with_a_verbatim_quote(client):
+    answer = ask(client, "Who called on Baku to unblock the Lachin Corridor?")
+    assert not answer["refused"]
+    citation = answer["citations"][0]
+    body = seed_body()
+    assert body[citation["start"] : citation["end"]] == citation["quote"]
+    assert "Russia" in citation["quote"]
+
+
+@pytest.mark.slow
+def test_a_follow_up_uses_the_conversation(client):
+    first = ask(client, "Who is Maria Zakharova?")
+    answer = ask(client, "What did she say about peacekeepers?", [["Who is Maria Zakharova?", first["text"]]])
+    assert any("peacekeep" in c["quote"] for c in answer["citations"])
+
+
+@pytest.mark.slow
+def test_an_unanswerable_question_is_refused(client):
+    answer = ask(client, "What is the capital of Australia?")
+    assert answer["refused"] and answer["citations"] == []
+
+
+@pytest.mark.slow
+def test_the_chat_streams_and_shows_the_highlighted_source(client):
+    job = client.submit("Who called on Baku to unblock the Lachin Corridor?", [], None, None, [], None, 6,
+                        api_name="/respond")
+    updates = list(job)
+    history, _, cards = updates[-1]
+    assert len(updates) >= 3
+    assert history[-1]["role"] == "assistant" and "[1]" in str(history[-1]["content"])
+    assert '<mark>Russia on Wednesday called on Baku' in cards
+
+
+@pytest.mark.slow
+def test_a_date_filter_outside_the_articles_dates_finds_nothing(client):
+    job = client.submit("Who called on Baku to unblock the Lachin Corridor?", [], "2024-01-01", None, [], None, 6,
+                        api_name="/respond")
+    history, _, cards = list(job)[-1]
+    assert "No answer in the articles" in cards
+    inside = client.submit("Who called on Baku to unblock the Lachin Corridor?", [], "2023-06-01", "2023-06-30",
+                           ["Asbarez"], None, 6, api_name="/respond")
+    assert "<mark>" in list(inside)[-1][2]
+
+
+# --- rendering and uploads, in process --------------------------------------------
+def _citation(**overrides):
+    fields = dict(n=1, article_id="a", title="T", source="S", published="2023-01-01", url="https://x.org/a",
+                  path="a.txt", quote="quote", start=0, end=5)
+    return Citation(**{**fields, **overrides})
+
+
+def test_source_cards_escape_article_text_and_drop_unsafe_links():
+    body = 'Intro.\n<script>alert(1)</script> and <img src=x onerror=alert(2)> says quote here.\nNext.'
+    start = body.index("says quote")
+    citation = _citation(title="<b>Bold</b>", url="javascript:alert(3)", quote="says quote", start=start,
+                         end=start + 10)
+    html = sources_html(Answer("x [1]", citations=[citation]), {"a": body})
+    assert "<script>" not in html and "<img" not in html and "javascript:" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>says quote</mark>" in html
+    assert "Next." not in html  # only the quote's own paragraph
+
+
+def test_the_highlight_is_the_exact_span_even_when_the_text_repeats():
+    body = "the same words. the same words."
+    assert highlighted_paragraph(body, 16, 31) == "the same words. <mark>the same words.</mark>"
+
+
+def test_only_http_links_are_kept():
+    assert safe_url("https://cnn.com/a") == "https://cnn.com/a"
+    assert safe_url("javascript:alert(1)") == safe_url("data:text/html,hi") == safe_url("/etc/passwd") == ""
+
+
+def test_a_refusal_shows_related_articles_and_no_cards():
+    answer = Answer("No.", refused=True, related=[{"title": "R", "source": "S", "published": "", "url": ""}])
+    html = sources_html(answer, {})
+    assert "No answer in the articles" in html and 'class="card"' not in html and "R" in html
+
+
+def test_chat_messages_become_question_answer_turns():
+    history = [
+        {"role": "user", "content": "Q1"},
+        {"role": "assistant", "content": [{"type": "text", "text": "A1"}]},
+        {"role": "user", "content": "Q2"},
+    ]
+    assert pairs(history) == [("Q1", "A1")]
+
+
+@pytest.mark.slow
+def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, store, real_embeddings):
+    good = tmp_path / "good.txt"
+    good.write_text("Harbour bridge reopens\n\nThe harbour bridge reopened on Monday after repairs.", encoding="utf-8")
+    script = tmp_path / "evil.sh"
+    script.write_text("rm -rf /", encoding="utf-8")
+    app = ChatApp(make_bot(store, real_embeddings), Settings(upload_max_mb=1))
+    files = [
+        SimpleNamespace(name=str(good), orig_name="../../etc/cron.d/good.txt"),
+        SimpleNamespace(name=str(script), orig_name="evil.sh"),
+    ]
+    summary, _ = app.upload(files)
+    assert "1 added" in summary and "1 failed" in summary and "evil.sh" in summary
+    (record,) = store.articles.get(include=["metadatas"])["metadatas"]
+    assert record["title"] == "Harbour bridge reopens"
+    assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")

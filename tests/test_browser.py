@@ -1,0 +1,100 @@
+"""A real browser (Debian's chromium, headless, driven by Playwright) on the real app.
+
+A person types a question, sees the streamed answer and the quote highlighted
+in its source card; an article full of HTML and script is shown as inert text.
+Screenshots are saved under the test's temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT_DIR, SEED, start_app, stop
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (apt-get install chromium); CI installs it",
+    ),
+]
+
+HOSTILE = """title: Harbour <script>window.__pwned=1</script> lighthouse vote
+source: Hostile Wire
+author: unknown
+published: 2023-06-20
+url: javascript:window.__pwned=3
+
+The harbour council approved the lighthouse budget on Tuesday <script>window.__pwned=1</script> after a long debate.
+Residents said <img src=x onerror="window.__pwned=2"> the lighthouse keeper returns in spring.
+Read <a href="javascript:window.__pwned=4">the minutes</a> or ![map](javascript:window.__pwned=5) online.
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("articles")
+    shutil.copy(SEED, folder)
+    (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    store = tmp_path_factory.mktemp("store") / "chroma"
+    subprocess.run([sys.executable, "-m", "ingest", str(folder), "--store", str(store)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=600)
+    url, process = start_app(store)
+    yield url
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+def _ask(page, url: str, question: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_selector("#sources .card mark", timeout=120_000)
+
+
+def test_a_question_gets_a_streamed_answer_and_a_highlighted_quote(app_url, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    _ask(page, app_url, "Who called on Baku to unblock the Lachin Corridor?")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('[1]')", timeout=60_000)
+    assert "Russia on Wednesday called on Baku" in page.inner_text("#chat")
+    mark = page.inner_text("#sources .card mark")
+    assert mark.startswith("Russia on Wednesday called on Baku to unblock the Lachin Corridor")
+    assert "Russia Urges Baku" in page.inner_text("#sources .card")
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+    assert (tmp_path / "answer.png").stat().st_size > 10_000
+
+
+def test_an_article_full_of_html_and_script_is_shown_as_inert_text(app_url, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _ask(page, app_url, "What did the harbour council approve on Tuesday?")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert page.locator("#sources img, #chat img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    assert "<script>window.__pwned=1</script>" in page.inner_text("#sources")
+    for link in page.locator("#sources a").all():
+        assert link.get_attribute("href").startswith("http")
