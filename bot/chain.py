@@ -112,7 +112,7 @@ class NewsBot:
         return candidate if 3 <= len(candidate) <= 300 else followup_query(question, history)
 
     def _retrieve(self, inputs: dict[str, Any]) -> list[Passage]:
-        return self.retriever.search(inputs["query"], inputs.get("k"), inputs.get("filters"))
+        return self.retriever.search(inputs["query"], inputs.get("k"), inputs.get("filters"), inputs.get("as_of"))
 
     def _extract(self, inputs: dict[str, Any]) -> str:
         return self.extractive.answer(inputs["question"], inputs["passages_list"])
@@ -124,9 +124,10 @@ class NewsBot:
     ) -> Prepared:
         """Condense the question and retrieve its passages."""
         question = question.strip()
+        as_of = as_of or dt.date.today()
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
-        passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters})
-        return Prepared(question, query, passages, as_of or dt.date.today())
+        passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
+        return Prepared(question, query, passages, as_of)
 
     def stream(
         self, question: str, history: History = (), filters: Filters | None = None,

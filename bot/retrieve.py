@@ -1,45 +1,61 @@
-"""Find the passages that may answer a question: dense search in the Chroma store.
+"""Find the passages that may answer a question: hybrid dense + keyword search, date-aware.
 
-The search goes through LangChain's ``Chroma`` vector store (over the same
-client and collection that ingest writes), so ``Retriever.runnable()`` plugs
-into LCEL chains. Filters (published-date range, sources) are applied inside
-the store query, not after it. At most ``per_article`` passages come from one
-article, so the top k can span several articles.
+Four ranked lists are fused by weighted reciprocal rank fusion (RRF):
 
-Scores are cosine similarities (higher is better); the refusal threshold in
-bot/chain.py is calibrated on them.
+- dense: the question's embedding against the chunk vectors, through
+  LangChain's ``Chroma`` vector store over the collection ingest writes;
+- lexical: BM25 over the chunk texts and titles (bot/lexical.py);
+- the same two restricted to the time the question names ("this week", "in
+  June 2023", see bot/dates.py), when it names one: a preference, not a filter.
+
+Filters (published-date range, sources, excluded articles) and the as-of date
+(nothing published after it) are applied inside both store queries, never
+after them. At most ``per_article`` passages come from one article, so the
+top k can span several articles. ``Retriever.runnable()`` plugs into LCEL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from bot.dates import window
 from bot.store import Store
 from bot.types import Passage, published_number
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Which articles may be searched: a published-date range and/or some sources."""
+    """Which articles may be searched: a published-date range, some sources, minus some articles.
+
+    ``undated``: whether articles without a date pass the date range (they do
+    for the as-of bound, not for a range a user picked).
+    """
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sources: Sequence[str] = field(default_factory=tuple)
     exclude_articles: Sequence[str] = field(default_factory=tuple)
+    undated: bool = False
+
+    def date_range(self) -> tuple[int, int] | None:
+        if not (self.date_from or self.date_to):
+            return None
+        return (published_number(self.date_from) if self.date_from else 1,
+                published_number(self.date_to) if self.date_to else 99991231)
 
     def where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause for these filters, or None."""
         clauses: list[dict[str, Any]] = []
-        if self.date_from:
-            clauses.append({"published_num": {"$gte": published_number(self.date_from)}})
-        if self.date_to:
-            clauses.append({"published_num": {"$lte": published_number(self.date_to)}})
+        if date_range := self.date_range():
+            in_range = {"$and": [{"published_num": {"$gte": date_range[0]}},
+                                 {"published_num": {"$lte": date_range[1]}}]}
+            clauses.append({"$or": [{"published_num": 0}, in_range]} if self.undated else in_range)
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.exclude_articles:
@@ -48,42 +64,119 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def until(self, as_of: dt.date) -> Filters:
+        """These filters with nothing published after ``as_of``."""
+        if self.date_from or self.date_to:
+            end = min(self.date_to, as_of) if self.date_to else as_of
+            return replace(self, date_to=end)
+        return replace(self, date_to=as_of, undated=True)
+
+    def within(self, start: dt.date, end: dt.date) -> Filters:
+        """These filters narrowed to a window (dated articles only)."""
+        return replace(
+            self, date_from=max(start, self.date_from) if self.date_from else start,
+            date_to=min(end, self.date_to) if self.date_to else end, undated=False,
+        )
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the fused lists; ``rrf_k`` damps the head of each list; ``candidates`` per list."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    window: float = 1.0
+    rrf_k: int = 60
+    candidates: int = 40
+
 
 class Retriever:
     """question -> the top-k passages (numbered 1..k), each with its article metadata and span."""
 
-    def __init__(self, store: Store, embeddings: Embeddings, k: int = 6, per_article: int = 2) -> None:
+    def __init__(
+        self, store: Store, embeddings: Embeddings, k: int = 6, per_article: int = 2, fusion: Fusion = Fusion()
+    ) -> None:
         from langchain_chroma import Chroma
 
         self.store = store
+        self.embeddings = embeddings
         self.k = k
         self.per_article = per_article
+        self.fusion = fusion
         self.vectorstore = Chroma(client=store.client, collection_name=store.name, embedding_function=embeddings)
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, as_of: dt.date | None = None
+    ) -> list[Passage]:
         k = k or self.k
-        where = filters.where() if filters else None
-        hits = self.vectorstore.similarity_search_with_score(query, k=k * 4, filter=where)
+        base = filters or Filters()
+        if as_of:
+            base = base.until(as_of)
+        vector = self.embeddings.embed_query(query)
+        documents: dict[str, tuple[str, dict[str, Any]]] = {}
+        lists = [
+            (self._dense(vector, base, documents), self.fusion.dense),
+            (self._lexical(query, base), self.fusion.lexical),
+        ]
+        if as_of and (span := window(query, as_of)):
+            narrowed = base.within(*span)
+            lists += [(self._dense(vector, narrowed, documents), self.fusion.window),
+                      (self._lexical(query, narrowed), self.fusion.window)]
+        fused: dict[str, float] = {}
+        for ranked, weight in lists:
+            for rank, chunk_id in enumerate(ranked):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.fusion.rrf_k + rank + 1)
+        order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+        return self._passages(order, fused, documents, k)
+
+    def _dense(self, vector: list[float], filters: Filters, documents: dict[str, Any]) -> list[str]:
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=self.fusion.candidates, filter=filters.where()
+        )
+        for document, _ in hits:
+            documents[document.id] = (document.page_content, document.metadata)
+        return [document.id for document, _ in hits]
+
+    def _lexical(self, query: str, filters: Filters) -> list[str]:
+        if self.store.lexical is None:
+            return []
+        hits = self.store.lexical.search(
+            query, self.fusion.candidates, filters.date_range(), filters.undated,
+            filters.sources, filters.exclude_articles,
+        )
+        return [chunk_id for chunk_id, _ in hits]
+
+    def _passages(
+        self, order: list[str], scores: dict[str, float], documents: dict[str, Any], k: int
+    ) -> list[Passage]:
         taken: dict[str, int] = {}
         passages: list[Passage] = []
-        for document, distance in hits:
-            meta = document.metadata
-            article_id = meta["article_id"]
-            if taken.get(article_id, 0) >= self.per_article:
-                continue
-            taken[article_id] = taken.get(article_id, 0) + 1
-            passages.append(
-                Passage(
+        for start in range(0, len(order), 4 * k):
+            batch = order[start : start + 4 * k]
+            missing = [chunk_id for chunk_id in batch if chunk_id not in documents]
+            if missing:
+                found = self.store.chunks.get(ids=missing, include=["documents", "metadatas"])
+                documents.update({i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])})
+            for chunk_id in batch:
+                if chunk_id not in documents:
+                    continue
+                text, meta = documents[chunk_id]
+                article_id = meta["article_id"]
+                if taken.get(article_id, 0) >= self.per_article:
+                    continue
+                taken[article_id] = taken.get(article_id, 0) + 1
+                passages.append(Passage(
                     n=len(passages) + 1, article_id=article_id, title=meta.get("title", ""),
                     source=meta.get("source", ""), published=meta.get("published", ""), url=meta.get("url", ""),
-                    path=meta.get("path", ""), text=document.page_content, start=int(meta["start"]),
-                    end=int(meta["end"]), score=1.0 - float(distance),
-                )
-            )
-            if len(passages) == k:
-                break
+                    path=meta.get("path", ""), text=text, start=int(meta["start"]), end=int(meta["end"]),
+                    score=scores[chunk_id],
+                ))
+                if len(passages) == k:
+                    return passages
         return passages
 
     def runnable(self) -> Runnable[dict[str, Any], list[Passage]]:
-        """An LCEL runnable: {"query", "k"?, "filters"?} -> passages."""
-        return RunnableLambda(lambda inputs: self.search(inputs["query"], inputs.get("k"), inputs.get("filters")))
+        """An LCEL runnable: {"query", "k"?, "filters"?, "as_of"?} -> passages."""
+        return RunnableLambda(
+            lambda inputs: self.search(inputs["query"], inputs.get("k"), inputs.get("filters"), inputs.get("as_of"))
+        )

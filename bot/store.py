@@ -14,6 +14,9 @@ count; an article counts as unchanged only when its record is ``ready`` with
 the same hash. A crash at any point therefore leaves a record that the next
 ingest redoes (or prunes) -- never two versions, duplicates or orphans.
 
+Beside them, a keyword (BM25) index of the chunks (bot/lexical.py) is updated
+in the same write, before the record is marked ready.
+
 Nothing here parses files or computes embeddings; vectors come in ready-made.
 """
 
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import EmptyStoreError, StoreError
+from bot.lexical import LexicalIndex
 from bot.types import Article, Chunk, published_number
 
 READY, PENDING = "ready", "pending"
@@ -88,7 +92,7 @@ def connect(store_dir: Path, host: str | None = None, port: int = 8000) -> Any:
 class Store:
     """The chunks and article records of one index in a Chroma client."""
 
-    def __init__(self, client: Any, name: str = "news", where: str = "") -> None:
+    def __init__(self, client: Any, name: str = "news", where: str = "", lexical_path: Path | None = None) -> None:
         self.client = client
         self.name = name
         self.where = where or name
@@ -100,6 +104,19 @@ class Store:
             self._batch = int(client.get_max_batch_size())
         except Exception as exc:
             raise StoreError(f"Can't open collection {name!r} in {self.where} ({exc})") from exc
+        self.lexical = LexicalIndex(lexical_path) if lexical_path else None
+        if self.lexical and self.lexical.count() != self.count_chunks():
+            self.rebuild_lexical()
+
+    def rebuild_lexical(self) -> None:
+        """Refill the keyword index from the chunk texts in Chroma (once, when it is out of step)."""
+        assert self.lexical is not None
+        self.lexical.clear()
+        total = self.count_chunks()
+        for offset in range(0, total, self._batch):
+            result = self.chunks.get(include=["documents", "metadatas"], limit=self._batch, offset=offset)
+            rows = [_lexical_row(i, d, m) for i, d, m in zip(result["ids"], result["documents"], result["metadatas"])]
+            self.lexical.replace([], rows)
 
     # --- reading ---------------------------------------------------------------
     def count_articles(self) -> int:
@@ -160,12 +177,16 @@ class Store:
                 ids=list(chunk_ids), embeddings=[list(v) for v in vectors],
                 documents=list(texts), metadatas=list(metadatas),
             )
+        if self.lexical:
+            self.lexical.replace(ids, [_lexical_row(i, t, m) for i, _, t, m in rows])
         self._put_records(items, origin, READY)
 
     def delete(self, article_ids: Sequence[str]) -> None:
         """Remove these articles: their chunks first, then their records."""
         for batch in _batches(list(article_ids), self._batch):
             self._delete_chunks(batch)
+            if self.lexical:
+                self.lexical.delete(batch)
             self.articles.delete(ids=batch)
 
     def _delete_chunks(self, article_ids: Sequence[str]) -> None:
@@ -188,9 +209,22 @@ class Store:
 
 
 def open_store(store_dir: Path, host: str | None, port: int, collection: str) -> Store:
-    """The store named by the settings' store_dir / chroma_host / chroma_port / collection."""
+    """The store named by the settings' store_dir / chroma_host / chroma_port / collection.
+
+    The keyword index lives in store_dir either way: beside the Chroma files, or,
+    for a server, in a file named after the server and collection.
+    """
     where = f"Chroma server {host}:{port}" if host else str(store_dir)
-    return Store(connect(store_dir, host, port), collection, where)
+    client = connect(store_dir, host, port)
+    name = f"lexical-{host}-{port}-{collection}.sqlite3" if host else f"lexical-{collection}.sqlite3"
+    return Store(client, collection, where, lexical_path=store_dir / name)
+
+
+def _lexical_row(chunk_id: str, text: str, metadata: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        metadata.get("title", ""), text, chunk_id, metadata["article_id"],
+        metadata.get("source", ""), int(metadata.get("published_num", 0)),
+    )
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -1,0 +1,100 @@
+"""bench/metrics.py on tiny hand-made cases whose numbers can be checked by eye."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.metrics import (
+    answer_rate,
+    contains_answer,
+    exact_match,
+    f1,
+    first_appearances,
+    gold_rank,
+    hit_at,
+    is_verbatim,
+    mean,
+    normalize_answer,
+    percentile,
+    reciprocal_rank,
+    refusal_recall,
+    strip_markers,
+)
+
+RANKED = ["a", "b", "gold", "c", "d", "e", "f", "g", "h", "i"]
+ARTICLE = "The minister resigned on Tuesday. She said the decision was hers alone."
+
+
+def test_a_gold_article_at_rank_three_scores_mrr_one_third_and_hits_at_five_but_not_at_one():
+    assert gold_rank(RANKED, {"gold"}) == 3
+    assert reciprocal_rank(RANKED, {"gold"}) == pytest.approx(1 / 3)
+    assert not hit_at(RANKED, {"gold"}, 1)
+    assert hit_at(RANKED, {"gold"}, 5)
+    assert hit_at(RANKED, {"gold"}, 10)
+
+
+def test_no_gold_article_in_the_top_ten_scores_zero():
+    ranked = [article for article in RANKED if article != "gold"] + ["j", "gold"]  # gold is 11th
+    assert gold_rank(ranked, {"gold"}) is None
+    assert reciprocal_rank(ranked, {"gold"}) == 0.0
+    assert not hit_at(ranked, {"gold"}, 10)
+
+
+def test_the_first_of_several_gold_articles_sets_the_rank():
+    assert reciprocal_rank(RANKED, {"e", "b"}) == pytest.approx(1 / 2)
+
+
+def test_articles_are_ranked_by_the_first_passage_that_comes_from_them():
+    assert first_appearances(["x", "y", "x", "z", "y"]) == ["x", "y", "z"]
+
+
+def test_a_verbatim_quote_is_found_in_its_article():
+    assert is_verbatim("She said the decision was hers alone.", ARTICLE)
+
+
+def test_a_paraphrased_quote_is_not_verbatim():
+    assert not is_verbatim("She said the decision was hers and hers alone.", ARTICLE)
+    assert not is_verbatim("the minister resigned on Tuesday.", ARTICLE)  # case matters
+    assert not is_verbatim("", ARTICLE)
+
+
+def test_answers_match_after_squad_normalization():
+    assert normalize_answer("The United Kingdom.") == "united kingdom"
+    assert exact_match("The United Kingdom.", "united kingdom")
+    assert not exact_match("the United States", "united kingdom")
+
+
+def test_a_quote_contains_the_answer_only_as_whole_words():
+    assert contains_answer("Talks were held in the United Kingdom, officials said.", "The United Kingdom")
+    assert not contains_answer("Ukraine's army advanced.", "UK")
+    assert not contains_answer("Anything at all.", "")
+
+
+def test_f1_of_a_partial_overlap_is_the_harmonic_mean_of_precision_and_recall():
+    # prediction "prime minister boris johnson" vs gold "boris johnson": precision 2/4, recall 2/2
+    assert f1("Prime Minister Boris Johnson", "Boris Johnson") == pytest.approx(2 / 3)
+    assert f1("Boris Johnson", "boris johnson.") == 1.0
+    assert f1("Rishi Sunak", "Boris Johnson") == 0.0
+
+
+def test_citation_markers_are_removed_before_scoring_an_answer():
+    assert strip_markers("Europe [1] will require it [2].") == "Europe will require it."
+
+
+def test_refusal_recall_counts_refused_unanswerable_questions_and_answer_rate_the_answered_others():
+    assert refusal_recall([True, True, False, True]) == pytest.approx(0.75)
+    assert answer_rate([False, False, True, False, False]) == pytest.approx(0.8)
+    assert refusal_recall([]) is None
+
+
+def test_p50_and_p95_interpolate_between_ranks_like_numpy():
+    latencies = [float(n) for n in range(10, 0, -1)]  # 1..10, unsorted
+    assert percentile(latencies, 50) == pytest.approx(5.5)
+    assert percentile(latencies, 95) == pytest.approx(9.55)
+    assert percentile([2.0], 95) == 2.0
+    assert percentile([], 50) is None
+
+
+def test_the_mean_of_nothing_is_unmeasured_not_zero():
+    assert mean([]) is None
+    assert mean([1.0, 0.0]) == 0.5

@@ -1,0 +1,102 @@
+"""Hybrid retrieval: filters in the store query, keyword hits, the as-of bound, date preference, diversity.
+
+These use the keyword-count fake embedder, so rankings can be checked by eye;
+retrieval quality on real questions is measured by bench.eval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from bot.retrieve import Filters, Retriever
+from bot.store import open_store
+from ingest.pipeline import ingest
+from tests.conftest import KeywordEmbeddings
+
+
+def _feed(tmp_path, rows):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    return feed
+
+
+def _article(n, body, published="2023-06-20", source="Wire", title=None):
+    return {"title": title or f"Story {n}", "source": source, "published": published, "url": f"https://x/{n}",
+            "body": body}
+
+
+def test_date_filters_become_one_chroma_clause():
+    filters = Filters(dt.date(2023, 6, 1), dt.date(2023, 6, 30), ["CNN"])
+    assert filters.where() == {"$and": [
+        {"$and": [{"published_num": {"$gte": 20230601}}, {"published_num": {"$lte": 20230630}}]},
+        {"source": {"$in": ["CNN"]}},
+    ]}
+    assert Filters().where() is None
+
+
+def test_the_as_of_bound_lets_undated_articles_through_but_a_chosen_range_does_not():
+    bounded = Filters().until(dt.date(2023, 6, 23))
+    assert bounded.undated and bounded.date_range() == (1, 20230623)
+    chosen = Filters(date_from=dt.date(2023, 1, 1)).until(dt.date(2023, 6, 23))
+    assert not chosen.undated and chosen.date_range() == (20230101, 20230623)
+
+
+def test_a_rare_word_is_found_by_keyword_search(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(n, f"General news item number {n} about the economy and markets.") for n in range(30)]
+    rows.append(_article(99, "The zygomorphic orchid bloomed in the city garden."))
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    retriever = Retriever(store, KeywordEmbeddings(), k=3)
+    assert retriever.search("Where did the zygomorphic orchid bloom?")[0].article_id == "https://x/99"
+
+
+def test_nothing_published_after_the_as_of_date_is_retrieved(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(1, "The mayor opened the bridge.", "2023-06-20"),
+            _article(2, "The mayor opened the bridge again.", "2024-01-05")]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    retriever = Retriever(store, KeywordEmbeddings(), k=5)
+    found = retriever.search("Did the mayor open the bridge?", as_of=dt.date(2023, 6, 23))
+    assert [p.article_id for p in found] == ["https://x/1"]
+    assert len(retriever.search("Did the mayor open the bridge?")) == 2
+
+
+def test_this_week_prefers_articles_from_the_week_before_the_as_of_date(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(1, "The council voted on the harbour budget.", "2023-01-10"),
+            _article(2, "The council voted on the harbour budget.", "2023-06-21")]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    retriever = Retriever(store, KeywordEmbeddings(), k=2)
+    found = retriever.search("What did the council vote on this week?", as_of=dt.date(2023, 6, 23))
+    assert found[0].article_id == "https://x/2" and len(found) == 2
+
+
+def test_one_article_fills_at_most_two_places(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    long_body = "\n".join(f"The solar farm produced power on day {n} of the trial." for n in range(400))
+    rows = [_article(1, long_body), _article(2, "A solar farm opened in the valley.")]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    found = Retriever(store, KeywordEmbeddings(), k=5).search("solar farm power")
+    assert [p.article_id for p in found].count("https://x/1") == 2
+    assert "https://x/2" in [p.article_id for p in found]
+
+
+def test_the_keyword_index_follows_updates_and_prunes(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    feed = _feed(tmp_path, [_article(1, "Alpha story about kittens."), _article(2, "Beta story about puppies.")])
+    ingest([feed], store, fake_indexer)
+    assert store.lexical.count() == store.count_chunks() == 2
+    _feed(tmp_path, [_article(1, "Alpha story rewritten about ferrets.")])
+    ingest([feed], store, fake_indexer)
+    assert store.lexical.count() == store.count_chunks() == 1
+    assert store.lexical.search("kittens", 5) == [] and store.lexical.search("puppies", 5) == []
+    assert len(store.lexical.search("ferrets", 5)) == 1
+
+
+def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    ingest([_feed(tmp_path, [_article(1, "Story about ferrets.")])], store, fake_indexer)
+    store.lexical.clear()
+    reopened = open_store(tmp_path / "s", None, 8000, "news")
+    assert reopened.lexical.count() == 1 and reopened.lexical.search("ferrets", 5)
