@@ -21,6 +21,7 @@ What it leaves out: user accounts beyond one optional login, deleting articles.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import json
@@ -207,10 +208,12 @@ class ChatApp:
                 shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
                 suffix = next((t for t in UPLOAD_TYPES if shown_name.lower().endswith(t)), None)
                 if suffix is None:
-                    refused.append({"path": shown_name, "error": f"not an article file; upload {', '.join(UPLOAD_TYPES)}"})
+                    problem = f"not an article file; upload {', '.join(UPLOAD_TYPES)}"
+                    refused.append({"path": shown_name, "error": problem})
                     continue
                 if source.stat().st_size > limit:
-                    refused.append({"path": shown_name, "error": f"over the {self.settings.upload_max_mb:g} MB upload limit"})
+                    problem = f"over the {self.settings.upload_max_mb:g} MB upload limit (NEWSBOT_UPLOAD_MAX_MB)"
+                    refused.append({"path": shown_name, "error": problem})
                     continue
                 stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
                 shutil.copyfile(source, Path(folder) / f"{number:03d}-{stem}{suffix}")
@@ -345,10 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Ready on http://{settings.ui_host}:{settings.ui_port} in {time.perf_counter() - started:.1f} s",
           flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         demo.block_thread()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
