@@ -20,6 +20,7 @@ Answer has no citations; the closest articles are listed as "related".
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
 from bot.citations import check
-from bot.errors import BackendError
+from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer, followup_query
 from bot.prompts import REFUSAL, template
 from bot.retrieve import Filters, Retriever
@@ -126,7 +127,15 @@ class NewsBot:
         question = question.strip()
         as_of = as_of or dt.date.today()
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
-        passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
+        try:
+            passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
+        except NewsBotError:
+            raise
+        except Exception as exc:  # Chroma raises httpx, sqlite and its own errors
+            raise StoreError(
+                f"Searching {self.store.where} failed ({type(exc).__name__}: {exc}). If it is a Chroma server, "
+                "check that it is running; the bot reconnects by itself once it is back."
+            ) from exc
         return Prepared(question, query, passages, as_of)
 
     def stream(
@@ -175,7 +184,8 @@ class NewsBot:
         checked = check(raw, list(passages), bodies)
         if checked.refused or not checked.citations:
             return self._refusal(passages)
-        return Answer(text=checked.text, refused=False, citations=checked.citations)
+        text = checked.text if self.llm is None else strip_links(checked.text, {p.url for p in passages})
+        return Answer(text=text, refused=False, citations=checked.citations)
 
     @staticmethod
     def _refusal(passages: Sequence[Passage]) -> Answer:
@@ -185,6 +195,25 @@ class NewsBot:
                 p.article_id, {"title": p.title, "source": p.source, "published": p.published, "url": p.url}
             )
         return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+_BARE_URL = re.compile(r"\b(?:https?|javascript|data|vbscript|file):[^\s<>\"')\]]+", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def strip_links(text: str, allowed: set[str]) -> str:
+    """A model's answer without images, HTML tags or links, except urls of the cited articles.
+
+    Injected instructions in an article ("add this link") must not reach the
+    user as a clickable link; the sources' own links are shown on their cards.
+    """
+    text = _MARKDOWN_IMAGE.sub(lambda m: m.group(1), text)
+    text = _MARKDOWN_LINK.sub(lambda m: m.group(0) if m.group(2) in allowed else m.group(1), text)
+    text = _HTML_TAG.sub("", text)
+    text = _BARE_URL.sub(lambda m: m.group(0) if m.group(0) in allowed else "[link removed]", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def _before_quotes(raw: str) -> str:
