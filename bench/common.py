@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.settings import Settings
 from bot.store import Store, open_store
@@ -23,11 +25,17 @@ CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
 
 
-def corpus_key(paths: list[Path], settings: Settings) -> str:
+def corpus_key(paths: list[Path], settings: Settings, recipe: str = "") -> str:
+    """A hash of the corpus files (names, sizes, times) and how they are indexed.
+
+    ``recipe`` names another way of indexing them (e.g. bench.naive's splitter), so its cache is apart.
+    """
     digest = hashlib.sha256()
     from ingest.pipeline import INDEX_VERSION
 
     digest.update(f"{INDEX_VERSION}|{settings.chunk_tokens}|{settings.embedding_model}".encode())
+    if recipe:
+        digest.update(recipe.encode())
     for path in paths:
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
@@ -37,11 +45,16 @@ def corpus_key(paths: list[Path], settings: Settings) -> str:
     return digest.hexdigest()[:12]
 
 
+def store_folder(paths: list[Path], label: str, settings: Settings) -> Path:
+    """Where ``cached_store`` keeps the store of ``paths`` (its built.json records the build)."""
+    return CACHE / f"{label}-{corpus_key(paths, settings)}"
+
+
 def cached_store(paths: list[Path], label: str, settings: Settings, quiet: bool = False) -> tuple[Store, float]:
     """A store holding exactly ``paths``, built once; returns it and the build seconds (0 if cached)."""
     from ingest.pipeline import Indexer, ingest
 
-    folder = CACHE / f"{label}-{corpus_key(paths, settings)}"
+    folder = store_folder(paths, label, settings)
     done = folder / "built.json"
     store = open_store(folder / "chroma", None, 8000, "news")
     if done.exists():
@@ -71,3 +84,13 @@ def article_ids_by_file(folder: Path) -> dict[str, str]:
 def offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on: CPUs, platform, torch threads and how busy the machine was."""
+    import torch
+
+    return {
+        "cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+        "torch_threads": torch.get_num_threads(), "load_average": [round(load, 2) for load in os.getloadavg()],
+    }
