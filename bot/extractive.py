@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 
 from langchain_core.embeddings import Embeddings
@@ -54,9 +55,25 @@ class ExtractiveAnswerer:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio
+        self._lock = threading.Lock()
+        self._last: tuple[tuple, list[tuple[float, int, str]]] | None = None
 
     def scored_sentences(self, question: str, passages: Sequence[Passage]) -> list[tuple[float, int, str]]:
-        """(score, passage n, sentence text) for every candidate sentence, best first."""
+        """(score, passage n, sentence text) for every candidate sentence, best first.
+
+        The refusal gate and the answer both need this for the same question and
+        passages; the last result is kept so the sentences are embedded once.
+        """
+        key = (question, tuple((p.n, p.article_id, p.start, p.text) for p in passages))
+        with self._lock:
+            if self._last and self._last[0] == key:
+                return self._last[1]
+        scored = self._score(question, passages)
+        with self._lock:
+            self._last = (key, scored)
+        return scored
+
+    def _score(self, question: str, passages: Sequence[Passage]) -> list[tuple[float, int, str]]:
         candidates = [
             (passage.n, passage.text[start:end])
             for passage in passages
