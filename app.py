@@ -218,7 +218,7 @@ class ChatApp:
                 stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
                 shutil.copyfile(source, Path(folder) / f"{number:03d}-{stem}{suffix}")
             settings = self.settings
-            indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+            indexer = Indexer.from_settings(settings)
             total = {"n": 1}
             done = {"n": 0}
 
@@ -310,8 +310,7 @@ def ensure_articles(bot_settings: Settings) -> str | None:
     store = open_store(s.store_dir, s.chroma_host, s.chroma_port, s.collection)
     if store.count_articles() > 0 or not s.samples_dir.exists():
         return None
-    report = ingest([s.samples_dir], store, Indexer(s.embedding_model, s.chunk_tokens, s.embedding_batch_size),
-                    prune=False)
+    report = ingest([s.samples_dir], store, Indexer.from_settings(s), prune=False)
     return f"Empty store: ingested {s.samples_dir} ({report.summary()})"
 
 

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=EVAL / "dev_questions.jsonl")
     args = parser.parse_args(argv)
     offline()
-    from bot.embeddings import load_embeddings
+    from bot.embeddings import embeddings_for
     from bot.retrieve import Filters, Retriever
 
     settings = Settings()
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.chain import support_score
     from bot.extractive import ExtractiveAnswerer
 
-    embeddings = load_embeddings(settings.embedding_model)
+    embeddings = embeddings_for(settings)
     retriever = Retriever(store, embeddings, k=settings.k)
     extractive = ExtractiveAnswerer(embeddings)
     ids = article_ids_by_file(args.articles)

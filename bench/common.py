@@ -34,6 +34,8 @@ def corpus_key(paths: list[Path], settings: Settings, recipe: str = "") -> str:
     from ingest.pipeline import INDEX_VERSION
 
     digest.update(f"{INDEX_VERSION}|{settings.chunk_tokens}|{settings.embedding_model}".encode())
+    if settings.embedding_backend == "onnx-int8":  # other backends give the same vectors as torch
+        digest.update(b"|int8")
     if recipe:
         digest.update(recipe.encode())
     for path in paths:
@@ -60,7 +62,7 @@ def cached_store(paths: list[Path], label: str, settings: Settings, quiet: bool 
     if done.exists():
         return store, 0.0
     started = time.perf_counter()
-    indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+    indexer = Indexer.from_settings(settings)
     report = ingest(paths, store, indexer)
     seconds = time.perf_counter() - started
     if not quiet:

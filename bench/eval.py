@@ -123,7 +123,7 @@ def run_product(rows: list[dict], paths: list[Path], store_label: str, settings:
                 texts: dict[str, str]) -> dict[str, Any]:
     """Ask every question through NewsBot; fills the rows in place and returns the store record."""
     from bot.chain import NewsBot
-    from bot.embeddings import load_embeddings
+    from bot.embeddings import embeddings_for
     from bot.extractive import ExtractiveAnswerer
     from bot.llm import load_llm
     from bot.retrieve import Filters, Retriever
@@ -131,7 +131,7 @@ def run_product(rows: list[dict], paths: list[Path], store_label: str, settings:
     llm = load_llm(settings)
     store, built_seconds = cached_store(paths, store_label, settings)
     store.require_articles()
-    embeddings = load_embeddings(settings.embedding_model, settings.embedding_batch_size)
+    embeddings = embeddings_for(settings)
     retriever = Retriever(store, embeddings, k=settings.k)
     bot = NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)
     for number, row in enumerate(rows, 1):

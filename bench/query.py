@@ -44,12 +44,12 @@ def questions(n: int) -> list[tuple[str, str]]:
 def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
     import datetime as dt
 
-    from bot.embeddings import load_embeddings
+    from bot.embeddings import embeddings_for
     from bot.retrieve import Retriever
 
     store, built = cached_store([feed], feed.name.split(".")[0], settings)
     record = json.loads((store_folder([feed], feed.name.split(".")[0], settings) / "built.json").read_text())
-    retriever = Retriever(store, load_embeddings(settings.embedding_model), k=settings.k)
+    retriever = Retriever(store, embeddings_for(settings), k=settings.k)
     asked = questions(n)
     for text, date in asked[:10]:  # warm-up
         retriever.search(text, as_of=dt.date.fromisoformat(date))

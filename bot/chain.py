@@ -233,13 +233,13 @@ def _before_quotes(raw: str) -> str:
 
 def build_bot(settings: Any) -> NewsBot:
     """The NewsBot the settings describe (store, embedding model, backend). Entry points call this."""
-    from bot.embeddings import load_embeddings
+    from bot.embeddings import embeddings_for
     from bot.llm import load_llm
     from bot.store import open_store
 
     llm = load_llm(settings)
     store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
     store.require_articles()
-    embeddings = load_embeddings(settings.embedding_model, settings.embedding_batch_size)
+    embeddings = embeddings_for(settings)
     retriever = Retriever(store, embeddings, k=settings.k)
     return NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)

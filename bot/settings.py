@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(
         64, ge=1, description="How many chunks are embedded per forward pass."
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="What runs the embedding model: torch (sentence-transformers), onnx (ONNX Runtime, "
+        "float32, same vectors) or onnx-int8 (ONNX Runtime with int8 weights: faster, vectors differ "
+        "slightly). The ONNX file is exported from the installed weights on first use.",
+    )
+    embedding_cache_dir: Path = Field(
+        Path("data/models"),
+        description="Folder for the ONNX exports of the embedding model (made once per model version).",
+    )
     chunk_tokens: int = Field(
         0,
         ge=0,

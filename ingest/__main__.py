@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             chroma_port=args.chroma_port, collection=args.collection,
         )
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
-        indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+        indexer = Indexer.from_settings(settings)
         with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
             report = ingest(
                 args.paths, store, indexer, prune=not args.no_prune,

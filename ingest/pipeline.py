@@ -47,17 +47,29 @@ class Indexer:
         batch_size: int = 64,
         embeddings: Embeddings | None = None,
         tokenizer: tuple[Any, int] | None = None,
+        backend: str = "torch",
+        cache_dir: Path = Path("data/models"),
     ) -> None:
         self.model_path = model_path
         self.chunk_tokens = chunk_tokens
         self.batch_size = batch_size
+        self.backend = backend
+        self.cache_dir = cache_dir
         self._embeddings = embeddings
         self._tokenizer = tokenizer
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Indexer:
+        return cls(
+            settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size,
+            backend=settings.embedding_backend, cache_dir=settings.embedding_cache_dir,
+        )
 
     @property
     def signature(self) -> str:
         """What the stored index depends on besides the article; part of every content hash."""
-        return f"v{INDEX_VERSION}|{Path(self.model_path).name}|{self.chunk_tokens}"
+        vectors = "int8" if self.backend == "onnx-int8" else "fp32"  # torch and onnx (fp32) give the same vectors
+        return f"v{INDEX_VERSION}|{Path(self.model_path).name}|{self.chunk_tokens}|{vectors}"
 
     @cached_property
     def chunker(self) -> Chunker:
@@ -74,7 +86,7 @@ class Indexer:
         if self._embeddings is None:
             from bot.embeddings import load_embeddings
 
-            self._embeddings = load_embeddings(self.model_path, self.batch_size)
+            self._embeddings = load_embeddings(self.model_path, self.batch_size, self.backend, self.cache_dir)
         return self._embeddings
 
     def index(self, articles: Sequence[Article], hashes: Sequence[str]) -> list[Indexed]:

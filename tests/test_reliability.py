@@ -53,7 +53,8 @@ def _consistent(store_dir, expected_articles: dict[str, str]) -> None:
 def _articles(folder, version: int, count: int = 40) -> dict[str, str]:
     bodies = {}
     for n in range(count):
-        body = "\n".join(f"Story {n} version {version} sentence {s} about the harbour and the bridge." for s in range(12))
+        sentences = (f"Story {n} version {version} sentence {s} about the harbour and the bridge." for s in range(12))
+        body = "\n".join(sentences)
         (folder / f"a{n:02d}.txt").write_text(f"Story {n}\n\n{body}", encoding="utf-8")
         bodies[f"a{n:02d}.txt"] = body
     return bodies
@@ -98,14 +99,16 @@ _JUNK = st.one_of(
     st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")),
     st.sampled_from([b"", b"   \n\t ", b"\xff\xfe\xfa", "caf\xe9".encode("latin-1") * 50, b"\x00" * 100,
                      b"<html><body><div><div><div>" * 500, b"<script>alert(1)</script>" * 20,
-                     "title: x\n".encode() * 50]),
+                     b"title: x\n" * 50]),
 )
 _NAMES = st.sampled_from(["a.txt", "b.md", "c.html", "d.jsonl", "e.htm", "f.markdown"])
 
 
 def _feed_lines() -> st.SearchStrategy[bytes]:
-    value = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=50),
-                      st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+    value = st.one_of(
+        st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=50),
+        st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    )
     record = st.fixed_dictionaries({}, optional={k: value for k in ("title", "source", "published", "url", "body")})
     return st.lists(st.one_of(record.map(json.dumps), st.text(max_size=80)), min_size=1, max_size=6).map(
         lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")
