@@ -40,7 +40,6 @@ from bot.retrieve import Filters
 from bot.settings import Settings, load_settings
 from bot.types import Answer
 
-UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
 CONTEXT_CHARS = 320
 
 CSS = """
@@ -146,6 +145,13 @@ class ChatApp:
         self.bot = bot
         self.settings = settings
 
+    def upload_types(self) -> tuple[str, ...]:
+        """The upload types the settings allow, limited to those ingest can read, longest first."""
+        from ingest.sources import FILE_TYPES
+
+        wanted = {t.strip().lower() for t in self.settings.upload_types.split(",") if t.strip()}
+        return tuple(sorted((t for t in FILE_TYPES if t in wanted), key=len, reverse=True))
+
     def sources(self) -> list[str]:
         metadatas = self.bot.store.articles.get(include=["metadatas"])["metadatas"]
         return sorted({m.get("source", "") for m in metadatas if m.get("source")})
@@ -206,9 +212,10 @@ class ChatApp:
             for number, item in enumerate(files):
                 source = Path(getattr(item, "name", None) or str(item))
                 shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
-                suffix = next((t for t in UPLOAD_TYPES if shown_name.lower().endswith(t)), None)
+                allowed = self.upload_types()
+                suffix = next((t for t in allowed if shown_name.lower().endswith(t)), None)
                 if suffix is None:
-                    problem = f"not an article file; upload {', '.join(UPLOAD_TYPES)}"
+                    problem = f"not an allowed file type; upload {', '.join(allowed)} (NEWSBOT_UPLOAD_TYPES)"
                     refused.append({"path": shown_name, "error": problem})
                     continue
                 if source.stat().st_size > limit:
@@ -284,7 +291,7 @@ def build_ui(app: ChatApp) -> Any:
                 source_filter = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources (all if empty)")
                 k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages per question")
         with gr.Accordion("Add articles", open=False):
-            files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), label="Article files")
+            files = gr.File(file_count="multiple", file_types=list(app.upload_types()), label="Article files")
             add = gr.Button("Ingest", elem_id="ingest")
             summary = gr.Markdown()
         inputs = [question, chatbot, date_from, date_to, source_filter, as_of, k]

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     ui_username: str | None = Field(None, description="With ui_password: log-in required for the page and the API.")
     ui_password: str | None = Field(None, description="Password for ui_username.")
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
+    upload_types: str = Field(
+        ".txt,.md,.markdown,.html,.htm,.jsonl,.jsonl.gz",
+        description="Comma-separated file types the UI accepts for upload (only types ingest can read count).",
+    )
     samples_dir: Path = Field(
         Path("samples"), description="Articles ingested on the first start, when the store is empty."
     )
