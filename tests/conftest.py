@@ -82,13 +82,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_up(url: str, process, seconds: float) -> None:
+    """Poll ``url`` until it answers; kill ``process`` and fail if it dies or ``seconds`` pass."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{process.args[:3]} did not come up at {url}") from None
+            time.sleep(0.3)
+
+
 @pytest.fixture
 def chroma_server(tmp_path):
     """A real `chroma run` on 127.0.0.1, stopped (by its PID) after the test; yields (host, port, process)."""
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     chroma = Path(sys.executable).parent / "chroma"
     port = free_port()
@@ -97,22 +112,9 @@ def chroma_server(tmp_path):
         [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"chroma run did not start on port {port}") from None
-            time.sleep(0.3)
+    wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 60)
     yield "127.0.0.1", port, process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 @pytest.fixture(scope="session")

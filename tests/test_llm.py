@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
@@ -22,7 +20,7 @@ from bot.llm import load_llm
 from bot.prompts import REFUSAL
 from bot.settings import Settings, default_llm_model
 from bot.types import Answer
-from tests.conftest import assert_quotes_verbatim, free_port, make_bot
+from tests.conftest import assert_quotes_verbatim, free_port, make_bot, stop, wait_until_up
 
 SEED_QUESTIONS = [
     "Who called on Baku to unblock the Lachin Corridor?",
@@ -98,22 +96,9 @@ def llama_server():
          "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("llama_cpp.server did not start") from None
-            time.sleep(0.5)
+    wait_until_up(f"http://127.0.0.1:{port}/v1/models", process, 120)
     yield f"http://127.0.0.1:{port}/v1"
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 @pytest.mark.slow

@@ -9,32 +9,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-import urllib.request
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT_DIR, SAMPLES, free_port, start_app, stop
+from tests.conftest import ROOT_DIR, SAMPLES, free_port, start_app, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 
 def _chroma(path, port):
     process = subprocess.Popen(
-        [str(ROOT_DIR / ".venv" / "bin" / "chroma") if (ROOT_DIR / ".venv").exists() else "chroma", "run",
+        [str(Path(sys.executable).parent / "chroma"), "run",
          "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
-            return process
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("chroma run did not start") from None
-            time.sleep(0.3)
+    wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 60)
+    return process
 
 
 def test_the_app_survives_its_chroma_server_going_away_and_coming_back(tmp_path):
