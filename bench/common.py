@@ -96,3 +96,13 @@ def machine() -> dict[str, Any]:
         "cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
         "torch_threads": torch.get_num_threads(), "load_average": [round(load, 2) for load in os.getloadavg()],
     }
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+

@@ -7,7 +7,8 @@ repository), with the same embedding weights, it times:
   (a) ``ingest.pipeline.ingest`` into a fresh store;
   (b) Document -> RecursiveCharacterTextSplitter(1000, 200) -> HuggingFaceEmbeddings -> Chroma.from_documents,
       with the libraries' defaults (batch 32, vectors not normalized, no title in the embedded text);
-  (c) ``SentenceTransformer.encode`` alone on (a)'s exact chunk texts (how much of (a) is embedding);
+  (c) ``SentenceTransformer.encode`` (torch) alone on (a)'s exact chunk texts: how much of (a) is
+      embedding when (a) uses the torch backend (NEWSBOT_EMBEDDING_BACKEND, the default);
   (d) re-ingesting the unchanged feed into store (a) with a fresh store object and Indexer
       (chromadb still reuses its in-process client for the folder).
 
@@ -90,7 +91,7 @@ def timed(timing: Timing) -> Iterator[Timing]:
 
 def ready_indexer(settings: Settings) -> Indexer:
     """An Indexer with its tokenizer and model loaded and warmed up."""
-    indexer = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
+    indexer = Indexer.from_settings(settings)
     _ = indexer.chunker
     indexer.embeddings.embed_query(WARM_UP)
     return indexer
@@ -177,13 +178,12 @@ def run(feed_gz: Path, n: int) -> dict[str, Any]:
         a, a_report, _ = our_ingest(feed, folder / "a", indexer)
         b = langchain_pipeline(feed, folder / "b", settings.embedding_model)
         c = encode_only(feed, indexer)
-        fresh = Indexer(settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size)
-        d, d_report, store = our_ingest(feed, folder / "a", fresh)
+        d, d_report, store = our_ingest(feed, folder / "a", Indexer.from_settings(settings))
         duplicates = duplicate_chunks(store)
     unchanged_ok = (d_report.unchanged, d_report.added, d_report.updated, d_report.deleted) == (n, 0, 0, 0)
     return {
         "articles": n, "feed": str(feed_gz), "model": settings.embedding_model,
-        "batch_size": settings.embedding_batch_size, "machine": machine(),
+        "batch_size": settings.embedding_batch_size, "backend": settings.embedding_backend, "machine": machine(),
         "variants": {"a": a.as_dict(), "b": b.as_dict(), "c": c.as_dict(), "d": d.as_dict()},
         "reports": {"a": a_report.as_dict(), "d": d_report.as_dict()},
         "ratios": {
@@ -209,8 +209,8 @@ NAMES = {"a": "(a) this ingest", "b": "(b) LangChain docs", "c": "(c) encode onl
 
 def print_summary(result: dict[str, Any]) -> None:
     m, r, d = result["machine"], result["ratios"], result["reports"]["d"]
-    print(f"{result['articles']} articles; {m['cpu_count']} CPUs, torch {m['torch']} ({m['torch_threads']} threads); "
-          f"commit {m['commit']}{' (dirty)' if m['dirty'] else ''}")
+    print(f"{result['articles']} articles, (a) embeds with {result['backend']}; {m['cpu_count']} CPUs, "
+          f"torch {m['torch']} ({m['torch_threads']} threads); commit {m['commit']}{' (dirty)' if m['dirty'] else ''}")
     print("Model load, a one-text warm-up run and imports happen before every timer; "
           "feed reading and store opening are timed.")
     print(f"{'variant':<26}{'seconds':>9}{'chunks':>8}{'chunks/s':>10}{'cpu s':>9}")

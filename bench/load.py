@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,17 +30,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import EVAL, RESULTS, cached_store, load_questions, machine, offline, store_folder
+from bench.common import EVAL, RESULTS, cached_store, free_port, load_questions, machine, offline, store_folder
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UP = "What else do the articles say about that?"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -85,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         store_dir = Path(folder) / "store"
         shutil.copytree(store_folder([articles], "eval", settings) / "chroma", store_dir)
-        port = _port()
+        port = free_port()
         env = {**os.environ, "NEWSBOT_STORE_DIR": str(store_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
         app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,16 +21,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import RESULTS, machine
+from bench.common import RESULTS, free_port, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Who called on Baku to unblock the Lachin Corridor?"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _content(history: list) -> str:
@@ -42,7 +35,7 @@ def _content(history: list) -> str:
 def main() -> int:
     from gradio_client import Client
 
-    port = _port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "NEWSBOT_STORE_DIR": str(Path(folder) / "store"), "GRADIO_ANALYTICS_ENABLED": "False"}
         started = time.perf_counter()
