@@ -36,7 +36,8 @@ def test_the_app_survives_its_chroma_server_going_away_and_coming_back(tmp_path)
     app = None
     try:
         subprocess.run([sys.executable, "-m", "ingest", str(SAMPLES), "--chroma-host", "127.0.0.1",
-                        "--chroma-port", str(port)], cwd=ROOT_DIR, check=True, capture_output=True, timeout=600)
+                        "--chroma-port", str(port), "--store", str(tmp_path / "local")],
+                       cwd=ROOT_DIR, check=True, capture_output=True, timeout=600)
         url, app = start_app(tmp_path / "local", "--chroma-host", "127.0.0.1", "--chroma-port", str(port))
         client = Client(url, verbose=False)
         question = ("Who called on Baku to unblock the Lachin Corridor?", [], "", 0)

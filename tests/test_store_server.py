@@ -11,12 +11,12 @@ from ingest.pipeline import ingest
 from tests.conftest import ROOT_DIR, SAMPLES
 
 
-def test_the_dev_articles_sync_the_same_way_on_a_chroma_server(chroma_server, eval_copy, fake_indexer):
+def test_the_dev_articles_sync_the_same_way_on_a_chroma_server(chroma_server, eval_copy, fake_indexer, tmp_path):
     host, port, _ = chroma_server
-    store = open_store(ROOT_DIR, host, port, "news")
+    store = open_store(tmp_path, host, port, "news")  # tmp_path: where the keyword index file goes
     first = ingest([eval_copy], store, fake_indexer)
     assert (first.added, first.failed, first.articles) == (168, [], 168)
-    second = ingest([eval_copy], open_store(ROOT_DIR, host, port, "news"), fake_indexer)
+    second = ingest([eval_copy], open_store(tmp_path, host, port, "news"), fake_indexer)
     assert (second.unchanged, second.added, second.updated, second.deleted) == (168, 0, 0, 0)
     assert second.chunks == first.chunks
     (eval_copy / "2022-06-12-cnn-lightning-cable-usbc-nightcap.txt").unlink()
@@ -26,10 +26,10 @@ def test_the_dev_articles_sync_the_same_way_on_a_chroma_server(chroma_server, ev
     assert (third.updated, third.deleted, third.unchanged, third.articles) == (1, 1, 166, 167)
 
 
-def test_the_cli_ingests_the_sample_into_a_chroma_server_with_the_real_model(chroma_server):
+def test_the_cli_ingests_the_sample_into_a_chroma_server_with_the_real_model(chroma_server, tmp_path):
     host, port, _ = chroma_server
     command = [sys.executable, "-m", "ingest", str(SAMPLES), "--chroma-host", host, "--chroma-port", str(port)]
-    command.append("--json")
+    command += ["--store", str(tmp_path / "local"), "--json"]
     first = subprocess.run(command, cwd=ROOT_DIR, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout.splitlines()[-1])["added"] == 1
