@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR
 from bot.errors import ConfigError
 
 
@@ -66,13 +67,14 @@ class Settings(BaseSettings):
         64, ge=1, description="How many chunks are embedded per forward pass."
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
-        description="What runs the embedding model: torch (sentence-transformers), onnx (ONNX Runtime, "
-        "float32, same vectors) or onnx-int8 (ONNX Runtime with int8 weights: faster, vectors differ "
-        "slightly). The ONNX file is exported from the installed weights on first use.",
+        DEFAULT_BACKEND,
+        description="What runs the embedding model: onnx-int8 (ONNX Runtime with int8 weights: the fastest, "
+        "vectors differ slightly from float32), onnx (ONNX Runtime, float32) or torch "
+        "(sentence-transformers; any model). ONNX files are exported from the installed weights on first "
+        "use. Switching to or from onnx-int8 re-indexes the articles on the next ingest.",
     )
     embedding_cache_dir: Path = Field(
-        Path("data/models"),
+        DEFAULT_CACHE_DIR,
         description="Folder for the ONNX exports of the embedding model (made once per model version).",
     )
     chunk_tokens: int = Field(

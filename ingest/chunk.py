@@ -13,6 +13,7 @@ Nothing here embeds or stores; ``Chunker.embedding_text`` only says what gets em
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -51,15 +52,18 @@ class Chunker:
         encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         return [tuple(pair) for pair in encoded["offset_mapping"]]  # type: ignore[index]
 
-    def _count(self, text: str) -> int:
-        """Tokens of ``text`` without special tokens."""
-        return len(self._offsets(text))
-
     def embedded_title(self, article: Article) -> str:
         """The article's title line, cut to at most 48 tokens."""
-        line = title_line(article)
+        return self._title(title_line(article))[0]
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one Chunker per Indexer; called for every chunk of an article
+    def _title(self, line: str) -> tuple[str, int]:
+        """``line`` cut to at most 48 tokens, and its token count."""
         offsets = self._offsets(line)
-        return line if len(offsets) <= _TITLE_TOKENS_MAX else line[: offsets[_TITLE_TOKENS_MAX - 1][1]]
+        if len(offsets) <= _TITLE_TOKENS_MAX:
+            return line, len(offsets)
+        cut = line[: offsets[_TITLE_TOKENS_MAX - 1][1]]
+        return cut, len(self._offsets(cut))  # counted again: a word cut in two may split differently
 
     def embedding_text(self, article: Article, chunk: Chunk) -> str:
         """What is embedded for a chunk: its article's title line, then the chunk text."""
@@ -67,13 +71,14 @@ class Chunker:
 
     def budget(self, article: Article) -> int:
         """Tokens left for chunk text once [CLS], [SEP] and the title line are counted."""
-        return self.max_tokens - 2 - self._count(self.embedded_title(article))
+        return self.max_tokens - 2 - self._title(title_line(article))[1]
 
     def chunks(self, article: Article) -> list[Chunk]:
         body = article.body
         budget = self.budget(article)
-        token_starts = [start for start, _ in self._offsets(body)]
-        token_ends = [end for _, end in self._offsets(body)] if token_starts else []
+        offsets = self._offsets(body)  # the body is tokenized once
+        token_starts = [start for start, _ in offsets]
+        token_ends = [end for _, end in offsets]
         pieces = list(self._pieces(body, token_starts, token_ends, budget))
         chunks: list[Chunk] = []
         current: list[tuple[int, int, int]] = []

@@ -26,6 +26,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR
 from bot.errors import ArticleError
 from bot.store import READY, Indexed, Store
 from bot.types import Article
@@ -47,8 +48,8 @@ class Indexer:
         batch_size: int = 64,
         embeddings: Embeddings | None = None,
         tokenizer: tuple[Any, int] | None = None,
-        backend: str = "torch",
-        cache_dir: Path = Path("data/models"),
+        backend: str = DEFAULT_BACKEND,
+        cache_dir: Path = DEFAULT_CACHE_DIR,
     ) -> None:
         self.model_path = model_path
         self.chunk_tokens = chunk_tokens

@@ -117,11 +117,38 @@ def chroma_server(tmp_path):
     stop(process)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory):
+    """One folder for this run's ONNX exports of the real model, used by every process the tests start.
+
+    The export happens once, on first use, as it does for a user (into data/models by default).
+    """
+    import os
+
+    cache = tmp_path_factory.mktemp("models")
+    previous = os.environ.get("NEWSBOT_EMBEDDING_CACHE_DIR")
+    os.environ["NEWSBOT_EMBEDDING_CACHE_DIR"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("NEWSBOT_EMBEDDING_CACHE_DIR", None)
+    else:
+        os.environ["NEWSBOT_EMBEDDING_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
-def real_embeddings():
+def real_embeddings(model_cache):
+    """The real model on the default embedding backend, as the product runs it."""
     from bot.embeddings import load_embeddings
 
-    return load_embeddings(default_embedding_model())
+    return load_embeddings(default_embedding_model(), cache_dir=model_cache)
+
+
+@pytest.fixture(scope="session")
+def torch_embeddings():
+    """The real model on sentence-transformers (torch): the reference the ONNX backends are checked against."""
+    from bot.embeddings import load_embeddings
+
+    return load_embeddings(default_embedding_model(), backend="torch")
 
 
 @pytest.fixture(scope="session")

@@ -22,11 +22,10 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory):
-    """A cache folder holding both exports of the real model, made once for this module."""
-    cache = tmp_path_factory.mktemp("models")
-    export_onnx(default_embedding_model(), cache, quantize=True)  # exports float32 first, then quantizes it
-    return cache
+def onnx_cache(model_cache):
+    """The run's cache folder, holding both exports of the real model."""
+    export_onnx(default_embedding_model(), model_cache, quantize=True)  # exports float32 first, then quantizes it
+    return model_cache
 
 
 def cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
@@ -35,12 +34,12 @@ def cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("backend", "least"), [("onnx", 0.999), ("onnx-int8", 0.98)])
-def test_onnx_vectors_agree_with_torch(onnx_cache, real_embeddings, backend, least):
+def test_onnx_vectors_agree_with_torch(onnx_cache, torch_embeddings, backend, least):
     embeddings = load_embeddings(default_embedding_model(), 64, backend, onnx_cache)
     vectors = embeddings.embed_documents(SENTENCES)
-    assert cosines(vectors, real_embeddings.embed_documents(SENTENCES)).min() > least
+    assert cosines(vectors, torch_embeddings.embed_documents(SENTENCES)).min() > least
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert cosines([embeddings.embed_query(SENTENCES[0])], [real_embeddings.embed_query(SENTENCES[0])])[0] > least
+    assert cosines([embeddings.embed_query(SENTENCES[0])], [torch_embeddings.embed_query(SENTENCES[0])])[0] > least
 
 
 @pytest.mark.slow
