@@ -1,8 +1,11 @@
 """``python -m bench.query``: retrieval latency as the store grows, and the memory of a serving process.
 
-For each corpus (default: ../shared/bench/news-1k.jsonl.gz and news-10k.jsonl.gz)
-a store is built once with the product's ingest and cached (bench/cache; the
-build time is reported when it happens, and kept in the cache's built.json).
+For each feed (default: ../shared/bench/news-1k.jsonl.gz and news-10k.jsonl.gz)
+a store of the feed plus the 168 dev articles is built once with the product's
+ingest and cached (bench/cache; the build time is reported when it happens and
+kept in the cache's built.json). These are the very stores ``bench.eval
+--distractors FEED`` uses, so each corpus is embedded once for both benchmarks,
+and the dev questions searched here have their articles in the store.
 Then the product's retriever (hybrid dense + keyword, no generation) answers
 the dev questions, cycled to ``--questions`` (default 200) searches, after a
 warm-up: p50/p95 latency per corpus, and the growth ratio of the largest to
@@ -41,14 +44,19 @@ def questions(n: int) -> list[tuple[str, str]]:
     return [asked[i % len(asked)] for i in range(n)]
 
 
+def corpus(feed: Path) -> tuple[list[Path], str]:
+    """The paths and cache label of the store for ``feed``: the dev articles plus the feed (as bench.eval)."""
+    return [EVAL / "articles", feed], f"eval+{feed.name.split('.')[0]}"
+
+
 def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
     import datetime as dt
 
     from bot.embeddings import embeddings_for
     from bot.retrieve import Retriever
 
-    store, built = cached_store([feed], feed.name.split(".")[0], settings)
-    record = json.loads((store_folder([feed], feed.name.split(".")[0], settings) / "built.json").read_text())
+    store, built = cached_store(*corpus(feed), settings)
+    record = json.loads((store_folder(*corpus(feed), settings) / "built.json").read_text())
     retriever = Retriever(store, embeddings_for(settings), k=settings.k)
     asked = questions(n)
     for text, date in asked[:10]:  # warm-up
@@ -59,7 +67,7 @@ def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
         retriever.search(text, as_of=dt.date.fromisoformat(date))
         seconds.append(time.perf_counter() - started)
     return {
-        "corpus": feed.name, "articles": store.count_articles(), "chunks": store.count_chunks(),
+        "corpus": f"dev+{feed.name}", "articles": store.count_articles(), "chunks": store.count_chunks(),
         "build_seconds": round(record.get("build_seconds", built), 1), "searches": n,
         "p50_ms": round(1000 * statistics.median(seconds), 1), "p95_ms": round(1000 * percentile(seconds, 0.95), 1),
     }
@@ -67,7 +75,7 @@ def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
 
 def serve_rss(feed: Path, settings: Settings, n: int) -> dict:
     """Peak RSS of a fresh process holding the store open and answering ``n`` questions."""
-    folder = store_folder([feed], feed.name.split(".")[0], settings) / "chroma"
+    folder = store_folder(*corpus(feed), settings) / "chroma"
     script = (
         "import datetime as dt, json, resource, sys, time\n"
         "from bench.query import questions\n"
@@ -83,7 +91,7 @@ def serve_rss(feed: Path, settings: Settings, n: int) -> dict:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"corpus": feed.name, "questions": n, "peak_rss_mb": round(data["peak_rss_mb"], 1),
+    return {"corpus": f"dev+{feed.name}", "questions": n, "peak_rss_mb": round(data["peak_rss_mb"], 1),
             "ask_seconds_each": round(data["seconds"] / n, 3)}
 
 
@@ -96,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     feeds = [SHARED / "bench" / f"{name}.jsonl.gz" for name in (args.corpus or ["news-1k", "news-10k"])]
     rows = [time_retrieval(feed, settings, args.questions) for feed in feeds]
-    print(f"{'corpus':<20}{'articles':>9}{'chunks':>9}{'build s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    print(f"{'corpus':<24}{'articles':>9}{'chunks':>9}{'build s':>9}{'p50 ms':>9}{'p95 ms':>9}")
     for row in rows:
-        print(f"{row['corpus']:<20}{row['articles']:>9}{row['chunks']:>9}{row['build_seconds']:>9}"
+        print(f"{row['corpus']:<24}{row['articles']:>9}{row['chunks']:>9}{row['build_seconds']:>9}"
               f"{row['p50_ms']:>9}{row['p95_ms']:>9}")
     growth = None
     if len(rows) > 1:
