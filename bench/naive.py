@@ -66,7 +66,8 @@ def cached_naive(paths: list[Path], settings: Settings) -> tuple[NaivePipeline, 
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    folder = CACHE / f"naive-{corpus_key(paths, settings, RECIPE)}"
+    on_torch = settings.model_copy(update={"embedding_backend": "torch"})  # what HuggingFaceEmbeddings runs
+    folder = CACHE / f"naive-{corpus_key(paths, on_torch, RECIPE)}"
     done = folder / "built.json"
     embeddings = HuggingFaceEmbeddings(model_name=settings.embedding_model, model_kwargs={"device": "cpu"})
     client_settings = chromadb.config.Settings(anonymized_telemetry=False)
