@@ -30,7 +30,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
-from bot.citations import check
+from bot.citations import check, is_refusal
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer, followup_query
 from bot.prompts import REFUSAL, template
@@ -58,11 +58,14 @@ def support_score(extractive: ExtractiveAnswerer, question: str, passages: Seque
     return scored[0][0] if scored else 0.0
 
 
+_CLOSING_TAG = re.compile(r"<\s*/\s*passages\s*>", re.IGNORECASE)
+
+
 def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(
         template("passage").format(
             n=p.n, title=p.title, source=p.source or "unknown source", published=p.published or "undated",
-            text=p.text.replace("</passages>", "</ passages>"),
+            text=_CLOSING_TAG.sub("[/passages]", p.text),  # a passage cannot end the data block
         ).strip()
         for p in passages
     )
@@ -156,15 +159,17 @@ class NewsBot:
         }
         if self.llm is not None and prepared.query != prepared.question:
             inputs["question"] = f"{prepared.question}\n(Meaning: {prepared.query})"
-        raw = ""
-        shown = 0
+        allowed = {p.url for p in prepared.passages}
+        raw = shown = ""
         try:
             for piece in self.answer_chain.stream(inputs):
                 raw += piece
-                visible = _before_quotes(raw)
-                if len(visible) > shown:
-                    yield visible[shown:]
-                    shown = len(visible)
+                if is_refusal(raw, paraphrase=False):  # a refusal whatever follows: stop generating
+                    break
+                visible = _streamable(_before_quotes(raw), allowed) if self.llm is not None else _before_quotes(raw)
+                if len(visible) > len(shown) and visible.startswith(shown):
+                    yield visible[len(shown) :]
+                    shown = visible
         except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
             raise BackendError(f"The {self.backend} model failed while answering: {exc}") from exc
         yield self.finish(raw, prepared.passages)
@@ -214,6 +219,22 @@ def strip_links(text: str, allowed: set[str]) -> str:
     text = _HTML_TAG.sub("", text)
     text = _BARE_URL.sub(lambda m: m.group(0) if m.group(0) in allowed else "[link removed]", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _streamable(text: str, allowed: set[str]) -> str:
+    """What of a partial model answer may be shown already: whole words, no half-written link or tag, links stripped.
+
+    A url or tag is held back until it is complete, so ``strip_links`` sees it
+    whole and an injected link is never on screen, not even while streaming.
+    """
+    cut = len(text)
+    for opener, closer in (("<", ">"), ("[", "]"), ("](", ")")):
+        start = text.rfind(opener)
+        if start != -1 and text.find(closer, start + len(opener)) == -1:
+            cut = min(cut, start)
+    text = text[:cut]
+    end = max(text.rfind(" "), text.rfind("\n"))
+    return strip_links(text[: end + 1], allowed) if end != -1 else ""
 
 
 def _before_quotes(raw: str) -> str:

@@ -130,7 +130,7 @@ def check(raw: str, passages: list[Passage], bodies: dict[str, str]) -> CheckedA
     satisfies ``bodies[c.article_id][c.start:c.end] == c.quote``.
     """
     text, quotes = extract(raw)
-    if _is_refusal(raw) or not _MARKER.sub("", text).strip():
+    if is_refusal(raw) or not _MARKER.sub("", text).strip():
         return CheckedAnswer(REFUSAL, [], refused=True)
     by_n = {p.n: p for p in passages}
     text = _drop_markers(text, set(by_n))
@@ -314,8 +314,27 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_refusal(raw: str) -> bool:
-    return _normalize(REFUSAL)[0].rstrip(".") in _normalize(raw)[0]
+def is_refusal(raw: str, paraphrase: bool = True) -> bool:
+    """The refusal sentence anywhere, or (``paraphrase``) an answer that opens with a close paraphrase of it.
+
+    Small models write "The article I have does not answer this question. [2]";
+    that is a refusal too, whatever it cites. Leave ``paraphrase`` off for an
+    answer still being written: its first sentence may not be finished.
+    """
+    if _normalize(REFUSAL)[0].rstrip(".") in _normalize(raw)[0]:
+        return True
+    if not paraphrase:
+        return False
+    text = _MARKER.sub("", extract(raw)[0]).strip()
+    spans = _sentence_spans(text)
+    first = text[spans[0][0] : spans[0][1]] if spans else ""
+    return fuzz.ratio(_normalize(first)[0], _normalize(REFUSAL)[0]) >= _REFUSAL_LIKENESS
+
+
+#: How alike (rapidfuzz ratio, 0-100) an answer's first sentence must be to REFUSAL to count as one.
+#: "The article I have does not answer this question." scores 97, "The passages do not answer this
+#: question." 83; an answer that says what the articles do not say ("... do not say who won") scores 78.
+_REFUSAL_LIKENESS = 82
 
 
 def _drop_markers(text: str, valid: set[int]) -> str:

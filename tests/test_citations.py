@@ -324,10 +324,17 @@ def test_an_answer_sharing_no_words_with_the_passages_keeps_its_text_without_cit
         "   \n ",
         "[1]",
         'Quotes:\n[1] "Russia on Wednesday called on Baku"',
+        'The article I have does not answer this question. [1]\n\nQuotes:\n[1] "Russia on Wednesday called"',
+        "The passages do not answer this question [1].",
     ],
 )
 def test_a_refusal_or_an_empty_answer_is_refused_without_citations(raw):
     assert _checked(raw) == CheckedAnswer(REFUSAL, [], refused=True)
+
+
+def test_an_answer_about_what_the_articles_leave_out_is_not_a_refusal():
+    answer = _checked("The articles do not say who will pay, but Russia wants the Lachin Corridor unblocked [1].")
+    assert not answer.refused and [c.n for c in answer.citations] == [1]
 
 
 def test_both_marker_list_forms_cite_each_passage():
