@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.extractive import ExtractiveAnswerer
 
     embeddings = embeddings_for(settings)
-    retriever = Retriever(store, embeddings, k=settings.k)
+    retriever = Retriever.from_settings(store, embeddings, settings)
     extractive = ExtractiveAnswerer(embeddings)
     ids = article_ids_by_file(args.articles)
     answerable, unanswerable = [], []

@@ -132,7 +132,7 @@ def run_product(rows: list[dict], paths: list[Path], store_label: str, settings:
     store, built_seconds = cached_store(paths, store_label, settings)
     store.require_articles()
     embeddings = embeddings_for(settings)
-    retriever = Retriever(store, embeddings, k=settings.k)
+    retriever = Retriever.from_settings(store, embeddings, settings)
     bot = NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)
     for number, row in enumerate(rows, 1):
         as_of = dt.date.fromisoformat(row["question_date"])

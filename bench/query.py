@@ -57,7 +57,7 @@ def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
 
     store, built = cached_store(*corpus(feed), settings)
     record = json.loads((store_folder(*corpus(feed), settings) / "built.json").read_text())
-    retriever = Retriever(store, embeddings_for(settings), k=settings.k)
+    retriever = Retriever.from_settings(store, embeddings_for(settings), settings)
     asked = questions(n)
     for text, date in asked[:10]:  # warm-up
         retriever.search(text, as_of=dt.date.fromisoformat(date))

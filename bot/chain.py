@@ -262,5 +262,5 @@ def build_bot(settings: Any) -> NewsBot:
     store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
     store.require_articles()
     embeddings = embeddings_for(settings)
-    retriever = Retriever(store, embeddings, k=settings.k)
+    retriever = Retriever.from_settings(store, embeddings, settings)
     return NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)

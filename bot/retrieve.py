@@ -105,6 +105,11 @@ class Retriever:
         self.fusion = fusion
         self.vectorstore = Chroma(client=store.client, collection_name=store.name, embedding_function=embeddings)
 
+    @classmethod
+    def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
+        fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k)
+        return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion)
+
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None, as_of: dt.date | None = None
     ) -> list[Passage]:

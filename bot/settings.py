@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         description="Refuse when the best passage's similarity to the question is below this "
         "(calibrated on the dev set: python -m bench.calibrate).",
     )
+    per_article: int = Field(2, ge=1, description="Most passages taken from one article for one answer.")
+    fusion_dense: float = Field(
+        1.0, ge=0, description="Weight of the embedding search in the fused ranking (reciprocal rank fusion)."
+    )
+    fusion_lexical: float = Field(1.0, ge=0, description="Weight of the BM25 keyword search in the fused ranking.")
+    fusion_window: float = Field(
+        1.0, ge=0, description="Weight of both searches again, restricted to the dates a question names "
+        "(\"this week\", \"in June 2023\"): a preference for those dates, not a filter.",
+    )
+    fusion_rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion's k: higher flattens each list's head.")
     as_of: dt.date | None = Field(
         None, description="Date the question is asked on (YYYY-MM-DD); default: today."
     )
