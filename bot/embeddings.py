@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -200,6 +201,8 @@ def export_onnx(model_path: str | Path, cache_dir: str | Path, quantize: bool = 
     path = check_model_path(model_path)
     folder = export_dir(path, cache_dir)
     fp32 = folder / "model.onnx"
+    if not fp32.exists() or (quantize and not (folder / "model-int8.onnx").exists()):
+        print(f"Exporting the embedding model to ONNX in {folder} (once per model, about 15 s)", file=sys.stderr)
     if not fp32.exists():
         _write_atomically(fp32, lambda tmp: _export_fp32(path, tmp))
     if not quantize:
