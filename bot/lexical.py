@@ -8,8 +8,15 @@ per start. If it is missing or disagrees with the store (an older store, a
 store written by another machine's ingest in server mode), ``Store`` rebuilds
 it once from the chunk texts held in Chroma.
 
-What it leaves out: phrase and proximity queries; a question becomes an OR of
-its content words, ranked by FTS5's bm25() with the title weighted above the text.
+A question becomes an OR of its content words, ranked by FTS5's bm25() with
+the title weighted above the text. FTS5 scores every row that matches any
+word, so on a large store a few common words ("help", "support") would make
+each search score tens of thousands of rows. The words are therefore taken
+rarest first until their rows add up to ``postings_budget`` (at least the three
+rarest are always kept): the common words dropped are the ones BM25 weighs
+least. On a small store nothing is dropped.
+
+What it leaves out: phrase and proximity queries.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from typing import Any
 from bot.text import content_words
 
 TITLE_WEIGHT = 2.0
+#: Most matching rows (summed over the query's words) one search scores; see the module docstring.
+POSTINGS_BUDGET = 20_000
+_MIN_WORDS = 3
 _SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
     title, text, chunk_id UNINDEXED, article_id UNINDEXED, source UNINDEXED, published_num UNINDEXED,
@@ -32,18 +42,25 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
 """
 
 
-def match_expression(query: str) -> str:
-    """An FTS5 query matching any content word of ``query`` (quoted, so no FTS syntax leaks in)."""
-    words = sorted(content_words(query))
-    return " OR ".join(f'"{word}"' for word in words if re.fullmatch(r"[a-z0-9]+", word))
+def query_words(query: str) -> list[str]:
+    """The content words of ``query`` that can be searched (plain letters and digits, so no FTS syntax)."""
+    return [word for word in sorted(content_words(query)) if re.fullmatch(r"[a-z0-9]+", word)]
+
+
+def match_expression(query: str | list[str]) -> str:
+    """An FTS5 query matching any of these words (or content words of ``query``), each quoted."""
+    words = query_words(query) if isinstance(query, str) else query
+    return " OR ".join(f'"{word}"' for word in words)
 
 
 class LexicalIndex:
     """Chunk rows in FTS5; thread-safe (one connection, one lock)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, postings_budget: int = POSTINGS_BUDGET) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.postings_budget = postings_budget
+        self._rows: dict[str, int] = {}  # word -> rows matching it; cleared on every write
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -57,6 +74,7 @@ class LexicalIndex:
         """Delete these articles' rows and insert ``rows`` (title, text, chunk_id, article_id, source,
         published_num) in one transaction."""
         with self._lock:
+            self._rows.clear()
             self._db.execute("BEGIN")
             try:
                 self._delete(article_ids)
@@ -71,6 +89,7 @@ class LexicalIndex:
 
     def clear(self) -> None:
         with self._lock:
+            self._rows.clear()
             self._db.execute("DELETE FROM chunks")
 
     def _delete(self, article_ids: Sequence[str]) -> None:
@@ -89,9 +108,10 @@ class LexicalIndex:
         exclude_articles: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """(chunk_id, bm25 score, higher is better) of the best ``n`` chunks matching ``query``."""
-        expression = match_expression(query)
-        if not expression:
+        words = self._within_budget(query_words(query))
+        if not words:
             return []
+        expression = match_expression(words)
         sql = f"SELECT chunk_id, -bm25(chunks, {TITLE_WEIGHT}, 1.0) AS score FROM chunks WHERE chunks MATCH ?"
         params: list[Any] = [expression]
         if date_range:
@@ -108,6 +128,27 @@ class LexicalIndex:
         params += [TITLE_WEIGHT, n]
         with self._lock:
             return [(row[0], float(row[1])) for row in self._db.execute(sql, params)]
+
+    def _within_budget(self, words: list[str]) -> list[str]:
+        """The rarest of ``words`` whose matching rows add up to at most the budget (at least three)."""
+        if not self.postings_budget:
+            return words
+        with self._lock:
+            if len(self._rows) > 100_000:
+                self._rows.clear()
+            for word in words:
+                if word not in self._rows:
+                    self._rows[word] = int(self._db.execute(
+                        "SELECT count(*) FROM chunks WHERE chunks MATCH ?", [f'"{word}"']
+                    ).fetchone()[0])
+            rows = {word: self._rows[word] for word in words}
+        kept, total = [], 0
+        for word in sorted((word for word in words if rows[word]), key=lambda word: (rows[word], word)):
+            if len(kept) >= _MIN_WORDS and total + rows[word] > self.postings_budget:
+                break
+            kept.append(word)
+            total += rows[word]
+        return sorted(kept)
 
     def close(self) -> None:
         with self._lock:

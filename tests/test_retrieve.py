@@ -100,3 +100,19 @@ def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_i
     store.lexical.clear()
     reopened = open_store(tmp_path / "s", None, 8000, "news")
     assert reopened.lexical.count() == 1 and reopened.lexical.search("ferrets", 5)
+
+
+def test_on_a_large_index_keyword_search_drops_the_common_words_first(tmp_path):
+    from bot.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "lexical.sqlite3", postings_budget=40)
+    rows = [("Title", f"common filler text number {i}", f"c{i}", f"a{i}", "Wire", 20230101) for i in range(50)]
+    rows += [("Title", "common words and a rare aardvark", "rare", "ar", "Wire", 20230101),
+             ("Title", "an uncommon okapi and a zebra", "okapi", "ok", "Wire", 20230101)]
+    index.replace([], rows)
+    assert index._within_budget(["aardvark", "common", "filler", "okapi", "zebra"]) == ["aardvark", "okapi", "zebra"]
+    assert index.search("common aardvark filler", 3)[0][0] == "rare"  # three words are always kept
+    index.replace(["ar"], [])  # a write forgets the counted rows
+    assert index.search("aardvark", 3) == []
+    unbounded = LexicalIndex(tmp_path / "lexical.sqlite3", postings_budget=0)
+    assert unbounded._within_budget(["common", "filler"]) == ["common", "filler"]
