@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.chain import NewsBot, build_bot
+from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import NewsBotError
 from bot.retrieve import Filters
 from bot.settings import Settings, load_settings
@@ -337,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         settings = load_settings(**vars(args))
+        if export_pending(settings):
+            print(EXPORT_NOTE, flush=True)
         note = ensure_articles(settings)
         if note:
             print(note, flush=True)

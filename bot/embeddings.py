@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -201,8 +200,6 @@ def export_onnx(model_path: str | Path, cache_dir: str | Path, quantize: bool = 
     path = check_model_path(model_path)
     folder = export_dir(path, cache_dir)
     fp32 = folder / "model.onnx"
-    if not fp32.exists() or (quantize and not (folder / "model-int8.onnx").exists()):
-        print(f"Exporting the embedding model to ONNX in {folder} (once per model, about 15 s)", file=sys.stderr)
     if not fp32.exists():
         _write_atomically(fp32, lambda tmp: _export_fp32(path, tmp))
     if not quantize:
@@ -211,6 +208,18 @@ def export_onnx(model_path: str | Path, cache_dir: str | Path, quantize: bool = 
     if not int8.exists():
         _write_atomically(int8, lambda tmp: _quantize(fp32, tmp))
     return int8
+
+
+def export_pending(settings: Any) -> bool:
+    """Whether loading the settings' embedding model will export it to ONNX first (about 15 s, once)."""
+    if settings.embedding_backend == "torch":
+        return False
+    folder = export_dir(check_model_path(settings.embedding_model), settings.embedding_cache_dir)
+    wanted = "model-int8.onnx" if settings.embedding_backend == "onnx-int8" else "model.onnx"
+    return not (folder / wanted).exists()
+
+
+EXPORT_NOTE = "First use of this embedding model: exporting it to ONNX (once, about 15 s)."
 
 
 def export_dir(model_path: str | Path, cache_dir: str | Path) -> Path:

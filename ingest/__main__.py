@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import ConfigError, NewsBotError, StoreError
 from bot.settings import load_settings
 from bot.store import open_store
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
         indexer = Indexer.from_settings(settings)
+        if export_pending(settings):
+            print(EXPORT_NOTE, file=sys.stderr)
         with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
             report = ingest(
                 args.paths, store, indexer, prune=not args.no_prune,

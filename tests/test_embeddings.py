@@ -93,3 +93,16 @@ def test_a_model_without_mean_pooling_is_refused_by_the_onnx_backends(tmp_path):
     (model / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
     with pytest.raises(ConfigError, match="mean pooling only.*NEWSBOT_EMBEDDING_BACKEND=torch"):
         OnnxEmbeddings(model, tmp_path / "unused.onnx")
+
+
+def test_a_pending_export_is_announced_before_it_happens(tmp_path):
+    from bot.embeddings import export_pending
+    from bot.settings import Settings
+
+    fresh = Settings(embedding_cache_dir=tmp_path / "empty")
+    assert export_pending(fresh)
+    assert not export_pending(Settings(embedding_cache_dir=tmp_path / "empty", embedding_backend="torch"))
+    folder = export_dir(default_embedding_model(), tmp_path / "empty")
+    folder.mkdir(parents=True)
+    (folder / "model-int8.onnx").write_bytes(b"exported")
+    assert not export_pending(fresh)
