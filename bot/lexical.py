@@ -106,9 +106,13 @@ class LexicalIndex:
         undated: bool = False,
         sources: Sequence[str] = (),
         exclude_articles: Sequence[str] = (),
+        budget: int | None = None,
     ) -> list[tuple[str, float]]:
-        """(chunk_id, bm25 score, higher is better) of the best ``n`` chunks matching ``query``."""
-        words = self._within_budget(query_words(query))
+        """(chunk_id, bm25 score, higher is better) of the best ``n`` chunks matching ``query`` and the filters.
+
+        ``budget`` overrides ``postings_budget`` for this search.
+        """
+        words = self._within_budget(query_words(query), budget)
         if not words:
             return []
         expression = match_expression(words)
@@ -129,9 +133,26 @@ class LexicalIndex:
         with self._lock:
             return [(row[0], float(row[1])) for row in self._db.execute(sql, params)]
 
-    def _within_budget(self, words: list[str]) -> list[str]:
+    def nearest(self, query: str, n: int, budget: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The best ``n`` chunks for ``query``, unfiltered: (chunk_id, {"article_id", "source", "published_num"}).
+
+        The metadata lets a caller apply ``Filters.admits`` itself: reading the
+        filter columns for every matching row makes a filtered search about twice
+        as slow as this one.
+        """
+        words = self._within_budget(query_words(query), budget)
+        if not words:
+            return []
+        sql = ("SELECT chunk_id, article_id, source, published_num FROM chunks WHERE chunks MATCH ? "
+               "ORDER BY bm25(chunks, ?, 1.0) LIMIT ?")
+        with self._lock:
+            rows = self._db.execute(sql, [match_expression(words), TITLE_WEIGHT, n]).fetchall()
+        return [(row[0], {"article_id": row[1], "source": row[2], "published_num": row[3]}) for row in rows]
+
+    def _within_budget(self, words: list[str], budget: int | None = None) -> list[str]:
         """The rarest of ``words`` whose matching rows add up to at most the budget (at least three)."""
-        if not self.postings_budget:
+        budget = self.postings_budget if budget is None else budget
+        if not budget:
             return words
         with self._lock:
             if len(self._rows) > 100_000:
@@ -144,7 +165,7 @@ class LexicalIndex:
             rows = {word: self._rows[word] for word in words}
         kept, total = [], 0
         for word in sorted((word for word in words if rows[word]), key=lambda word: (rows[word], word)):
-            if len(kept) >= _MIN_WORDS and total + rows[word] > self.postings_budget:
+            if len(kept) >= _MIN_WORDS and total + rows[word] > budget:
                 break
             kept.append(word)
             total += rows[word]

@@ -9,8 +9,15 @@ Four ranked lists are fused by weighted reciprocal rank fusion (RRF):
   June 2023", see bot/dates.py), when it names one: a preference, not a filter.
 
 Filters (published-date range, sources, excluded articles) and the as-of date
-(nothing published after it) are applied inside both store queries, never
-after them. At most ``per_article`` passages come from one article, so the
+(nothing published after it) are applied to both searches, so a filtered-out
+chunk never takes a place. The keyword search applies them in its SQL. The
+dense search asks Chroma for the nearest ``2 x candidates`` chunks without a
+``where`` clause and keeps those the filters admit (``Filters.admits`` mirrors
+``Filters.where``): Chroma's filtered search costs about ten times its plain
+one (200 ms against 20 ms on 9k chunks). Only when fewer than ``candidates``
+survive does it run the filtered query. The keyword search does the same
+(its filtered SQL is about twice as slow). The date-window lists are taken
+from the same unfiltered hits. At most ``per_article`` passages come from one article, so the
 top k can span several articles. ``Retriever.runnable()`` plugs into LCEL.
 """
 
@@ -27,6 +34,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from bot.dates import window
 from bot.store import Store
 from bot.types import Passage, published_number
+
+#: The dense search fetches this many times ``Fusion.candidates`` unfiltered chunks (see the module docstring).
+_OVERFETCH = 2
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,16 @@ class Filters:
             return None
         return (published_number(self.date_from) if self.date_from else 1,
                 published_number(self.date_to) if self.date_to else 99991231)
+
+    def admits(self, meta: dict[str, Any]) -> bool:
+        """Whether a chunk with this metadata passes the filters: exactly what ``where()`` selects."""
+        if date_range := self.date_range():
+            number = int(meta.get("published_num") or 0)
+            if not (date_range[0] <= number <= date_range[1] or (self.undated and number == 0)):
+                return False
+        if self.sources and meta.get("source") not in self.sources:
+            return False
+        return not (self.exclude_articles and meta.get("article_id") in self.exclude_articles)
 
     def where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause for these filters, or None."""
@@ -88,6 +108,7 @@ class Fusion:
     window: float = 1.0
     rrf_k: int = 60
     candidates: int = 40
+    postings_budget: int = 20_000  # keyword search: most matching rows scored (bot/lexical.py)
 
 
 class Retriever:
@@ -107,7 +128,8 @@ class Retriever:
 
     @classmethod
     def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
-        fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k)
+        fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k,
+                        postings_budget=settings.lexical_postings_budget)
         return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion)
 
     def search(
@@ -119,14 +141,16 @@ class Retriever:
             base = base.until(as_of)
         vector = self.embeddings.embed_query(query)
         documents: dict[str, tuple[str, dict[str, Any]]] = {}
+        nearest = self._nearest(vector, documents)
+        keyword = self._keyword(query)
         lists = [
-            (self._dense(vector, base, documents), self.fusion.dense),
-            (self._lexical(query, base), self.fusion.lexical),
+            (self._dense(vector, base, nearest, documents), self.fusion.dense),
+            (self._lexical(query, base, keyword), self.fusion.lexical),
         ]
         if as_of and (span := window(query, as_of)):
-            narrowed = base.within(*span)
-            lists += [(self._dense(vector, narrowed, documents), self.fusion.window),
-                      (self._lexical(query, narrowed), self.fusion.window)]
+            narrowed, n = base.within(*span), self.fusion.candidates
+            lists += [([i for i in nearest if narrowed.admits(documents[i][1])][:n], self.fusion.window),
+                      ([i for i, meta in keyword if narrowed.admits(meta)][:n], self.fusion.window)]
         fused: dict[str, float] = {}
         for ranked, weight in lists:
             for rank, chunk_id in enumerate(ranked):
@@ -134,20 +158,43 @@ class Retriever:
         order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
         return self._passages(order, fused, documents, k)
 
-    def _dense(self, vector: list[float], filters: Filters, documents: dict[str, Any]) -> list[str]:
+    def _nearest(self, vector: list[float], documents: dict[str, Any]) -> list[str]:
+        """The ``overfetch x candidates`` chunks nearest to ``vector``, unfiltered, best first."""
         hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=self.fusion.candidates, filter=filters.where()
+            vector, k=_OVERFETCH * self.fusion.candidates
         )
         for document, _ in hits:
             documents[document.id] = (document.page_content, document.metadata)
         return [document.id for document, _ in hits]
 
-    def _lexical(self, query: str, filters: Filters) -> list[str]:
+    def _dense(
+        self, vector: list[float], filters: Filters, nearest: list[str], documents: dict[str, Any]
+    ) -> list[str]:
+        """The ``candidates`` nearest chunks that pass ``filters``: from ``nearest`` if enough do, else from Chroma."""
+        n = self.fusion.candidates
+        kept = [chunk_id for chunk_id in nearest if filters.admits(documents[chunk_id][1])]
+        if len(kept) >= n or len(nearest) < _OVERFETCH * n:  # enough, or ``nearest`` is the whole store
+            return kept[:n]
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=filters.where())
+        for document, _ in hits:
+            documents[document.id] = (document.page_content, document.metadata)
+        return [document.id for document, _ in hits]
+
+    def _keyword(self, query: str) -> list[tuple[str, dict[str, Any]]]:
+        """The ``overfetch x candidates`` best keyword hits, unfiltered, with their filter metadata."""
         if self.store.lexical is None:
             return []
+        return self.store.lexical.nearest(query, _OVERFETCH * self.fusion.candidates, self.fusion.postings_budget)
+
+    def _lexical(self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        """The ``candidates`` best keyword hits that pass ``filters``: from ``keyword`` if enough do, else from SQL."""
+        n = self.fusion.candidates
+        kept = [chunk_id for chunk_id, meta in keyword if filters.admits(meta)]
+        if self.store.lexical is None or len(kept) >= n or len(keyword) < _OVERFETCH * n:
+            return kept[:n]
         hits = self.store.lexical.search(
-            query, self.fusion.candidates, filters.date_range(), filters.undated,
-            filters.sources, filters.exclude_articles,
+            query, n, filters.date_range(), filters.undated, filters.sources, filters.exclude_articles,
+            self.fusion.postings_budget,
         )
         return [chunk_id for chunk_id, _ in hits]
 

@@ -116,3 +116,38 @@ def test_on_a_large_index_keyword_search_drops_the_common_words_first(tmp_path):
     assert index.search("aardvark", 3) == []
     unbounded = LexicalIndex(tmp_path / "lexical.sqlite3", postings_budget=0)
     assert unbounded._within_budget(["common", "filler"]) == ["common", "filler"]
+
+
+def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(n, f"Story number {n} about the harbour.", published, source)
+            for n, (published, source) in enumerate([("2023-06-20", "Wire"), ("2023-01-05", "CNN"),
+                                                      ("", "Wire"), ("2024-02-01", "CNN"), ("2023-06-30", "AP")])]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    everything = store.chunks.get(include=["metadatas"])
+    for filters in [Filters(), Filters().until(dt.date(2023, 6, 25)), Filters(sources=["CNN", "AP"]),
+                    Filters(dt.date(2023, 6, 1), dt.date(2023, 6, 30)), Filters(exclude_articles=["https://x/0"]),
+                    Filters(dt.date(2023, 1, 1), None, ["Wire"]).until(dt.date(2023, 12, 31)),
+                    Filters().until(dt.date(2023, 6, 25)).within(dt.date(2023, 6, 18), dt.date(2023, 6, 25))]:
+        chosen = set(store.chunks.get(where=filters.where())["ids"]) if filters.where() else set(everything["ids"])
+        admitted = {i for i, meta in zip(everything["ids"], everything["metadatas"]) if filters.admits(meta)}
+        assert admitted == chosen, filters
+
+
+def test_a_narrow_filter_still_fills_the_list_from_the_store(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(n, f"The harbour council met again, meeting {n}.", "2023-06-20", "Wire") for n in range(200)]
+    rows.append(_article(999, "A quiet note about gardens.", "2023-06-20", "Gazette"))
+    rows.append(_article(998, "A long note on gardens, flowers, trees, hedges, lawns, ponds and paths near the "
+                              "harbour, for the garden club.", "2023-06-20", "Gazette"))  # the weakest keyword match
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    retriever = Retriever(store, KeywordEmbeddings(), k=3)
+    vector, documents = retriever.embeddings.embed_query("harbour council meeting"), {}
+    nearest = retriever._nearest(vector, documents)
+    assert len(nearest) == 80 and all(documents[i][1]["source"] == "Wire" for i in nearest)
+    dense = retriever._dense(vector, Filters(sources=["Gazette"]), nearest, documents)
+    assert sorted(documents[i][1]["article_id"] for i in dense) == ["https://x/998", "https://x/999"]  # not among the nearest 80, found by the fallback
+    keyword = retriever._keyword("harbour council")
+    assert len(keyword) == 80 and all(meta["source"] == "Wire" for _, meta in keyword)
+    assert [store.chunks.get(ids=retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword))[
+        "metadatas"][0]["article_id"]] == ["https://x/998"]
