@@ -14,8 +14,10 @@ chunk never takes a place. The keyword search applies them in its SQL. The
 dense search asks Chroma for the nearest ``2 x candidates`` chunks without a
 ``where`` clause and keeps those the filters admit (``Filters.admits`` mirrors
 ``Filters.where``): Chroma's filtered search costs about ten times its plain
-one (200 ms against 20 ms on 9k chunks). Only when fewer than ``candidates``
-survive does it run the filtered query. The keyword search does the same
+one (200 ms against 20 ms on 9k chunks). When fewer than ``candidates``
+survive, it fetches ``8 x candidates`` unfiltered (an as-of date can exclude
+many of the nearest chunks); only if that is still too few does it run the
+filtered query. The keyword search does the same
 (its filtered SQL is about twice as slow). The date-window lists are taken
 from the same unfiltered hits. At most ``per_article`` passages come from one article, so the
 top k can span several articles. ``Retriever.runnable()`` plugs into LCEL.
@@ -37,6 +39,8 @@ from bot.types import Passage, published_number
 
 #: The dense search fetches this many times ``Fusion.candidates`` unfiltered chunks (see the module docstring).
 _OVERFETCH = 2
+#: When too few of those pass the filters, a second unfiltered fetch this many times ``candidates``.
+_WIDER = 8
 
 
 @dataclass(frozen=True)
@@ -175,22 +179,32 @@ class Retriever:
         kept = [chunk_id for chunk_id in nearest if filters.admits(documents[chunk_id][1])]
         if len(kept) >= n or len(nearest) < _OVERFETCH * n:  # enough, or ``nearest`` is the whole store
             return kept[:n]
+        # A wider unfiltered fetch first: 320 chunks cost ~60 ms on 83k chunks, the filtered query 600-800 ms.
+        wider = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=_WIDER * n)
+        kept = [document.id for document, _ in wider if filters.admits(document.metadata)]
+        if len(kept) >= n or len(wider) < _WIDER * n:
+            for document, _ in wider:
+                documents[document.id] = (document.page_content, document.metadata)
+            return kept[:n]
         hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=filters.where())
         for document, _ in hits:
             documents[document.id] = (document.page_content, document.metadata)
         return [document.id for document, _ in hits]
 
     def _keyword(self, query: str) -> list[tuple[str, dict[str, Any]]]:
-        """The ``overfetch x candidates`` best keyword hits, unfiltered, with their filter metadata."""
+        """The ``8 x candidates`` best keyword hits, unfiltered, with their filter metadata.
+
+        FTS5 scores every matching row whatever the LIMIT, so fetching more costs little.
+        """
         if self.store.lexical is None:
             return []
-        return self.store.lexical.nearest(query, _OVERFETCH * self.fusion.candidates, self.fusion.postings_budget)
+        return self.store.lexical.nearest(query, _WIDER * self.fusion.candidates, self.fusion.postings_budget)
 
     def _lexical(self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]]) -> list[str]:
         """The ``candidates`` best keyword hits that pass ``filters``: from ``keyword`` if enough do, else from SQL."""
         n = self.fusion.candidates
         kept = [chunk_id for chunk_id, meta in keyword if filters.admits(meta)]
-        if self.store.lexical is None or len(kept) >= n or len(keyword) < _OVERFETCH * n:
+        if self.store.lexical is None or len(kept) >= n or len(keyword) < _WIDER * n:
             return kept[:n]
         hits = self.store.lexical.search(
             query, n, filters.date_range(), filters.undated, filters.sources, filters.exclude_articles,

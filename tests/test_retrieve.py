@@ -136,7 +136,7 @@ def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_pat
 
 def test_a_narrow_filter_still_fills_the_list_from_the_store(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
-    rows = [_article(n, f"The harbour council met again, meeting {n}.", "2023-06-20", "Wire") for n in range(200)]
+    rows = [_article(n, f"The harbour council met again, meeting {n}.", "2023-06-20", "Wire") for n in range(400)]
     rows.append(_article(999, "A quiet note about gardens.", "2023-06-20", "Gazette"))
     rows.append(_article(998, "A long note on gardens, flowers, trees, hedges, lawns, ponds and paths near the "
                               "harbour, for the garden club.", "2023-06-20", "Gazette"))  # the weakest keyword match
@@ -149,6 +149,6 @@ def test_a_narrow_filter_still_fills_the_list_from_the_store(tmp_path, fake_inde
     found = [documents[i][1]["article_id"] for i in dense]
     assert "https://x/998" in found and set(found) <= {"https://x/998", "https://x/999"}  # by the fallback
     keyword = retriever._keyword("harbour council")
-    assert len(keyword) == 80 and all(meta["source"] == "Wire" for _, meta in keyword)
+    assert len(keyword) == 320 and all(meta["source"] == "Wire" for _, meta in keyword)
     assert [store.chunks.get(ids=retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword))[
         "metadatas"][0]["article_id"]] == ["https://x/998"]
