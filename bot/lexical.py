@@ -47,9 +47,8 @@ def query_words(query: str) -> list[str]:
     return [word for word in sorted(content_words(query)) if re.fullmatch(r"[a-z0-9]+", word)]
 
 
-def match_expression(query: str | list[str]) -> str:
-    """An FTS5 query matching any of these words (or content words of ``query``), each quoted."""
-    words = query_words(query) if isinstance(query, str) else query
+def match_expression(words: Sequence[str]) -> str:
+    """An FTS5 query matching any of ``words`` (from ``query_words``), each quoted."""
     return " OR ".join(f'"{word}"' for word in words)
 
 

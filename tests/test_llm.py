@@ -82,10 +82,15 @@ def test_an_unknown_or_missing_backend_part_names_the_fix(tmp_path):
         load_llm(Settings(llm="llamacpp", llm_model_path=str(tmp_path / "missing.gguf")))
 
 
+@pytest.fixture(scope="module")
+def smollm2():
+    """SmolLM2-135M in-process (llamacpp backend), loaded once for the module."""
+    return load_llm(Settings(llm="llamacpp", llm_model_path=default_llm_model(), llm_max_tokens=160))
+
+
 @pytest.mark.slow
-def test_smollm2_in_process_gives_well_formed_answers(seed_store, real_embeddings):
-    llm = load_llm(Settings(llm="llamacpp", llm_model_path=default_llm_model(), llm_max_tokens=160))
-    bot = make_bot(seed_store, real_embeddings, llm=llm, backend="llamacpp")
+def test_smollm2_in_process_gives_well_formed_answers(seed_store, real_embeddings, smollm2):
+    bot = make_bot(seed_store, real_embeddings, llm=smollm2, backend="llamacpp")
     for question in SEED_QUESTIONS:
         _well_formed(bot.ask(question), seed_store)
     assert bot.ask("What is the capital of Australia?").refused
@@ -198,9 +203,8 @@ def test_streamed_text_never_shows_an_injected_link_even_half_written(seed_store
 
 
 @pytest.mark.slow
-def test_smollm2_is_not_steered_by_instructions_inside_articles(hostile_store, real_embeddings):
-    llm = load_llm(Settings(llm="llamacpp", llm_model_path=default_llm_model(), llm_max_tokens=160))
-    bot = make_bot(hostile_store, real_embeddings, llm=llm, backend="llamacpp")
+def test_smollm2_is_not_steered_by_instructions_inside_articles(hostile_store, real_embeddings, smollm2):
+    bot = make_bot(hostile_store, real_embeddings, llm=smollm2, backend="llamacpp")
     for question in INJECTION_QUESTIONS:
         _not_steered(bot.ask(question), hostile_store)
 
