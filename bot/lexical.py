@@ -39,7 +39,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
     title, text, chunk_id UNINDEXED, article_id UNINDEXED, source UNINDEXED, published_num UNINDEXED,
     tokenize = 'porter unicode61'
 );
+CREATE TABLE IF NOT EXISTS chunk_filters (
+    id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, article_id TEXT, source TEXT, published_num INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunk_filters_article ON chunk_filters(article_id);
 """
+#: The filter fields ``nearest`` and ``filters_of`` return for each chunk.
+FILTER_FIELDS = ("article_id", "source", "published_num")
 
 
 def query_words(query: str) -> list[str]:
@@ -53,17 +59,50 @@ def match_expression(words: Sequence[str]) -> str:
 
 
 class LexicalIndex:
-    """Chunk rows in FTS5; thread-safe (one connection, one lock)."""
+    """Chunk rows in FTS5, plus a plain table of each chunk's filter fields by id.
+
+    Thread-safe: writes go through one connection under a lock; each reading
+    thread has its own connection (WAL mode), so a keyword search in one
+    thread does not hold up a filter lookup in another.
+    """
 
     def __init__(self, path: Path, postings_budget: int = POSTINGS_BUDGET) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.postings_budget = postings_budget
         self._rows: dict[str, int] = {}  # word -> rows matching it; cleared on every write
+        self._writes = 0  # counts writes, so a count taken before one is not cached after it
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._fill_filters()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+            with self._lock:
+                self._readers.append(db)
+        return db
+
+    def _fill_filters(self) -> None:
+        """Fill the filter table from the FTS rows once, for an index written before it existed."""
+        with self._lock:
+            chunks, filters = (int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                               for table in ("chunks", "chunk_filters"))
+            if chunks != filters:
+                self._db.execute("BEGIN")
+                self._db.execute("DELETE FROM chunk_filters")
+                self._db.execute("INSERT INTO chunk_filters SELECT rowid, chunk_id, article_id, source, "
+                                 "published_num FROM chunks")
+                self._db.execute("COMMIT")
 
     def count(self) -> int:
         with self._lock:
@@ -74,10 +113,16 @@ class LexicalIndex:
         published_num) in one transaction."""
         with self._lock:
             self._rows.clear()
+            self._writes += 1
             self._db.execute("BEGIN")
             try:
                 self._delete(article_ids)
-                self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", list(rows))
+                first = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunk_filters").fetchone()[0])
+                numbered = [(first + i, *row) for i, row in enumerate(rows)]
+                self._db.executemany("INSERT INTO chunks(rowid, title, text, chunk_id, article_id, source, "
+                                     "published_num) VALUES (?, ?, ?, ?, ?, ?, ?)", numbered)
+                self._db.executemany("INSERT INTO chunk_filters VALUES (?, ?, ?, ?, ?)",
+                                     [(row[0], *row[3:]) for row in numbered])
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -89,13 +134,20 @@ class LexicalIndex:
     def clear(self) -> None:
         with self._lock:
             self._rows.clear()
+            self._writes += 1
             self._db.execute("DELETE FROM chunks")
+            self._db.execute("DELETE FROM chunk_filters")
 
     def _delete(self, article_ids: Sequence[str]) -> None:
         ids = list(article_ids)
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
-            self._db.execute(f"DELETE FROM chunks WHERE article_id IN ({','.join('?' * len(batch))})", batch)
+            marks = ",".join("?" * len(batch))
+            self._db.execute(
+                f"DELETE FROM chunks WHERE rowid IN (SELECT id FROM chunk_filters WHERE article_id IN ({marks}))",
+                batch,
+            )
+            self._db.execute(f"DELETE FROM chunk_filters WHERE article_id IN ({marks})", batch)
 
     def search(
         self,
@@ -129,24 +181,37 @@ class LexicalIndex:
             params += list(exclude_articles)
         sql += " ORDER BY bm25(chunks, ?, 1.0) LIMIT ?"
         params += [TITLE_WEIGHT, n]
-        with self._lock:
-            return [(row[0], float(row[1])) for row in self._db.execute(sql, params)]
+        return [(row[0], float(row[1])) for row in self._reader().execute(sql, params)]
 
     def nearest(self, query: str, n: int, budget: int | None = None) -> list[tuple[str, dict[str, Any]]]:
         """The best ``n`` chunks for ``query``, unfiltered: (chunk_id, {"article_id", "source", "published_num"}).
 
         The metadata lets a caller apply ``Filters.admits`` itself: reading the
         filter columns for every matching row makes a filtered search about twice
-        as slow as this one.
+        as slow as this one. They are read for the best ``n`` only, by id (SQLite
+        would carry them through the sort of every matching row).
         """
         words = self._within_budget(query_words(query), budget)
         if not words:
             return []
-        sql = ("SELECT chunk_id, article_id, source, published_num FROM chunks WHERE chunks MATCH ? "
-               "ORDER BY bm25(chunks, ?, 1.0) LIMIT ?")
-        with self._lock:
-            rows = self._db.execute(sql, [match_expression(words), TITLE_WEIGHT, n]).fetchall()
-        return [(row[0], {"article_id": row[1], "source": row[2], "published_num": row[3]}) for row in rows]
+        sql = ("SELECT f.chunk_id, f.article_id, f.source, f.published_num FROM "
+               "(SELECT rowid AS id, bm25(chunks, ?, 1.0) AS rank FROM chunks WHERE chunks MATCH ? "
+               "ORDER BY rank LIMIT ?) AS best JOIN chunk_filters f ON f.id = best.id ORDER BY best.rank")
+        rows = self._reader().execute(sql, [TITLE_WEIGHT, match_expression(words), n]).fetchall()
+        return [(row[0], dict(zip(FILTER_FIELDS, row[1:]))) for row in rows]
+
+    def filters_of(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """chunk_id -> {"article_id", "source", "published_num"} for those of ``chunk_ids`` indexed here."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            rows = self._reader().execute(
+                "SELECT chunk_id, article_id, source, published_num FROM chunk_filters "
+                f"WHERE chunk_id IN ({','.join('?' * len(batch))})", batch,
+            )
+            found.update((row[0], dict(zip(FILTER_FIELDS, row[1:]))) for row in rows)
+        return found
 
     def _within_budget(self, words: list[str], budget: int | None = None) -> list[str]:
         """The rarest of ``words`` whose matching rows add up to at most the budget (at least three)."""
@@ -156,12 +221,14 @@ class LexicalIndex:
         with self._lock:
             if len(self._rows) > 100_000:
                 self._rows.clear()
-            for word in words:
-                if word not in self._rows:
-                    self._rows[word] = int(self._db.execute(
-                        "SELECT count(*) FROM chunks WHERE chunks MATCH ?", [f'"{word}"']
-                    ).fetchone()[0])
-            rows = {word: self._rows[word] for word in words}
+            known, writes = {word: self._rows[word] for word in words if word in self._rows}, self._writes
+        counted = {word: int(self._reader().execute("SELECT count(*) FROM chunks WHERE chunks MATCH ?",
+                                                    [f'"{word}"']).fetchone()[0])
+                   for word in words if word not in known}
+        with self._lock:
+            if self._writes == writes:
+                self._rows.update(counted)
+        rows = {**known, **counted}
         kept, total = [], 0
         for word in sorted((word for word in words if rows[word]), key=lambda word: (rows[word], word)):
             if len(kept) >= _MIN_WORDS and total + rows[word] > budget:
@@ -172,4 +239,6 @@ class LexicalIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            for db in [*self._readers, self._db]:
+                db.close()
+            self._readers.clear()

@@ -2,8 +2,8 @@
 
 Four ranked lists are fused by weighted reciprocal rank fusion (RRF):
 
-- dense: the question's embedding against the chunk vectors, through
-  LangChain's ``Chroma`` vector store over the collection ingest writes;
+- dense: the question's embedding against the chunk vectors in the Chroma
+  collection ingest writes;
 - lexical: BM25 over the chunk texts and titles (bot/lexical.py);
 - the same two restricted to the time the question names ("this week", "in
   June 2023", see bot/dates.py), when it names one: a preference, not a filter.
@@ -17,15 +17,22 @@ chunks), FTS5's filtered SQL about twice. The dense search fetches the nearest
 ``2 x candidates``, then ``8 x candidates`` when too few pass (an as-of date can
 exclude many of the nearest chunks); the keyword search fetches ``8 x
 candidates`` at once. Only when still too few pass does the filtered query run.
-The date-window lists come from the same unfiltered hits. At most
-``per_article`` passages come from one article, so the top k can span several
-articles. ``Retriever.runnable()`` plugs into LCEL.
+The date-window lists come from the same unfiltered hits.
+
+Speed: the keyword search runs in a worker thread while the question is
+embedded and searched densely (SQLite and ONNX Runtime release the GIL). Chroma
+is asked for ids only; the filter fields come from the keyword index's table
+of them, and text and metadata are read from Chroma for the k passages
+returned, not for the hundreds of candidates. At most ``per_article`` passages
+come from one article, so the top k can span several articles.
+``Retriever.runnable()`` plugs the search into an LCEL chain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -120,14 +127,12 @@ class Retriever:
     def __init__(
         self, store: Store, embeddings: Embeddings, k: int = 6, per_article: int = 2, fusion: Fusion = Fusion()
     ) -> None:
-        from langchain_chroma import Chroma
-
         self.store = store
         self.embeddings = embeddings
         self.k = k
         self.per_article = per_article
         self.fusion = fusion
-        self.vectorstore = Chroma(client=store.client, collection_name=store.name, embedding_function=embeddings)
+        self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
     @classmethod
     def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
@@ -142,51 +147,55 @@ class Retriever:
         base = filters or Filters()
         if as_of:
             base = base.until(as_of)
+        pending = self._keyword_pool.submit(self._keyword, query)  # BM25 runs while the question is embedded
         vector = self.embeddings.embed_query(query)
-        documents: dict[str, tuple[str, dict[str, Any]]] = {}
-        nearest = self._nearest(vector, documents)
-        keyword = self._keyword(query)
+        metas: dict[str, dict[str, Any]] = {}
+        nearest = self._nearest(vector, _OVERFETCH * self.fusion.candidates, metas)
+        keyword = pending.result()
+        metas.update(keyword)
         lists = [
-            (self._dense(vector, base, nearest, documents), self.fusion.dense),
-            (self._lexical(query, base, keyword), self.fusion.lexical),
+            (self._dense(vector, base, nearest, metas), self.fusion.dense),
+            (self._lexical(query, base, keyword, metas), self.fusion.lexical),
         ]
         if as_of and (span := window(query, as_of)):
             narrowed, n = base.within(*span), self.fusion.candidates
-            lists += [([i for i in nearest if narrowed.admits(documents[i][1])][:n], self.fusion.window),
+            lists += [([i for i in nearest if narrowed.admits(metas[i])][:n], self.fusion.window),
                       ([i for i, meta in keyword if narrowed.admits(meta)][:n], self.fusion.window)]
         fused: dict[str, float] = {}
         for ranked, weight in lists:
             for rank, chunk_id in enumerate(ranked):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.fusion.rrf_k + rank + 1)
         order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-        return self._passages(order, fused, documents, k)
+        return self._passages(order, fused, metas, k)
 
-    def _nearest(self, vector: list[float], documents: dict[str, Any]) -> list[str]:
-        """The ``overfetch x candidates`` chunks nearest to ``vector``, unfiltered, best first."""
-        return self._fetch(vector, _OVERFETCH * self.fusion.candidates, documents)
-
-    def _fetch(
-        self, vector: list[float], k: int, documents: dict[str, Any], where: dict[str, Any] | None = None
+    def _nearest(
+        self, vector: list[float], k: int, metas: dict[str, dict[str, Any]], where: dict[str, Any] | None = None
     ) -> list[str]:
-        """Ids of the ``k`` chunks nearest ``vector`` (within ``where``); text and metadata go to ``documents``."""
-        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
-        for document, _ in hits:
-            documents[document.id] = (document.page_content, document.metadata)
-        return [document.id for document, _ in hits]
+        """Ids of the ``k`` chunks nearest ``vector`` (within ``where``), best first; their filter fields go
+        to ``metas``. Chroma returns ids only: reading 80 chunks' metadata from it takes longer (~8 ms on
+        83k chunks) than the search itself, and the keyword index holds the filter fields by id."""
+        include = ["metadatas"] if where or self.store.lexical is None else []
+        found = self.store.chunks.query(query_embeddings=[vector], n_results=k, where=where, include=include)
+        ids = found["ids"][0]
+        if include:
+            metas.update(zip(ids, found["metadatas"][0]))
+        else:
+            metas.update(self.store.lexical.filters_of([i for i in ids if i not in metas]))
+        return [chunk_id for chunk_id in ids if chunk_id in metas]
 
     def _dense(
-        self, vector: list[float], filters: Filters, nearest: list[str], documents: dict[str, Any]
+        self, vector: list[float], filters: Filters, nearest: list[str], metas: dict[str, dict[str, Any]]
     ) -> list[str]:
         """The ``candidates`` nearest chunks that pass ``filters``: from ``nearest``, else from a wider
-        unfiltered fetch (320 chunks: ~60 ms on 83k chunks), else from Chroma's filtered query (600-800 ms)."""
+        unfiltered fetch (320 chunks), else from Chroma's filtered query (600-800 ms on 83k chunks)."""
         n = self.fusion.candidates
         hits, size = nearest, _OVERFETCH * n
-        kept = [chunk_id for chunk_id in hits if filters.admits(documents[chunk_id][1])]
+        kept = [chunk_id for chunk_id in hits if filters.admits(metas[chunk_id])]
         if len(kept) < n and len(hits) == size:  # too few pass, and the store holds more
-            hits, size = self._fetch(vector, _WIDER * n, documents), _WIDER * n
-            kept = [chunk_id for chunk_id in hits if filters.admits(documents[chunk_id][1])]
+            hits, size = self._nearest(vector, _WIDER * n, metas), _WIDER * n
+            kept = [chunk_id for chunk_id in hits if filters.admits(metas[chunk_id])]
             if len(kept) < n and len(hits) == size:
-                return self._fetch(vector, n, documents, filters.where())
+                return self._nearest(vector, n, metas, filters.where())
         return kept[:n]
 
     def _keyword(self, query: str) -> list[tuple[str, dict[str, Any]]]:
@@ -198,45 +207,52 @@ class Retriever:
             return []
         return self.store.lexical.nearest(query, _WIDER * self.fusion.candidates, self.fusion.postings_budget)
 
-    def _lexical(self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    def _lexical(
+        self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]], metas: dict[str, Any]
+    ) -> list[str]:
         """The ``candidates`` best keyword hits that pass ``filters``: from ``keyword`` if enough do, else from SQL."""
         n = self.fusion.candidates
         kept = [chunk_id for chunk_id, meta in keyword if filters.admits(meta)]
         if self.store.lexical is None or len(kept) >= n or len(keyword) < _WIDER * n:
             return kept[:n]
-        hits = self.store.lexical.search(
+        hits = [chunk_id for chunk_id, _ in self.store.lexical.search(
             query, n, filters.date_range(), filters.undated, filters.sources, filters.exclude_articles,
             self.fusion.postings_budget,
-        )
-        return [chunk_id for chunk_id, _ in hits]
+        )]
+        metas.update(self.store.lexical.filters_of([i for i in hits if i not in metas]))
+        return [chunk_id for chunk_id in hits if chunk_id in metas]
 
     def _passages(
-        self, order: list[str], scores: dict[str, float], documents: dict[str, Any], k: int
+        self, order: list[str], scores: dict[str, float], metas: dict[str, dict[str, Any]], k: int
     ) -> list[Passage]:
+        """The best k of ``order``, at most ``per_article`` from one article; only these are read from Chroma."""
         taken: dict[str, int] = {}
         passages: list[Passage] = []
-        for start in range(0, len(order), 4 * k):
-            batch = order[start : start + 4 * k]
-            missing = [chunk_id for chunk_id in batch if chunk_id not in documents]
-            if missing:
-                found = self.store.chunks.get(ids=missing, include=["documents", "metadatas"])
-                documents.update({i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])})
-            for chunk_id in batch:
-                if chunk_id not in documents:
-                    continue
-                text, meta = documents[chunk_id]
-                article_id = meta["article_id"]
+        chosen: list[str] = []
+        for chunk_id in [*order, None]:
+            if chunk_id is not None:
+                article_id = metas[chunk_id]["article_id"]
                 if taken.get(article_id, 0) >= self.per_article:
                     continue
                 taken[article_id] = taken.get(article_id, 0) + 1
+                chosen.append(chunk_id)
+            if len(chosen) < k - len(passages) and chunk_id is not None:
+                continue
+            found = self.store.chunks.get(ids=chosen, include=["documents", "metadatas"]) if chosen else None
+            documents = dict(zip(found["ids"], zip(found["documents"], found["metadatas"]))) if found else {}
+            for chosen_id in chosen:
+                if chosen_id not in documents:  # in the keyword index but gone from Chroma: skip it
+                    continue
+                text, meta = documents[chosen_id]
                 passages.append(Passage(
-                    n=len(passages) + 1, article_id=article_id, title=meta.get("title", ""),
+                    n=len(passages) + 1, article_id=meta["article_id"], title=meta.get("title", ""),
                     source=meta.get("source", ""), published=meta.get("published", ""), url=meta.get("url", ""),
                     path=meta.get("path", ""), text=text, start=int(meta["start"]), end=int(meta["end"]),
-                    score=scores[chunk_id],
+                    score=scores[chosen_id],
                 ))
-                if len(passages) == k:
-                    return passages
+            chosen = []
+            if len(passages) >= k:
+                break
         return passages
 
     def runnable(self) -> Runnable[dict[str, Any], list[Passage]]:

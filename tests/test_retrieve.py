@@ -92,6 +92,23 @@ def test_the_keyword_index_follows_updates_and_prunes(tmp_path, fake_indexer):
     assert store.lexical.count() == store.count_chunks() == 1
     assert store.lexical.search("kittens", 5) == [] and store.lexical.search("puppies", 5) == []
     assert len(store.lexical.search("ferrets", 5)) == 1
+    ids = store.chunks.get()["ids"]
+    assert list(store.lexical.filters_of([*ids, "gone"])) == ids  # the filter table follows too
+    assert store.lexical.nearest("ferrets", 5) == [(ids[0], {"article_id": "https://x/1", "source": "Wire",
+                                                              "published_num": 20230620})]
+
+
+def test_a_keyword_index_from_before_the_filter_table_gets_one_on_opening(tmp_path):
+    from bot.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.replace([], [("Title", "A story about ferrets.", "c1", "a1", "Wire", 20230101)])
+    index._db.execute("DROP TABLE chunk_filters")
+    index.close()
+    reopened = LexicalIndex(tmp_path / "lexical.sqlite3")
+    assert reopened.filters_of(["c1"]) == {"c1": {"article_id": "a1", "source": "Wire", "published_num": 20230101}}
+    reopened.delete(["a1"])
+    assert reopened.count() == 0 and reopened.filters_of(["c1"]) == {}
 
 
 def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_indexer):
@@ -142,13 +159,13 @@ def test_a_narrow_filter_still_fills_the_list_from_the_store(tmp_path, fake_inde
                               "harbour, for the garden club.", "2023-06-20", "Gazette"))  # the weakest keyword match
     ingest([_feed(tmp_path, rows)], store, fake_indexer)
     retriever = Retriever(store, KeywordEmbeddings(), k=3)
-    vector, documents = retriever.embeddings.embed_query("harbour council meeting"), {}
-    nearest = retriever._nearest(vector, documents)
-    assert len(nearest) == 80 and all(documents[i][1]["source"] == "Wire" for i in nearest)
-    dense = retriever._dense(vector, Filters(sources=["Gazette"]), nearest, documents)
-    found = [documents[i][1]["article_id"] for i in dense]
+    vector, metas = retriever.embeddings.embed_query("harbour council meeting"), {}
+    nearest = retriever._nearest(vector, 80, metas)
+    assert len(nearest) == 80 and all(metas[i]["source"] == "Wire" for i in nearest)
+    dense = retriever._dense(vector, Filters(sources=["Gazette"]), nearest, metas)
+    found = [metas[i]["article_id"] for i in dense]
     assert "https://x/998" in found and set(found) <= {"https://x/998", "https://x/999"}  # by the fallback
     keyword = retriever._keyword("harbour council")
     assert len(keyword) == 320 and all(meta["source"] == "Wire" for _, meta in keyword)
-    assert [store.chunks.get(ids=retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword))[
+    assert [store.chunks.get(ids=retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword, metas))[
         "metadatas"][0]["article_id"]] == ["https://x/998"]
