@@ -13,14 +13,14 @@ Filters (published-date range, sources, excluded articles) and the as-of date
 chunk never takes a place. Each search first runs unfiltered and keeps the hits
 the filters admit (``Filters.admits`` mirrors ``Filters.where``): Chroma's
 filtered search costs about ten times its plain one (200 ms against 20 ms on 9k
-chunks), FTS5's filtered SQL about twice. The dense search fetches the nearest
-``2 x candidates``, then ``8 x candidates`` when too few pass (an as-of date can
-exclude many of the nearest chunks); the keyword search fetches ``8 x
-candidates`` at once. Only when still too few pass does the filtered query run.
-The date-window lists come from the same unfiltered hits.
+chunks). The dense search fetches the nearest ``2 x candidates``, then ``8 x
+candidates`` when too few pass (an as-of date can exclude many of the nearest
+chunks); the keyword search fetches ``8 x candidates`` at once. Only when still
+too few pass does Chroma's filtered query run, or the keyword ranking get read
+further down. The date-window lists come from the same unfiltered hits.
 
 Speed: the keyword search runs in a worker thread while the question is
-embedded and searched densely (SQLite and ONNX Runtime release the GIL). Chroma
+embedded and searched densely (numpy, SQLite and ONNX Runtime release the GIL). Chroma
 is asked for ids only; the filter fields come from the keyword index's table
 of them, and text and metadata are read from Chroma for the k passages
 returned, not for the hundreds of candidates. At most ``per_article`` passages
@@ -118,7 +118,6 @@ class Fusion:
     window: float = 1.0
     rrf_k: int = 60
     candidates: int = 40
-    postings_budget: int = 20_000  # keyword search: most matching rows scored (bot/lexical.py)
 
 
 class Retriever:
@@ -136,8 +135,7 @@ class Retriever:
 
     @classmethod
     def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
-        fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k,
-                        postings_budget=settings.lexical_postings_budget)
+        fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k)
         return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion)
 
     def search(
@@ -201,26 +199,24 @@ class Retriever:
     def _keyword(self, query: str) -> list[tuple[str, dict[str, Any]]]:
         """The ``8 x candidates`` best keyword hits, unfiltered, with their filter metadata.
 
-        FTS5 scores every matching row whatever the LIMIT, so fetching more costs little.
+        BM25 scores every matching chunk whatever the number asked for, so fetching more costs little.
         """
         if self.store.lexical is None:
             return []
-        return self.store.lexical.nearest(query, _WIDER * self.fusion.candidates, self.fusion.postings_budget)
+        return self.store.lexical.nearest(query, _WIDER * self.fusion.candidates)
 
     def _lexical(
         self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]], metas: dict[str, Any]
     ) -> list[str]:
-        """The ``candidates`` best keyword hits that pass ``filters``: from ``keyword`` if enough do, else from SQL."""
+        """The ``candidates`` best keyword hits that pass ``filters``: from ``keyword`` if enough do, else read
+        down the whole ranking until enough pass."""
         n = self.fusion.candidates
         kept = [chunk_id for chunk_id, meta in keyword if filters.admits(meta)]
         if self.store.lexical is None or len(kept) >= n or len(keyword) < _WIDER * n:
             return kept[:n]
-        hits = [chunk_id for chunk_id, _ in self.store.lexical.search(
-            query, n, filters.date_range(), filters.undated, filters.sources, filters.exclude_articles,
-            self.fusion.postings_budget,
-        )]
-        metas.update(self.store.lexical.filters_of([i for i in hits if i not in metas]))
-        return [chunk_id for chunk_id in hits if chunk_id in metas]
+        hits = self.store.lexical.nearest(query, n, filters.admits)
+        metas.update(hits)
+        return [chunk_id for chunk_id, _ in hits]
 
     def _passages(
         self, order: list[str], scores: dict[str, float], metas: dict[str, dict[str, Any]], k: int

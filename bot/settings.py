@@ -110,10 +110,6 @@ class Settings(BaseSettings):
         "(\"this week\", \"in June 2023\"): a preference for those dates, not a filter.",
     )
     fusion_rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion's k: higher flattens each list's head.")
-    lexical_postings_budget: int = Field(
-        20_000, ge=0, description="Keyword search: the question's words are used rarest first until they match "
-        "this many chunk rows in all (at least three words; 0: no limit). Bounds search time on large stores.",
-    )
     as_of: dt.date | None = Field(
         None, description="Date the question is asked on (YYYY-MM-DD); default: today."
     )

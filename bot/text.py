@@ -121,9 +121,9 @@ _STOPWORD_LIST = (
     "their our your them him us who whom which what when where why how said says also will would can could may "
     "might there here so such very more most other"
 )
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 
 def content_words(text: str) -> set[str]:
     """Lower-cased words of ``text`` without stopwords (for lexical overlap)."""
-    return {word for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
+    return {word for word in _WORD.findall(text.lower()) if word not in STOPWORDS}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import sqlite3
 
 from bot.retrieve import Filters, Retriever
 from bot.store import open_store
@@ -90,25 +92,24 @@ def test_the_keyword_index_follows_updates_and_prunes(tmp_path, fake_indexer):
     _feed(tmp_path, [_article(1, "Alpha story rewritten about ferrets.")])
     ingest([feed], store, fake_indexer)
     assert store.lexical.count() == store.count_chunks() == 1
-    assert store.lexical.search("kittens", 5) == [] and store.lexical.search("puppies", 5) == []
-    assert len(store.lexical.search("ferrets", 5)) == 1
+    assert store.lexical.nearest("kittens", 5) == [] and store.lexical.nearest("puppies", 5) == []
+    assert len(store.lexical.nearest("ferrets", 5)) == 1
     ids = store.chunks.get()["ids"]
     assert list(store.lexical.filters_of([*ids, "gone"])) == ids  # the filter table follows too
     assert store.lexical.nearest("ferrets", 5) == [(ids[0], {"article_id": "https://x/1", "source": "Wire",
                                                               "published_num": 20230620})]
 
 
-def test_a_keyword_index_from_before_the_filter_table_gets_one_on_opening(tmp_path):
-    from bot.lexical import LexicalIndex
-
-    index = LexicalIndex(tmp_path / "lexical.sqlite3")
-    index.replace([], [("Title", "A story about ferrets.", "c1", "a1", "Wire", 20230101)])
-    index._db.execute("DROP TABLE chunk_filters")
-    index.close()
-    reopened = LexicalIndex(tmp_path / "lexical.sqlite3")
-    assert reopened.filters_of(["c1"]) == {"c1": {"article_id": "a1", "source": "Wire", "published_num": 20230101}}
-    reopened.delete(["a1"])
-    assert reopened.count() == 0 and reopened.filters_of(["c1"]) == {}
+def test_a_keyword_index_from_an_older_version_is_replaced_and_refilled_from_the_store(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    ingest([_feed(tmp_path, [_article(1, "Story about ferrets.")])], store, fake_indexer)
+    store.lexical.close()
+    old = sqlite3.connect(store.lexical.path)  # what version 1 wrote: an FTS5 table, user_version 0
+    old.executescript("DROP TABLE chunk_filters; PRAGMA user_version = 0; "
+                      "CREATE VIRTUAL TABLE chunks USING fts5(title, text, chunk_id UNINDEXED)")
+    old.close()
+    reopened = open_store(tmp_path / "s", None, 8000, "news")
+    assert reopened.lexical.count() == 1 and reopened.lexical.nearest("ferrets", 5)
 
 
 def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_indexer):
@@ -116,23 +117,68 @@ def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_i
     ingest([_feed(tmp_path, [_article(1, "Story about ferrets.")])], store, fake_indexer)
     store.lexical.clear()
     reopened = open_store(tmp_path / "s", None, 8000, "news")
-    assert reopened.lexical.count() == 1 and reopened.lexical.search("ferrets", 5)
+    assert reopened.lexical.count() == 1 and reopened.lexical.nearest("ferrets", 5)
 
 
-def test_on_a_large_index_keyword_search_drops_the_common_words_first(tmp_path):
+_WORDS = ["harbour", "council", "ferret", "garden", "budget", "school", "river", "train", "museum", "festival",
+          "market", "storm"]
+
+
+def _rows(n, seed):
+    rng = random.Random(seed)
+    return [(" ".join(rng.sample(_WORDS, 2)), " ".join(rng.choices(_WORDS, k=rng.randint(3, 30))),
+             f"c{seed}-{i}", f"a{seed}-{i % 7}", "Wire", 20230101) for i in range(n)]
+
+
+def test_keyword_scores_are_fts5_bm25_with_the_title_counted_twice(tmp_path):
     from bot.lexical import LexicalIndex
 
-    index = LexicalIndex(tmp_path / "lexical.sqlite3", postings_budget=40)
-    rows = [("Title", f"common filler text number {i}", f"c{i}", f"a{i}", "Wire", 20230101) for i in range(50)]
-    rows += [("Title", "common words and a rare aardvark", "rare", "ar", "Wire", 20230101),
-             ("Title", "an uncommon okapi and a zebra", "okapi", "ok", "Wire", 20230101)]
+    rows = _rows(60, 1)
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
     index.replace([], rows)
-    assert index._within_budget(["aardvark", "common", "filler", "okapi", "zebra"]) == ["aardvark", "okapi", "zebra"]
-    assert index.search("common aardvark filler", 3)[0][0] == "rare"  # three words are always kept
-    index.replace(["ar"], [])  # a write forgets the counted rows
-    assert index.search("aardvark", 3) == []
-    unbounded = LexicalIndex(tmp_path / "lexical.sqlite3", postings_budget=0)
-    assert unbounded._within_budget(["common", "filler"]) == ["common", "filler"]
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, chunk_id UNINDEXED, tokenize='porter unicode61')")
+    fts.executemany("INSERT INTO t VALUES (?, ?, ?)", [row[:3] for row in rows])
+    for query in ["harbour ferrets", "storm market museum", "the budget of the school"]:
+        expected = fts.execute("SELECT chunk_id, -bm25(t, 2.0, 1.0) FROM t WHERE t MATCH ? ORDER BY bm25(t, 2.0, 1.0)",
+                               [" OR ".join(w for w in query.split() if w not in ("the", "of"))]).fetchall()
+        got = {chunk_id: score for chunk_id, _, score in index.scored(query, 100)}
+        assert set(got) == {chunk_id for chunk_id, _ in expected}
+        assert all(abs(got[chunk_id] - score) < 1e-4 * max(1.0, abs(score)) for chunk_id, score in expected), query
+
+
+def test_keyword_search_after_many_writes_and_deletes_equals_a_fresh_index(tmp_path, monkeypatch):
+    from bot import lexical
+
+    monkeypatch.setattr(lexical, "_COMPACT_MIN", 40)  # snapshots along the way
+    index = lexical.LexicalIndex(tmp_path / "grown.sqlite3")
+    live: dict[str, tuple] = {}
+    for batch in range(12):
+        rows = _rows(25, batch)
+        gone = [f"a{batch - 1}-{i}" for i in range(3)] if batch else []
+        index.replace(gone, rows)
+        live = {row[2]: row for row in live.values() if row[3] not in gone} | {row[2]: row for row in rows}
+        found = index.nearest("ferret garden", 10_000)
+        assert {chunk_id for chunk_id, _ in found} == {i for i, row in live.items() if {"ferret", "garden"} & set(
+            (row[0] + " " + row[1]).split())}
+    assert index._db.execute("SELECT generation FROM snapshot").fetchone()[0] >= 2
+    index.compact()  # document frequencies count deleted chunks until a snapshot drops them
+    fresh = lexical.LexicalIndex(tmp_path / "fresh.sqlite3")
+    fresh.replace([], list(live.values()))
+    for query in ["ferret garden", "storm", "river train school"]:
+        grown = {chunk_id: round(score, 4) for chunk_id, _, score in index.scored(query, 10_000)}
+        assert grown == {chunk_id: round(score, 4) for chunk_id, _, score in fresh.scored(query, 10_000)}
+
+
+def test_a_second_process_sees_the_keyword_index_change(tmp_path):
+    from bot.lexical import LexicalIndex
+
+    reader, writer = LexicalIndex(tmp_path / "lexical.sqlite3"), LexicalIndex(tmp_path / "lexical.sqlite3")
+    assert reader.nearest("aardvark", 5) == []
+    writer.replace([], [("Title", "a rare aardvark", "c1", "a1", "Wire", 20230101)])
+    assert [chunk_id for chunk_id, _ in reader.nearest("aardvark", 5)] == ["c1"]
+    writer.delete(["a1"])
+    assert reader.nearest("aardvark", 5) == []
 
 
 def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_path, fake_indexer):
