@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS chunk_filters (
 CREATE INDEX IF NOT EXISTS chunk_filters_article ON chunk_filters(article_id);
 CREATE TABLE IF NOT EXISTS chunk_terms (id INTEGER PRIMARY KEY, length INTEGER, terms BLOB, counts BLOB);
 CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS next_id (one INTEGER PRIMARY KEY CHECK (one = 1), id INTEGER);
 CREATE TABLE IF NOT EXISTS snapshot (
     one INTEGER PRIMARY KEY CHECK (one = 1), generation INTEGER, upto INTEGER, chunks INTEGER, words INTEGER,
     terms BLOB, starts BLOB, ids BLOB, counts BLOB, lengths BLOB
@@ -186,6 +187,7 @@ class LexicalIndex:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version = {_VERSION}")
             self._db.execute("VACUUM")
+        self._db.executescript(_SCHEMA)
         self._view: _View | None = None
         self._view_lock = threading.Lock()
 
@@ -211,9 +213,11 @@ class LexicalIndex:
         published_num) in one transaction."""
         rows = list(rows)
         with self._lock:
-            first = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunk_filters").fetchone()[0])
             upto = self._snapshot_upto()
-            first = max(first, upto + 1)  # ids are never reused below the snapshot's
+            first = max(  # ids are never reused: a search may still hold postings of a deleted one
+                int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunk_filters").fetchone()[0]),
+                int((self._db.execute("SELECT id FROM next_id").fetchone() or [0])[0]), upto + 1,
+            )
             numbered = [(first + i, *row) for i, row in enumerate(rows)]
             chunk_terms = [_chunk_row(number, title, text) for number, title, text, *_ in numbered]
             self._writes += 1
@@ -223,6 +227,7 @@ class LexicalIndex:
                 self._db.executemany("INSERT INTO chunk_filters VALUES (?, ?, ?, ?, ?)",
                                      [(row[0], *row[3:]) for row in numbered])
                 self._db.executemany("INSERT INTO chunk_terms VALUES (?, ?, ?, ?)", chunk_terms)
+                self._db.execute("INSERT OR REPLACE INTO next_id VALUES (1, ?)", [first + len(rows)])
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

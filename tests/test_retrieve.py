@@ -181,6 +181,18 @@ def test_a_second_process_sees_the_keyword_index_change(tmp_path):
     assert reader.nearest("aardvark", 5) == []
 
 
+def test_a_deleted_chunks_number_is_never_given_to_a_new_one(tmp_path):
+    from bot.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.replace([], [("Title", "a rare aardvark", "c1", "a1", "Wire", 20230101)])
+    (first,) = index._db.execute("SELECT id FROM chunk_filters").fetchone()
+    index.delete(["a1"])  # a search that began before this may still hold postings under that number
+    index.replace([], [("Title", "an okapi", "c2", "a2", "Wire", 20230101)])
+    assert index._db.execute("SELECT id FROM chunk_filters").fetchone()[0] > first
+    assert [chunk_id for chunk_id, _ in index.nearest("okapi aardvark", 5)] == ["c2"]
+
+
 def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
     rows = [_article(n, f"Story number {n} about the harbour.", published, source)
