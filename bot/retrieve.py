@@ -6,7 +6,10 @@ Four ranked lists are fused by weighted reciprocal rank fusion (RRF):
   collection ingest writes;
 - lexical: BM25 over the chunk texts and titles (bot/lexical.py);
 - the same two restricted to the time the question names ("this week", "in
-  June 2023", see bot/dates.py), when it names one: a preference, not a filter.
+  June 2023", see bot/dates.py), or else to the ``recency_days`` up to the
+  as-of date: a preference, not a filter. News questions are mostly about the
+  latest news (of the dev set's gold articles, 119 of 128 were published in the
+  week before the question); an older article still ranks by the other lists.
 
 Filters (published-date range, sources, excluded articles) and the as-of date
 (nothing published after it) are applied to both searches, so a filtered-out
@@ -124,9 +127,11 @@ class Retriever:
     """question -> the top-k passages (numbered 1..k), each with its article metadata and span."""
 
     def __init__(
-        self, store: Store, embeddings: Embeddings, k: int = 6, per_article: int = 2, fusion: Fusion = Fusion()
+        self, store: Store, embeddings: Embeddings, k: int = 6, per_article: int = 2, fusion: Fusion = Fusion(),
+        recency_days: int = 0,
     ) -> None:
         self.store = store
+        self.recency_days = recency_days
         self.embeddings = embeddings
         self.k = k
         self.per_article = per_article
@@ -136,7 +141,8 @@ class Retriever:
     @classmethod
     def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
         fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k)
-        return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion)
+        return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion,
+                   recency_days=settings.recency_days)
 
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None, as_of: dt.date | None = None
@@ -155,7 +161,7 @@ class Retriever:
             (self._dense(vector, base, nearest, metas), self.fusion.dense),
             (self._lexical(query, base, keyword, metas), self.fusion.lexical),
         ]
-        if as_of and (span := window(query, as_of)):
+        if as_of and (span := window(query, as_of) or self._recent(as_of)):
             narrowed, n = base.within(*span), self.fusion.candidates
             lists += [([i for i in nearest if narrowed.admits(metas[i])][:n], self.fusion.window),
                       ([i for i, meta in keyword if narrowed.admits(meta)][:n], self.fusion.window)]
@@ -165,6 +171,10 @@ class Retriever:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.fusion.rrf_k + rank + 1)
         order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
         return self._passages(order, fused, metas, k)
+
+    def _recent(self, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+        """The ``recency_days`` up to ``as_of``, preferred when a question names no time."""
+        return (as_of - dt.timedelta(days=self.recency_days), as_of) if self.recency_days else None
 
     def _nearest(
         self, vector: list[float], k: int, metas: dict[str, dict[str, Any]], where: dict[str, Any] | None = None

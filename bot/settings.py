@@ -110,6 +110,10 @@ class Settings(BaseSettings):
         "(\"this week\", \"in June 2023\"): a preference for those dates, not a filter.",
     )
     fusion_rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion's k: higher flattens each list's head.")
+    recency_days: int = Field(
+        7, ge=0, description="When a question names no time, passages published in the N days up to the as-of "
+        "date are preferred, as the dates a question names are (weight fusion_window); 0: no preference.",
+    )
     as_of: dt.date | None = Field(
         None, description="Date the question is asked on (YYYY-MM-DD); default: today."
     )

@@ -74,6 +74,18 @@ def test_this_week_prefers_articles_from_the_week_before_the_as_of_date(tmp_path
     assert found[0].article_id == "https://x/2" and len(found) == 2
 
 
+def test_a_question_naming_no_time_prefers_the_latest_week_unless_that_is_turned_off(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(1, "The harbour council voted on the harbour budget again.", "2023-01-10"),
+            _article(2, "The council voted on a budget.", "2023-06-21")]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    as_of = dt.date(2023, 6, 23)
+    recent = Retriever(store, KeywordEmbeddings(), k=2, recency_days=7).search("harbour council budget", as_of=as_of)
+    plain = Retriever(store, KeywordEmbeddings(), k=2, recency_days=0).search("harbour council budget", as_of=as_of)
+    assert [p.article_id for p in recent] == ["https://x/2", "https://x/1"]  # a preference, not a filter
+    assert [p.article_id for p in plain] == ["https://x/1", "https://x/2"]
+
+
 def test_one_article_fills_at_most_two_places(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
     long_body = "\n".join(f"The solar farm produced power on day {n} of the trial." for n in range(400))
