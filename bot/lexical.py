@@ -39,6 +39,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,6 @@ CREATE TABLE IF NOT EXISTS snapshot (
 """
 _TOKEN = re.compile(r"[^\W_]+")
 _local = threading.local()  # one stemmer per thread: PyStemmer's are not thread-safe
-_hashes: dict[str, int] = {}
 
 
 def _stem(words: list[str]) -> list[str]:
@@ -88,14 +88,10 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 20)
 def _term_hash(term: str) -> int:
-    found = _hashes.get(term)
-    if found is None:
-        if len(_hashes) > 1_000_000:
-            _hashes.clear()
-        found = _hashes[term] = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little",
-                                               signed=True)
-    return found
+    """A term's stable 64-bit id (the same in every process)."""
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def terms(text: str) -> tuple[list[str], int]:
@@ -109,8 +105,8 @@ def query_terms(query: str) -> np.ndarray:
     return np.array(sorted({_term_hash(term) for term in terms(query)[0]}), dtype=np.int64)
 
 
-def _chunk_row(chunk: int, title: str, text: str) -> tuple[int, int, bytes, bytes]:
-    """(id, length, term hashes, counts) of one chunk: its title's words count TITLE_WEIGHT times."""
+def _chunk_terms(title: str, text: str) -> tuple[int, bytes, bytes]:
+    """(length, term hashes, counts) of one chunk: its title's words count TITLE_WEIGHT times."""
     title_terms, title_length = terms(title)
     text_terms, text_length = terms(text)
     counts: Counter[int] = Counter()
@@ -120,7 +116,7 @@ def _chunk_row(chunk: int, title: str, text: str) -> tuple[int, int, bytes, byte
         counts[_term_hash(term)] += 1.0
     keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-    return chunk, title_length + text_length, keys.tobytes(), values.tobytes()
+    return title_length + text_length, keys.tobytes(), values.tobytes()
 
 
 @dataclass(frozen=True)
@@ -182,12 +178,11 @@ class LexicalIndex:
         self._writes = 0
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != _VERSION:
-            for table in ("chunks", "chunk_filters", "chunk_terms", "deleted", "snapshot"):  # an older file
+        if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != _VERSION:  # new, or an older file
+            for table in ("chunks", "chunk_filters", "chunk_terms", "deleted", "next_id", "snapshot"):
                 self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {_VERSION}")
             self._db.execute("VACUUM")
+            self._db.execute(f"PRAGMA user_version = {_VERSION}")
         self._db.executescript(_SCHEMA)
         self._view: _View | None = None
         self._view_lock = threading.Lock()
@@ -213,6 +208,7 @@ class LexicalIndex:
         """Delete these articles' rows and insert ``rows`` (title, text, chunk_id, article_id, source,
         published_num) in one transaction."""
         rows = list(rows)
+        terms_of = [_chunk_terms(title, text) for title, text, *_ in rows]  # outside the lock: searches go on
         with self._lock:
             upto = self._snapshot_upto()
             first = max(  # ids are never reused: a search may still hold postings of a deleted one
@@ -220,7 +216,7 @@ class LexicalIndex:
                 int((self._db.execute("SELECT id FROM next_id").fetchone() or [0])[0]), upto + 1,
             )
             numbered = [(first + i, *row) for i, row in enumerate(rows)]
-            chunk_terms = [_chunk_row(number, title, text) for number, title, text, *_ in numbered]
+            chunk_terms = [(first + i, *found) for i, found in enumerate(terms_of)]
             self._writes += 1
             self._db.execute("BEGIN")
             try:

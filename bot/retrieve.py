@@ -131,11 +131,11 @@ class Retriever:
         recency_days: int = 0,
     ) -> None:
         self.store = store
-        self.recency_days = recency_days
         self.embeddings = embeddings
         self.k = k
         self.per_article = per_article
         self.fusion = fusion
+        self.recency_days = recency_days
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
     @classmethod
@@ -233,32 +233,29 @@ class Retriever:
     ) -> list[Passage]:
         """The best k of ``order``, at most ``per_article`` from one article; only these are read from Chroma."""
         taken: dict[str, int] = {}
-        passages: list[Passage] = []
-        chosen: list[str] = []
-        for chunk_id in [*order, None]:
-            if chunk_id is not None:
-                article_id = metas[chunk_id]["article_id"]
-                if taken.get(article_id, 0) >= self.per_article:
-                    continue
+        capped: list[str] = []
+        for chunk_id in order:
+            article_id = metas[chunk_id]["article_id"]
+            if taken.get(article_id, 0) < self.per_article:
                 taken[article_id] = taken.get(article_id, 0) + 1
-                chosen.append(chunk_id)
-            if len(chosen) < k - len(passages) and chunk_id is not None:
-                continue
-            found = self.store.chunks.get(ids=chosen, include=["documents", "metadatas"]) if chosen else None
-            documents = dict(zip(found["ids"], zip(found["documents"], found["metadatas"]))) if found else {}
-            for chosen_id in chosen:
-                if chosen_id not in documents:  # in the keyword index but gone from Chroma: skip it
+                capped.append(chunk_id)
+        passages: list[Passage] = []
+        start = 0
+        while len(passages) < k and start < len(capped):
+            batch = capped[start : start + k - len(passages)]
+            start += len(batch)
+            found = self.store.chunks.get(ids=batch, include=["documents", "metadatas"])
+            documents = dict(zip(found["ids"], zip(found["documents"], found["metadatas"])))
+            for chunk_id in batch:
+                if chunk_id not in documents:  # in the keyword index but gone from Chroma: the next one
                     continue
-                text, meta = documents[chosen_id]
+                text, meta = documents[chunk_id]
                 passages.append(Passage(
                     n=len(passages) + 1, article_id=meta["article_id"], title=meta.get("title", ""),
                     source=meta.get("source", ""), published=meta.get("published", ""), url=meta.get("url", ""),
                     path=meta.get("path", ""), text=text, start=int(meta["start"]), end=int(meta["end"]),
-                    score=scores[chosen_id],
+                    score=scores[chunk_id],
                 ))
-            chosen = []
-            if len(passages) >= k:
-                break
         return passages
 
     def runnable(self) -> Runnable[dict[str, Any], list[Passage]]:
