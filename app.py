@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import html
 import json
 import re
@@ -30,15 +29,18 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot import requests
 from bot.chain import NewsBot, build_bot
 from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import NewsBotError
 from bot.retrieve import Filters
 from bot.settings import Settings, load_settings
+from bot.store import Store, open_store
 from bot.types import Answer
 
 CONTEXT_CHARS = 320
@@ -108,34 +110,22 @@ def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
     return "".join(cards)
 
 
-def pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Chatbot messages -> (question, answer text) turns."""
-    turns: list[tuple[str, str]] = []
-    question: str | None = None
-    for message in history or []:
-        content = message.get("content")
-        text = content if isinstance(content, str) else " ".join(
-            part.get("text", "") for part in content or [] if isinstance(part, dict)
-        )
-        if message.get("role") == "user":
-            question = text
-        elif message.get("role") == "assistant" and question is not None:
-            turns.append((question, text))
-            question = None
-    return turns
+@contextlib.contextmanager
+def friendly_errors(what: str) -> Iterator[None]:
+    """Turn what goes wrong into a sentence for the page: our own errors as they are, a bug as one line
+    (its details go to the server's log, never to the visitor)."""
+    import gradio as gr
 
-
-def _date(value: Any, name: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.UTC).date()
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        import gradio as gr
-
-        raise gr.Error(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
+        yield
+    except gr.Error:
+        raise
+    except NewsBotError as exc:
+        raise gr.Error(str(exc)) from None
+    except Exception:
+        _log(f"error while {what}:\n{traceback.format_exc()}")
+        raise gr.Error(f"Something went wrong on the server while {what}; it was logged there. "
+                       "Try again, or ask differently.") from None
 
 
 # --- the app ------------------------------------------------------------------------
@@ -154,56 +144,48 @@ class ChatApp:
         return tuple(sorted((t for t in FILE_TYPES if t in wanted), key=len, reverse=True))
 
     def sources(self) -> list[str]:
-        metadatas = self.bot.store.articles.get(include=["metadatas"])["metadatas"]
-        return sorted({m.get("source", "") for m in metadatas if m.get("source")})
+        return self.bot.store.sources()
 
     def respond(
-        self, message: str, history: list[dict[str, Any]], date_from: Any = None, date_to: Any = None,
-        sources: list[str] | None = None, as_of: Any = None, k: float | None = None,
+        self, message: Any, history: Any, date_from: Any = None, date_to: Any = None,
+        sources: Any = None, as_of: Any = None, k: Any = None,
     ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
         """Stream the answer into the chat; then show the checked text and its source cards."""
-        import gradio as gr
-
-        question = (message or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        filters = Filters(_date(date_from, "From"), _date(date_to, "To"), tuple(sources or ()))
-        turns = pairs(history)
-        shown = list(history or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        with friendly_errors("answering"):
+            request = requests.of(message, history, k)
+            filters = Filters(requests.day(date_from, "Published from"), requests.day(date_to, "Published to"),
+                              requests.sources(sources))
+            day = requests.day(as_of, "As of")
+        shown = list(history or []) + [{"role": "user", "content": request.question},
+                                       {"role": "assistant", "content": ""}]
         yield shown, "", '<div class="refused">Searching the articles…</div>'
-        try:
-            for item in self.bot.stream(question, turns, filters=filters, as_of=_date(as_of, "As of"),
-                                        k=int(k) if k else None):
+        with friendly_errors("answering"):
+            for item in self.bot.stream(request.question, request.history, filters=filters, as_of=day, k=request.k):
                 if isinstance(item, Answer):
                     shown[-1] = {"role": "assistant", "content": item.text}
-                    bodies = self.bot.store.bodies(c.article_id for c in item.citations)
-                    yield shown, "", sources_html(item, bodies)
+                    yield shown, "", sources_html(item, item.bodies)
                 else:
                     shown[-1] = {"role": "assistant", "content": shown[-1]["content"] + item}
                     yield shown, "", '<div class="refused">Answering…</div>'
-        except NewsBotError as exc:
-            raise gr.Error(str(exc)) from exc
 
-    def ask(self, question: str, history: list[list[str]] | None = None, as_of: str = "", k: int = 0) -> str:
+    def ask(self, question: Any, history: Any = None, as_of: Any = "", k: Any = 0) -> str:
         """API: answer one question (with earlier [question, answer] turns) -> the Answer as a JSON string.
 
         A string, not a dict: gradio_client treats any dict with a "path" key
         (every citation has one) as a file to download.
         """
-        import gradio as gr
-
-        try:
-            turns = [(str(q), str(a)) for q, a in (history or [])]
-            answer = self.bot.ask(question, turns, as_of=_date(as_of, "as_of"), k=k or None)
-        except NewsBotError as exc:
-            raise gr.Error(str(exc)) from exc
-        return json.dumps(answer.to_dict(), ensure_ascii=False)
+        with friendly_errors("answering"):
+            request = requests.of(question, history, k)
+            answer = self.bot.ask(request.question, request.history, as_of=requests.day(as_of, "as_of"),
+                                  k=request.k)
+            return json.dumps(answer.to_dict(), ensure_ascii=False)
 
     def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[str, Any]:
         """Ingest uploaded files: allowed types only, size-capped, copied under generated names."""
         import gradio as gr
 
         from ingest.pipeline import Indexer, ingest
+        from ingest.sources import Limits
 
         if not files:
             raise gr.Error("Choose one or more article files first.")
@@ -225,8 +207,11 @@ class ChatApp:
                     continue
                 stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
                 shutil.copyfile(source, Path(folder) / f"{number:03d}-{stem}{suffix}")
+            for item in files:  # Gradio's own copies: the ingest reads ours
+                with contextlib.suppress(OSError):
+                    Path(getattr(item, "name", None) or str(item)).unlink()
             settings = self.settings
-            indexer = Indexer.from_settings(settings)
+            indexer = Indexer.from_settings(settings, embeddings=self.bot.retriever.embeddings)
             total = {"n": 1}
             done = {"n": 0}
 
@@ -239,9 +224,8 @@ class ChatApp:
                 total["n"] = max(n, 1)
 
             report = ingest(
-                [Path(folder)], self.bot.store, indexer, prune=False,
-                max_file_bytes=int(settings.max_file_mb * 1e6), max_feed_bytes=int(settings.max_feed_mb * 1e6),
-                progress=advance, on_total=set_total,
+                [Path(folder)], self.bot.store, indexer, prune=False, limits=Limits.from_settings(settings),
+                progress=advance, on_total=set_total, content_ids=True,
             )
         failed = refused + [
             {"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]} for f in report.failed
@@ -266,10 +250,14 @@ def build_ui(app: ChatApp) -> Any:
     settings = app.settings
     model = Path(settings.llm_model_path).name if settings.llm == "llamacpp" else settings.openai_model
     backend = "extractive (no language model)" if settings.llm == "extractive" else f"{settings.llm} · {model}"
-    with gr.Blocks(title="News bot", analytics_enabled=False) as demo:
+    # Visitors of a page behind a login are not shown where the store lives on the server.
+    login = settings.ui_username and settings.ui_password
+    where = "" if login else f" · store: `{html.escape(settings.describe_store())}`"
+    # Gradio keeps a copy of every upload; delete_cache clears copies older than an hour, hourly.
+    with gr.Blocks(title="News bot", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             f"## Ask the news articles\nAnswers cite their sources; every quote is checked against the article. "
-            f"Backend: **{html.escape(backend)}** · store: `{html.escape(settings.describe_store())}`"
+            f"Backend: **{html.escape(backend)}**{where}"
         )
         with gr.Row():
             with gr.Column(scale=3):
@@ -290,7 +278,8 @@ def build_ui(app: ChatApp) -> Any:
                 as_of = gr.DateTime(include_time=False, type="string", label="As of (default today)")
             with gr.Row():
                 source_filter = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources (all if empty)")
-                k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages per question")
+                k = gr.Slider(1, requests.MAX_K, value=min(settings.k, requests.MAX_K), step=1,
+                              label="Passages per question")
         with gr.Accordion("Add articles", open=False):
             files = gr.File(file_count="multiple", file_types=list(app.upload_types()), label="Article files")
             add = gr.Button("Ingest", elem_id="ingest")
@@ -305,21 +294,74 @@ def build_ui(app: ChatApp) -> Any:
             return app.upload(uploaded, progress)
 
         add.click(upload, files, [summary, source_filter], api_name="upload")
+        # the store changes under a running app (other processes ingest): the list is read when it is used
+        fresh_sources = lambda: gr.update(choices=app.sources())  # noqa: E731
+        demo.load(fresh_sources, None, source_filter, api_visibility="private")
+        source_filter.focus(fresh_sources, None, source_filter, api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
 
 
-def ensure_articles(bot_settings: Settings) -> str | None:
+def ensure_articles(store: Store, settings: Settings) -> str | None:
     """On first start with an empty store, ingest the samples so a first question works."""
-    from bot.store import open_store
     from ingest.pipeline import Indexer, ingest
+    from ingest.sources import Limits
 
-    s = bot_settings
-    store = open_store(s.store_dir, s.chroma_host, s.chroma_port, s.collection)
-    if store.count_articles() > 0 or not s.samples_dir.exists():
+    if store.count_articles() > 0 or not settings.samples_dir.exists():
         return None
-    report = ingest([s.samples_dir], store, Indexer.from_settings(s), prune=False)
-    return f"Empty store: ingested {s.samples_dir} ({report.summary()})"
+    report = ingest([settings.samples_dir], store, Indexer.from_settings(settings), prune=False,
+                    limits=Limits.from_settings(settings))
+    return f"Empty store: ingested {settings.samples_dir} ({report.summary()})"
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class LoginThrottle:
+    """Checks the one login, slower and slower after failures: brute force gets a few tries a minute.
+
+    After ``free`` failed logins within ``window`` seconds (any user name, since Gradio does not say who
+    is asking), every attempt, right or wrong, waits 2, 4, 8 … up to ``most`` seconds before it is answered.
+    The wait is asynchronous: other visitors are not held up. Passwords are compared in constant time.
+    """
+
+    def __init__(self, username: str, password: str, free: int = 3, window: float = 600.0, most: float = 30.0,
+                 clock: Any = time.monotonic, sleep: Any = None) -> None:
+        import asyncio
+
+        self.username, self.password = username, password
+        self.free, self.window, self.most = free, window, most
+        self.clock = clock
+        self.sleep = sleep or asyncio.sleep
+        self.failures: list[float] = []
+
+    def delay(self) -> float:
+        now = self.clock()
+        self.failures = [t for t in self.failures if now - t < self.window]
+        extra = len(self.failures) - self.free
+        return 0.0 if extra < 0 else min(2.0 ** (extra + 1), self.most)
+
+    async def __call__(self, username: str, password: str) -> bool:
+        import hmac
+
+        wait = self.delay()
+        if wait:
+            await self.sleep(wait)
+        right = hmac.compare_digest(str(username).encode(), self.username.encode()) & hmac.compare_digest(
+            str(password).encode(), self.password.encode())
+        if right:
+            self.failures.clear()
+        else:
+            self.failures.append(self.clock())
+        return right
+
+
+def _login(settings: Settings) -> LoginThrottle | None:
+    """The page's login check, or None when no login is set."""
+    if not (settings.ui_username and settings.ui_password):
+        return None
+    return LoginThrottle(settings.ui_username, settings.ui_password)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,20 +382,21 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(**vars(args))
         if export_pending(settings):
             print(EXPORT_NOTE, flush=True)
-        note = ensure_articles(settings)
+        store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
+                           lock_timeout=settings.lock_timeout, on_wait=_log)
+        note = ensure_articles(store, settings)
         if note:
             print(note, flush=True)
-        app = ChatApp(build_bot(settings), settings)
+        app = ChatApp(build_bot(settings, store, follow=True, on_notice=_log), settings)
     except NewsBotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     demo = build_ui(app)
-    auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
     demo.queue(default_concurrency_limit=4)
     demo.launch(
-        server_name=settings.ui_host, server_port=settings.ui_port, auth=auth, prevent_thread_lock=True,
-        max_file_size=f"{settings.upload_max_mb:g}mb", css=CSS, show_error=True, quiet=True,
-        footer_links=["api"],
+        server_name=settings.ui_host, server_port=settings.ui_port, auth=_login(settings), prevent_thread_lock=True,
+        max_file_size=f"{settings.upload_max_mb:g}mb", css=CSS, quiet=True, footer_links=["api"],
+        show_error=False,  # our own errors reach the page as gr.Error sentences; nothing else's text does
     )
     print(f"Ready on http://{settings.ui_host}:{settings.ui_port} in {time.perf_counter() - started:.1f} s",
           flush=True)

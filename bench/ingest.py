@@ -144,9 +144,7 @@ def encode_only(feed: Path, indexer: Indexer) -> Timing:
 
 def duplicate_chunks(store: Store) -> int:
     """Chunks whose (article id, start offset, text) occurs more than once in the store."""
-    result = store.chunks.get(include=["documents", "metadatas"])
-    rows = zip(result["documents"], result["metadatas"], strict=True)
-    keys = Counter((meta["article_id"], meta["start"], doc) for doc, meta in rows)
+    keys = Counter((meta["article_id"], meta["start"], text) for meta, text in store.all_chunks().values())
     return sum(count - 1 for count in keys.values())
 
 

@@ -49,23 +49,29 @@ def corpus(feed: Path) -> tuple[list[Path], str]:
     return [EVAL / "articles", feed], f"eval+{feed.name.split('.')[0]}"
 
 
-def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
+def search_times(retriever, n: int) -> list[float]:
+    """Seconds per search for ``n`` dev questions as of their dates, after 10 warm-up searches."""
     import datetime as dt
 
-    from bot.embeddings import embeddings_for
-    from bot.retrieve import Retriever
-
-    store, built = cached_store(*corpus(feed), settings)
-    record = json.loads((store_folder(*corpus(feed), settings) / "built.json").read_text())
-    retriever = Retriever.from_settings(store, embeddings_for(settings), settings)
     asked = questions(n)
-    for text, date in asked[:10]:  # warm-up
+    for text, date in asked[:10]:
         retriever.search(text, as_of=dt.date.fromisoformat(date))
     seconds = []
     for text, date in asked:
         started = time.perf_counter()
         retriever.search(text, as_of=dt.date.fromisoformat(date))
         seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def time_retrieval(feed: Path, settings: Settings, n: int) -> dict:
+    from bot.embeddings import embeddings_for
+    from bot.retrieve import Retriever
+
+    store, built = cached_store(*corpus(feed), settings)
+    record = json.loads((store_folder(*corpus(feed), settings) / "built.json").read_text())
+    retriever = Retriever.from_settings(store, embeddings_for(settings), settings)
+    seconds = search_times(retriever, n)
     return {
         "corpus": f"dev+{feed.name}", "articles": store.count_articles(), "chunks": store.count_chunks(),
         "build_seconds": round(record.get("build_seconds", built), 1), "searches": n,

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         from bot.chain import build_bot
 
-        bot = build_bot(settings)
+        bot = build_bot(settings, follow=args.command == "chat",
+                        on_notice=lambda message: print(message, file=sys.stderr, flush=True))
         if args.command == "ask":
             answer = bot.ask(args.question, as_of=settings.as_of)
             print(render(answer))

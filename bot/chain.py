@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
+from bot import requests
 from bot.citations import check, is_refusal
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer, followup_query
@@ -126,8 +127,10 @@ class NewsBot:
         self, question: str, history: History = (), filters: Filters | None = None,
         as_of: dt.date | None = None, k: int | None = None,
     ) -> Prepared:
-        """Condense the question and retrieve its passages."""
-        question = question.strip()
+        """Condense the question and retrieve its passages (the question, history and k checked first)."""
+        question = requests.question_text(question)
+        history = requests.history_turns(list(history))
+        k = requests.passages(k)
         as_of = as_of or dt.date.today()
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
         try:
@@ -185,12 +188,14 @@ class NewsBot:
 
     def finish(self, raw: str, passages: Sequence[Passage]) -> Answer:
         """Verify the raw answer's citations against the article bodies."""
-        bodies = self.store.bodies(p.article_id for p in passages)
+        bodies = {p.article_id: p.body for p in passages if p.body}  # the versions the passages were cut from
+        bodies.update(self.store.bodies(p.article_id for p in passages if p.article_id not in bodies))
         checked = check(raw, list(passages), bodies)
         if checked.refused or not checked.citations:
             return self._refusal(passages)
         text = checked.text if self.llm is None else strip_links(checked.text, {p.url for p in passages})
-        return Answer(text=text, refused=False, citations=checked.citations)
+        cited = {c.article_id: bodies[c.article_id] for c in checked.citations}
+        return Answer(text=text, refused=False, citations=checked.citations, bodies=cited)
 
     @staticmethod
     def _refusal(passages: Sequence[Passage]) -> Answer:
@@ -202,10 +207,12 @@ class NewsBot:
         return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
 
 
-_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+# The bracketed and tagged parts exclude their own opening character, so that a run of unclosed
+# openers ("[[[[…", "<a<a<a…") fails at each at once: every pattern here is linear in the text.
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\[\]]*)\]\(([^()]*)\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]+)\]\(([^()]*)\)")
 _BARE_URL = re.compile(r"\b(?:https?|javascript|data|vbscript|file):[^\s<>\"')\]]+", re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 
 
 def strip_links(text: str, allowed: set[str]) -> str:
@@ -252,15 +259,26 @@ def _before_quotes(raw: str) -> str:
     return raw[:cut].rstrip()
 
 
-def build_bot(settings: Any) -> NewsBot:
-    """The NewsBot the settings describe (store, embedding model, backend). Entry points call this."""
+def build_bot(settings: Any, store: Store | None = None, follow: bool = False,
+              on_notice: Callable[[str], None] | None = None) -> NewsBot:
+    """The NewsBot the settings describe (store, embedding model, backend). Entry points call this.
+
+    ``follow``: keep up with other processes' writes in the background (a running chat); otherwise the
+    store is caught up once, now. ``on_notice`` hears about waits for the store's lock and failed catch-ups.
+    """
     from bot.embeddings import embeddings_for
     from bot.llm import load_llm
     from bot.store import open_store
 
     llm = load_llm(settings)
-    store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
+    if store is None:
+        store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
+                           lock_timeout=settings.lock_timeout, on_wait=on_notice)
     store.require_articles()
+    if follow:
+        store.follow(settings.refresh_seconds, on_error=on_notice)
+    else:
+        store.refresh()
     embeddings = embeddings_for(settings)
     retriever = Retriever.from_settings(store, embeddings, settings)
     return NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)

@@ -44,7 +44,9 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_LIST = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")
 _LEADING_MARKERS = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?((?:\[\d+(?:\s*[,;]\s*\d+)*\][ \t]*)+|\d+[.):])[ \t]*:?[ \t]*")
 _TRAILING_MARKERS = re.compile(r"[ \t]*((?:\[\d+(?:\s*[,;]\s*\d+)*\][ \t]*)+)[.]?[ \t]*$")
-_QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|«([^»\n]+)»|„([^“”\n]+)[“”]')
+# A quoted string's inner text may not hold its own opening mark: then a run of unclosed openers
+# ("„„„„…") fails at each one at once, instead of scanning to the end of the line from each.
+_QUOTED = re.compile(r'"([^"\n]+)"|“([^“”\n]+)”|«([^«»\n]+)»|„([^„“”\n]+)[“”]')
 _HEADER = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:quotes?|sources?|citations?|references?)[ \t]*(:?)"
     r"[ \t]*(?:\*\*|__)?[ \t]*(:?)[ \t]*(.*)$",

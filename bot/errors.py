@@ -5,7 +5,8 @@
     ├── ArticleError      one input can't be read as an article (that input fails, the others go on)
     ├── StoreError        the Chroma store can't be opened or reached
     │   └── EmptyStoreError   the store holds no articles yet
-    └── BackendError      a language model backend failed while answering
+    ├── BackendError      a language model backend failed while answering
+    └── RequestError      a question, its history or an option is not acceptable (what is allowed is said)
 
 Messages say what went wrong, where, and how to fix it. The library raises these
 and never prints; the command-line and UI edges turn them into messages.
@@ -41,3 +42,7 @@ class EmptyStoreError(StoreError):
 
 class BackendError(NewsBotError):
     """A language model backend failed while answering."""
+
+
+class RequestError(NewsBotError):
+    """A question, its history or an option (k, a date) from a user or a program is not acceptable."""

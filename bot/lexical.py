@@ -1,15 +1,21 @@
-"""BM25 keyword search over the chunks, in an SQLite file beside the store, scored in numpy.
+"""BM25 keyword search over the chunks, in an SQLite file, scored in numpy: derived from the store.
 
 Dense embeddings miss exact names, numbers and rare words; BM25 finds them.
 
-What the file holds, per chunk, written with every store write and delete in
-one transaction (never rebuilt per query or per start): its filter fields
-(chunk id, article id, source, published_num) and its terms -- words folded to
-lower case without accents, stopwords left out, Porter-stemmed, each a 64-bit
-hash -- with their counts (a title word counts ``TITLE_WEIGHT`` times) and the
-chunk's length in words. If the file is missing, from an older version, or
-disagrees with the store (a store written by another machine's ingest in
-server mode), ``Store`` refills it once from the chunk texts held in Chroma.
+The index is derived state: Chroma holds the truth, and ``bot.store.Store``
+keeps this file in step -- rows for the chunks it writes, in the same write,
+and a catch-up from the article records for everything else (another
+process's or another machine's writes, a crash between the two). So the file
+also holds, per article, the version (content hash) its rows are of, and the
+``watermark`` up to which the records have been read.
+
+What the file holds per chunk: its filter fields (chunk id, article id,
+version, source, published_num) and its terms -- words folded to lower case
+without accents, stopwords left out, Porter-stemmed, each a 64-bit hash -- with
+their counts (a title word counts ``TITLE_WEIGHT`` times) and the chunk's length
+in words. Writes run in ``BEGIN IMMEDIATE`` transactions, so processes that
+share the file serialize on SQLite's own lock, and chunk numbers are drawn
+inside them (never reused).
 
 How it is searched: the postings (term -> chunks) are kept as a *snapshot*,
 numpy arrays sorted by term stored as blobs, plus the chunks written since
@@ -19,17 +25,16 @@ scored zero. When delta and deleted chunks together pass a quarter of the
 snapshot, the write that crossed the line writes a new snapshot, so each
 posting is re-sorted a bounded number of times over the index's life. A
 search gives every chunk holding any of the question's terms its BM25 score
-(SQLite FTS5's formula: k1 1.2, b 0.75, idf floored at 1e-6) with a few numpy
-operations per term: the best 320 of 83k chunks, with their filter fields,
-in about 5.5 ms, where FTS5's bm25() took 25-30 ms even when limited to the
-rarest words. Document frequencies count
-deleted chunks until the next snapshot, as Lucene's do until a merge.
+(``bm25``: SQLite FTS5's formula, k1 1.2, b 0.75, idf floored at 1e-6) with a
+few numpy operations per term. Document frequencies count deleted chunks until
+the next snapshot, as Lucene's do until a merge.
 
 What it leaves out: phrase and proximity queries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -37,11 +42,11 @@ import sqlite3
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,12 +58,16 @@ K1, B = 1.2, 0.75
 _COMPACT_SHARE, _COMPACT_MIN = 0.25, 2_000
 #: The filter fields ``nearest`` and ``filters_of`` return for each chunk.
 FILTER_FIELDS = ("article_id", "source", "published_num")
-_VERSION = 2  # PRAGMA user_version; version 1 was an FTS5 table
+_VERSION = 3  # PRAGMA user_version; 1 was an FTS5 table, 2 had no article versions
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunk_filters (
-    id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, article_id TEXT, source TEXT, published_num INTEGER
+    id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, article_id TEXT, version TEXT, source TEXT,
+    published_num INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunk_filters_article ON chunk_filters(article_id);
+CREATE INDEX IF NOT EXISTS chunk_filters_source ON chunk_filters(source);
+CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, version TEXT);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value REAL);
 CREATE TABLE IF NOT EXISTS chunk_terms (id INTEGER PRIMARY KEY, length INTEGER, terms BLOB, counts BLOB);
 CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS next_id (one INTEGER PRIMARY KEY CHECK (one = 1), id INTEGER);
@@ -88,7 +97,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 16)
 def _term_hash(term: str) -> int:
     """A term's stable 64-bit id (the same in every process)."""
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
@@ -105,13 +114,33 @@ def query_terms(query: str) -> np.ndarray:
     return np.array(sorted({_term_hash(term) for term in terms(query)[0]}), dtype=np.int64)
 
 
-def _chunk_terms(title: str, text: str) -> tuple[int, bytes, bytes]:
-    """(length, term hashes, counts) of one chunk: its title's words count TITLE_WEIGHT times."""
+class KeywordRow(NamedTuple):
+    """What the index keeps of one chunk."""
+
+    chunk_id: str
+    article_id: str
+    version: str
+    source: str
+    published_num: int
+    title: str
+    text: str
+
+
+@lru_cache(maxsize=256)
+def _title_counts(title: str) -> tuple[tuple[tuple[int, float], ...], int]:
+    """A title's weighted term counts and length (every chunk of an article has the same title)."""
     title_terms, title_length = terms(title)
-    text_terms, text_length = terms(text)
     counts: Counter[int] = Counter()
     for term in title_terms:
         counts[_term_hash(term)] += TITLE_WEIGHT
+    return tuple(counts.items()), title_length
+
+
+def _chunk_terms(title: str, text: str) -> tuple[int, bytes, bytes]:
+    """(length, term hashes, counts) of one chunk: its title's words count TITLE_WEIGHT times."""
+    title_counts, title_length = _title_counts(title)
+    text_terms, text_length = terms(text)
+    counts: Counter[int] = Counter(dict(title_counts))
     for term in text_terms:
         counts[_term_hash(term)] += 1.0
     keys = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -161,12 +190,30 @@ class _View:
     average_length: float
 
 
-class LexicalIndex:
-    """Keyword (BM25) search over chunk rows; thread-safe.
+def bm25(parts: Sequence[tuple[np.ndarray, np.ndarray]], lengths: np.ndarray, average_length: float, chunks: int,
+         scores: np.ndarray) -> None:
+    """Add one query term's BM25 contribution to ``scores`` (by chunk id), FTS5's formula.
 
-    Writes go through one connection under a lock; each reading thread has its
-    own connection (WAL mode), and a search reads an immutable view of the
-    postings, replaced after writes.
+    ``parts``: the term's postings, (chunk ids, weighted counts) per source; ``lengths``: every chunk's length
+    in words by id; ``chunks``: how many chunks the index holds.
+    """
+    df = sum(len(ids) for ids, _ in parts)
+    if not df:
+        return
+    idf = math.log((chunks - df + 0.5) / (df + 0.5)) if chunks > df else 0.0
+    idf = idf if idf > 0 else 1e-6
+    for ids, counts in parts:
+        norm = K1 * (1 - B + B * lengths[ids] / average_length)
+        scores[ids] += idf * counts * (K1 + 1) / (counts + norm)
+
+
+class LexicalIndex:
+    """Keyword (BM25) search over chunk rows; safe for many threads and processes.
+
+    Writes go through one connection under a thread lock, in ``BEGIN IMMEDIATE``
+    transactions (other processes wait on SQLite's lock); each reading thread has
+    its own connection (WAL mode), and a search reads an immutable view of the
+    postings, replaced after writes by any process.
     """
 
     def __init__(self, path: Path) -> None:
@@ -178,17 +225,21 @@ class LexicalIndex:
         self._writes = 0
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != _VERSION:  # new, or an older file
-            for table in ("chunks", "chunk_filters", "chunk_terms", "deleted", "next_id", "snapshot"):
-                self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.execute("VACUUM")
-            self._db.execute(f"PRAGMA user_version = {_VERSION}")
-        self._db.executescript(_SCHEMA)
+        with self._writing():
+            if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != _VERSION:  # new, or an older file
+                for table in ("chunks", "chunk_filters", "chunk_terms", "deleted", "next_id", "snapshot",
+                              "articles", "state"):
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+                self._db.execute(f"PRAGMA user_version = {_VERSION}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
         self._view: _View | None = None
         self._view_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        # timeout: how long a statement waits for another process's write transaction
+        return sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=600)
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's read connection."""
@@ -199,97 +250,123 @@ class LexicalIndex:
                 self._readers.append(db)
         return db
 
-    # --- writing ---------------------------------------------------------------
-    def count(self) -> int:
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, exclusive among threads (the lock) and processes (BEGIN IMMEDIATE)."""
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM chunk_filters").fetchone()[0])
-
-    def replace(self, article_ids: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Delete these articles' rows and insert ``rows`` (title, text, chunk_id, article_id, source,
-        published_num) in one transaction."""
-        rows = list(rows)
-        terms_of = [_chunk_terms(title, text) for title, text, *_ in rows]  # outside the lock: searches go on
-        with self._lock:
-            upto = self._snapshot_upto()
-            first = max(  # ids are never reused: a search may still hold postings of a deleted one
-                int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunk_filters").fetchone()[0]),
-                int((self._db.execute("SELECT id FROM next_id").fetchone() or [0])[0]), upto + 1,
-            )
-            numbered = [(first + i, *row) for i, row in enumerate(rows)]
-            chunk_terms = [(first + i, *found) for i, found in enumerate(terms_of)]
             self._writes += 1
-            self._db.execute("BEGIN")
+            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(article_ids, upto)
-                self._db.executemany("INSERT INTO chunk_filters VALUES (?, ?, ?, ?, ?)",
-                                     [(row[0], *row[3:]) for row in numbered])
-                self._db.executemany("INSERT INTO chunk_terms VALUES (?, ?, ?, ?)", chunk_terms)
-                self._db.execute("INSERT OR REPLACE INTO next_id VALUES (1, ?)", [first + len(rows)])
+                yield self._db
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._compact_if_due(upto)
 
-    def delete(self, article_ids: Sequence[str]) -> None:
-        self.replace(article_ids, [])
+    # --- writing ---------------------------------------------------------------
+    def add(self, rows: Sequence[KeywordRow]) -> None:
+        """Index these chunks (a chunk id already indexed is left as it is)."""
+        terms_of = [_chunk_terms(row.title, row.text) for row in rows]  # outside the lock: searches go on
+        with self._writing() as db:
+            present = self._present(db, [row.chunk_id for row in rows])
+            todo = [(row, found) for row, found in zip(rows, terms_of) if row.chunk_id not in present]
+            upto = self._snapshot_upto(db)
+            first = max(  # ids are never reused: a search may still hold postings of a deleted one
+                int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunk_filters").fetchone()[0]),
+                int((db.execute("SELECT id FROM next_id").fetchone() or [0])[0]), upto + 1,
+            )
+            db.executemany("INSERT INTO chunk_filters VALUES (?, ?, ?, ?, ?, ?)", [
+                (first + i, row.chunk_id, row.article_id, row.version, row.source, row.published_num)
+                for i, (row, _) in enumerate(todo)
+            ])
+            db.executemany("INSERT INTO chunk_terms VALUES (?, ?, ?, ?)",
+                           [(first + i, *found) for i, (_, found) in enumerate(todo)])
+            db.execute("INSERT OR REPLACE INTO next_id VALUES (1, ?)", [first + len(todo)])
+        self._compact_if_due()
+
+    def retire(self, versions: dict[str, str]) -> None:
+        """Record each article's current version and drop its rows of any other version."""
+        with self._writing() as db:
+            upto = self._snapshot_upto(db)
+            for article_id, version in versions.items():
+                self._delete(db, "article_id = ? AND version IS NOT ?", [article_id, version], upto)
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", list(versions.items()))
+        self._compact_if_due()
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Drop every row of these articles."""
+        ids = list(article_ids)
+        with self._writing() as db:
+            upto = self._snapshot_upto(db)
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                self._delete(db, f"article_id IN ({marks})", batch, upto)
+                db.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", batch)
+        self._compact_if_due()
+
+    def set_watermark(self, value: float) -> None:
+        """Remember that the store's records up to ``value`` (their changed_at) are in the index."""
+        with self._writing() as db:
+            db.execute("INSERT OR REPLACE INTO state VALUES ('watermark', ?)", [value])
 
     def clear(self) -> None:
-        with self._lock:
-            self._writes += 1
-            for table in ("chunk_filters", "chunk_terms", "deleted", "snapshot"):
-                self._db.execute(f"DELETE FROM {table}")
+        with self._writing() as db:
+            for table in ("chunk_filters", "chunk_terms", "deleted", "snapshot", "articles", "state"):
+                db.execute(f"DELETE FROM {table}")
 
-    def _snapshot_upto(self) -> int:
-        row = self._db.execute("SELECT upto FROM snapshot").fetchone()
+    @staticmethod
+    def _present(db: sqlite3.Connection, chunk_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            found.update(row[0] for row in db.execute(
+                f"SELECT chunk_id FROM chunk_filters WHERE chunk_id IN ({','.join('?' * len(batch))})", batch))
+        return found
+
+    @staticmethod
+    def _snapshot_upto(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT upto FROM snapshot").fetchone()
         return int(row[0]) if row else 0
 
-    def _delete(self, article_ids: Sequence[str], upto: int) -> None:
-        ids = list(article_ids)
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            inside = f"SELECT id FROM chunk_filters WHERE article_id IN ({','.join('?' * len(batch))})"
-            self._db.execute(f"INSERT OR IGNORE INTO deleted {inside} AND id <= ?", [*batch, upto])
-            self._db.execute(f"DELETE FROM chunk_terms WHERE id IN ({inside})", batch)
-            self._db.execute(f"DELETE FROM chunk_filters WHERE id IN ({inside})", batch)
+    @staticmethod
+    def _delete(db: sqlite3.Connection, where: str, params: Sequence[Any], upto: int) -> None:
+        inside = f"SELECT id FROM chunk_filters WHERE {where}"
+        db.execute(f"INSERT OR IGNORE INTO deleted {inside} AND id <= ?", [*params, upto])
+        db.execute(f"DELETE FROM chunk_terms WHERE id IN ({inside})", params)
+        db.execute(f"DELETE FROM chunk_filters WHERE {where}", params)
 
-    def _compact_if_due(self, upto: int) -> None:
+    def _compact_if_due(self) -> None:
         """A new snapshot when delta + deleted chunks pass a quarter of the old one."""
-        snapshot = int((self._db.execute("SELECT chunks FROM snapshot").fetchone() or [0])[0])
-        changed = int(self._db.execute("SELECT count(*) FROM chunk_terms WHERE id > ?", [upto]).fetchone()[0])
-        changed += int(self._db.execute("SELECT count(*) FROM deleted").fetchone()[0])
+        db = self._reader()
+        snapshot = int((db.execute("SELECT chunks FROM snapshot").fetchone() or [0])[0])
+        upto = self._snapshot_upto(db)
+        changed = int(db.execute("SELECT count(*) FROM chunk_terms WHERE id > ?", [upto]).fetchone()[0])
+        changed += int(db.execute("SELECT count(*) FROM deleted").fetchone()[0])
         if changed > max(_COMPACT_MIN, _COMPACT_SHARE * snapshot):
-            self._compact()
+            self.compact()
 
     def compact(self) -> None:
         """Write a new snapshot of every chunk's postings now (writes do it when due)."""
-        with self._lock:
-            self._writes += 1
-            self._compact()
-
-    def _compact(self) -> None:
-        ids, lengths, postings = self._read_terms("")
-        generation = int((self._db.execute("SELECT generation FROM snapshot").fetchone() or [0])[0]) + 1
-        by_id = np.zeros(int(ids.max()) + 1 if len(ids) else 1, np.float32)
-        by_id[ids] = lengths
-        self._db.execute("BEGIN")
-        try:
-            self._db.execute("DELETE FROM snapshot")
-            self._db.execute("DELETE FROM deleted")
-            self._db.execute(
+        with self._writing() as db:
+            ids, lengths, postings = self._read_terms(db, "")
+            generation = int((db.execute("SELECT generation FROM snapshot").fetchone() or [0])[0]) + 1
+            by_id = np.zeros(int(ids.max()) + 1 if len(ids) else 1, np.float32)
+            by_id[ids] = lengths
+            db.execute("DELETE FROM snapshot")
+            db.execute("DELETE FROM deleted")
+            db.execute(
                 "INSERT INTO snapshot VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [generation, int(ids.max()) if len(ids) else 0, len(ids), int(lengths.sum()),
                  postings.terms.tobytes(), postings.starts.tobytes(), postings.ids.tobytes(),
                  postings.counts.tobytes(), by_id.tobytes()],
             )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
-    def _read_terms(self, where: str, params: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray, _Postings]:
+    @staticmethod
+    def _read_terms(db: sqlite3.Connection, where: str, params: Sequence[Any] = ()
+                    ) -> tuple[np.ndarray, np.ndarray, _Postings]:
         """(ids, lengths, postings) of the chunk_terms rows matching ``where``."""
-        rows = self._db.execute(f"SELECT id, length, terms, counts FROM chunk_terms {where}", params).fetchall()
+        rows = db.execute(f"SELECT id, length, terms, counts FROM chunk_terms {where}", params).fetchall()
         if not rows:
             return np.zeros(0, np.int32), np.zeros(0, np.float32), _EMPTY
         ids = np.fromiter((row[0] for row in rows), np.int32, len(rows))
@@ -300,6 +377,41 @@ class LexicalIndex:
         return ids, lengths, _Postings.build(owner, np.concatenate(keys), counts)
 
     # --- reading ---------------------------------------------------------------
+    def count(self) -> int:
+        """How many chunks are indexed."""
+        return int(self._reader().execute("SELECT count(*) FROM chunk_filters").fetchone()[0])
+
+    def article_count(self) -> int:
+        """How many articles the index has a version of."""
+        return int(self._reader().execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def watermark(self) -> float:
+        row = self._reader().execute("SELECT value FROM state WHERE key = 'watermark'").fetchone()
+        return float(row[0]) if row else 0.0
+
+    def versions(self, article_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """article id -> the version its rows are of (all articles, or these)."""
+        db = self._reader()
+        if article_ids is None:
+            return dict(db.execute("SELECT article_id, version FROM articles"))
+        ids, found = list(article_ids), {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            found.update(db.execute(
+                f"SELECT article_id, version FROM articles WHERE article_id IN ({','.join('?' * len(batch))})",
+                batch))
+        return found
+
+    def chunk_ids(self) -> dict[str, tuple[str, str]]:
+        """chunk id -> (article id, version) of every indexed chunk (for consistency checks)."""
+        rows = self._reader().execute("SELECT chunk_id, article_id, version FROM chunk_filters")
+        return {chunk_id: (article_id, version) for chunk_id, article_id, version in rows}
+
+    def sources(self) -> list[str]:
+        """The distinct non-empty sources of the indexed chunks, sorted."""
+        rows = self._reader().execute("SELECT DISTINCT source FROM chunk_filters WHERE source != '' ORDER BY source")
+        return [row[0] for row in rows]
+
     def _current(self) -> _View:
         """The view of the postings as of the last commit, by this process or another."""
         with self._lock:
@@ -310,28 +422,28 @@ class LexicalIndex:
         with self._view_lock:
             if self._view is not None and self._view.stamp == stamp:
                 return self._view
-            with self._lock:
-                self._view = self._load(stamp, self._view)
+            self._view = self._load(stamp, self._view)
             return self._view
 
     def _load(self, stamp: tuple[int, int], old: _View | None) -> _View:
-        self._db.execute("BEGIN")  # one consistent read of snapshot, delta and deleted
+        db = self._reader()
+        db.execute("BEGIN")  # one consistent read of snapshot, delta and deleted
         try:
-            head = self._db.execute("SELECT generation, upto, chunks, words FROM snapshot").fetchone()
+            head = db.execute("SELECT generation, upto, chunks, words FROM snapshot").fetchone()
             generation, upto, chunks, words = head or (0, 0, 0, 0)
-            if old is not None and old.generation == generation:
+            if old is not None and old.generation == generation and head:
                 snapshot, lengths = old.snapshot, old.lengths[: upto + 1]
             elif head:
-                blobs = self._db.execute("SELECT terms, starts, ids, counts, lengths FROM snapshot").fetchone()
+                blobs = db.execute("SELECT terms, starts, ids, counts, lengths FROM snapshot").fetchone()
                 snapshot = _Postings(np.frombuffer(blobs[0], np.int64), np.frombuffer(blobs[1], np.int64),
                                      np.frombuffer(blobs[2], np.int32), np.frombuffer(blobs[3], np.float32))
                 lengths = np.frombuffer(blobs[4], np.float32)
             else:
                 snapshot, lengths = _EMPTY, np.zeros(1, np.float32)
-            ids, delta_lengths, delta = self._read_terms("WHERE id > ?", [upto])
-            deleted = np.array([row[0] for row in self._db.execute("SELECT id FROM deleted")], np.int32)
+            ids, delta_lengths, delta = self._read_terms(db, "WHERE id > ?", [upto])
+            deleted = np.array([row[0] for row in db.execute("SELECT id FROM deleted")], np.int32)
         finally:
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
         size = max(len(lengths), int(ids.max()) + 1 if len(ids) else 0)
         all_lengths = np.zeros(size, np.float32)
         all_lengths[: len(lengths)] = lengths
@@ -348,14 +460,7 @@ class LexicalIndex:
         scores = np.zeros(len(view.lengths), np.float32)
         for term in query_terms(query):
             parts = [view.snapshot.of(int(term)), view.delta.of(int(term))]
-            df = sum(len(ids) for ids, _ in parts)
-            if not df:
-                continue
-            idf = math.log((view.chunks - df + 0.5) / (df + 0.5)) if view.chunks > df else 0.0
-            idf = idf if idf > 0 else 1e-6
-            for ids, counts in parts:
-                norm = K1 * (1 - B + B * view.lengths[ids] / view.average_length)
-                scores[ids] += idf * counts * (K1 + 1) / (counts + norm)
+            bm25(parts, view.lengths, view.average_length, view.chunks, scores)
         scores[view.deleted[view.deleted < len(scores)]] = 0
         hit = np.flatnonzero(scores)
         if top is not None and len(hit) > top:

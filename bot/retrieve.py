@@ -26,7 +26,9 @@ Speed: the keyword search runs in a worker thread while the question is
 embedded and searched densely (numpy, SQLite and ONNX Runtime release the GIL). Chroma
 is asked for ids only; the filter fields come from the keyword index's table
 of them, and text and metadata are read from Chroma for the k passages
-returned, not for the hundreds of candidates. At most ``per_article`` passages
+returned, not for the hundreds of candidates. Each passage comes with the body
+of the article version it belongs to (``Store.passages``), so quotes are checked
+against the text the passage was cut from even while the article is rewritten. At most ``per_article`` passages
 come from one article, so the top k can span several articles.
 ``Retriever.runnable()`` plugs the search into an LCEL chain.
 """
@@ -180,15 +182,9 @@ class Retriever:
         self, vector: list[float], k: int, metas: dict[str, dict[str, Any]], where: dict[str, Any] | None = None
     ) -> list[str]:
         """Ids of the ``k`` chunks nearest ``vector`` (within ``where``), best first; their filter fields go
-        to ``metas``. Chroma returns ids only: reading 80 chunks' metadata from it takes longer (~8 ms on
-        83k chunks) than the search itself, and the keyword index holds the filter fields by id."""
-        include = ["metadatas"] if where or self.store.lexical is None else []
-        found = self.store.chunks.query(query_embeddings=[vector], n_results=k, where=where, include=include)
-        ids = found["ids"][0]
-        if include:
-            metas.update(zip(ids, found["metadatas"][0]))
-        else:
-            metas.update(self.store.lexical.filters_of([i for i in ids if i not in metas]))
+        to ``metas``."""
+        ids = self.store.nearest(vector, k, where)
+        metas.update(self.store.filters_of([i for i in ids if i not in metas]))
         return [chunk_id for chunk_id in ids if chunk_id in metas]
 
     def _dense(
@@ -211,9 +207,7 @@ class Retriever:
 
         BM25 scores every matching chunk whatever the number asked for, so fetching more costs little.
         """
-        if self.store.lexical is None:
-            return []
-        return self.store.lexical.nearest(query, _WIDER * self.fusion.candidates)
+        return self.store.keyword(query, _WIDER * self.fusion.candidates)
 
     def _lexical(
         self, query: str, filters: Filters, keyword: list[tuple[str, dict[str, Any]]], metas: dict[str, Any]
@@ -222,9 +216,9 @@ class Retriever:
         down the whole ranking until enough pass."""
         n = self.fusion.candidates
         kept = [chunk_id for chunk_id, meta in keyword if filters.admits(meta)]
-        if self.store.lexical is None or len(kept) >= n or len(keyword) < _WIDER * n:
+        if len(kept) >= n or len(keyword) < _WIDER * n:
             return kept[:n]
-        hits = self.store.lexical.nearest(query, n, filters.admits)
+        hits = self.store.keyword(query, n, filters.admits)
         metas.update(hits)
         return [chunk_id for chunk_id, _ in hits]
 
@@ -244,17 +238,13 @@ class Retriever:
         while len(passages) < k and start < len(capped):
             batch = capped[start : start + k - len(passages)]
             start += len(batch)
-            found = self.store.chunks.get(ids=batch, include=["documents", "metadatas"])
-            documents = dict(zip(found["ids"], zip(found["documents"], found["metadatas"])))
-            for chunk_id in batch:
-                if chunk_id not in documents:  # in the keyword index but gone from Chroma: the next one
-                    continue
-                text, meta = documents[chunk_id]
+            for found in self.store.passages(batch):  # leaves out chunks of replaced versions
+                meta = found.metadata
                 passages.append(Passage(
                     n=len(passages) + 1, article_id=meta["article_id"], title=meta.get("title", ""),
                     source=meta.get("source", ""), published=meta.get("published", ""), url=meta.get("url", ""),
-                    path=meta.get("path", ""), text=text, start=int(meta["start"]), end=int(meta["end"]),
-                    score=scores[chunk_id],
+                    path=meta.get("path", ""), text=found.text, start=int(meta["start"]), end=int(meta["end"]),
+                    score=scores[found.chunk_id], body=found.body,
                 ))
         return passages
 

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     collection: str = Field(
         "news", description="Name of the Chroma collection that holds the article chunks."
     )
+    lock_timeout: float = Field(
+        600.0, gt=0, description="Seconds a writer waits for another process writing the same store "
+        "(the wait is said on stderr) before giving up.",
+    )
+    refresh_seconds: float = Field(
+        1.0, gt=0, description="How often a running chat (app.py, python -m bot chat) looks for articles "
+        "that other processes added, changed or removed.",
+    )
 
     # --- ingest ----------------------------------------------------------------
     embedding_model: str = Field(
@@ -88,6 +96,16 @@ class Settings(BaseSettings):
     )
     max_feed_mb: float = Field(
         500.0, gt=0, description="A JSONL feed (after decompression) larger than this is refused."
+    )
+    max_errors_per_file: int = Field(
+        20, ge=1, description="Bad lines of one feed reported one by one; the rest are counted."
+    )
+    max_title_chars: int = Field(
+        300, ge=20, description="Titles, authors and sources are cut to this many characters."
+    )
+    prune_max_share: float = Field(
+        0.5, gt=0, le=1, description="Pruning refuses to delete more than this share of the articles that came "
+        "from one folder or feed file (an unmounted disk looks like deleted files); --force-prune overrides.",
     )
 
     # --- answering -------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Small text helpers shared by ingest and bot: sentence spans and content words.
 
 Sentence splitting is rule-based (no model, no downloaded data): good enough
-for news prose, and it returns character spans so quotes stay exact.
+for news prose, and it returns character spans so quotes stay exact. Every
+helper here is linear in its input, whatever the input (runs of dots, spaces,
+letters): article bodies are untrusted.
 """
 
 from __future__ import annotations
@@ -73,9 +75,13 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 # A sentence ends at . ! ? (or …), maybe followed by closing quotes/brackets, then
-# whitespace and something that can start a sentence.
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+# whitespace and something that can start a sentence. Linear on any input: a match
+# may only begin where a run of end marks begins (the lookbehind), and the runs are
+# taken whole (possessive), so a line of 200,000 dots is one attempt, not 200,000.
+_SENTENCE_END = re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s+["'“‘(\[]?[A-Z0-9])""")
+# The word before a sentence's final period, looked for in its last _TAIL characters only.
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_TAIL = 24
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -90,7 +96,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = line.start()
         for end_match in _SENTENCE_END.finditer(line.group()):
             end = line.start() + end_match.end()
-            if _is_abbreviation(text[start:end]):
+            if _is_abbreviation(text[max(start, end - _TAIL) : end]):
                 continue
             spans.append((start, end))
             start = end
@@ -98,8 +104,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [trimmed for span in spans if (trimmed := trim(text, *span))]
 
 
-def _is_abbreviation(sentence: str) -> bool:
-    match = _WORD_BEFORE.search(sentence)
+def _is_abbreviation(tail: str) -> bool:
+    """Whether a sentence ending in ``tail`` (its last characters) ends on an abbreviation, not a full stop."""
+    match = _WORD_BEFORE.search(tail)
     if not match:
         return False
     word = match.group(1).lower()

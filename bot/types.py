@@ -64,7 +64,8 @@ class Passage:
     """A retrieved chunk, numbered ``n`` (1-based) as it is shown to the model.
 
     ``start``/``end`` locate ``text`` in its article's body; ``score`` is the
-    retrieval relevance (higher is better).
+    retrieval relevance (higher is better); ``body`` is that article's body, as of
+    the version the passage was read from.
     """
 
     n: int
@@ -78,6 +79,7 @@ class Passage:
     start: int
     end: int
     score: float = 0.0
+    body: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,22 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the bot says: the text with ``[n]`` markers and the citations they point at."""
+    """What the bot says: the text with ``[n]`` markers and the citations they point at.
+
+    ``bodies`` holds the cited articles' bodies the quotes were checked against (for
+    display: the UI highlights each quote inside them); it is not part of ``to_dict``.
+    """
 
     text: str
     refused: bool = False
     citations: list[Citation] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
+    bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("bodies")
+        return data
 
 
 def published_number(published: dt.date | None) -> int:

@@ -1,7 +1,8 @@
 """``python -m ingest PATH...``: add, update and prune articles in the store.
 
 Exit status: 0 when every input was ingested, 1 when some failed (the others are
-still ingested), 2 for usage or configuration errors.
+still ingested), 2 for usage or configuration errors. Another ingest (or the
+app) writing the same store at the same time is waited for, and said so.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import ConfigError, NewsBotError, StoreError
 from bot.settings import load_settings
 from bot.store import open_store
-from ingest.pipeline import Indexer, ingest
-from ingest.sources import FILE_TYPES
+from ingest.pipeline import Indexer, Pruning, ingest
+from ingest.sources import FILE_TYPES, Limits
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
     parser.add_argument("--collection", help="Chroma collection name")
     parser.add_argument("--no-prune", action="store_true", help="keep articles that are gone from PATH")
+    parser.add_argument("--force-prune", action="store_true",
+                        help="prune even when PATH now holds none or far fewer of its articles")
+    parser.add_argument("--verbose", action="store_true", help="also print notes (dates left out, titles cut)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
     return parser
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,25 +49,32 @@ def main(argv: list[str] | None = None) -> int:
             store_dir=args.store_dir, chroma_host=args.chroma_host,
             chroma_port=args.chroma_port, collection=args.collection,
         )
-        store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection)
+        store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
+                           lock_timeout=settings.lock_timeout, on_wait=_say)
         indexer = Indexer.from_settings(settings)
         if export_pending(settings):
-            print(EXPORT_NOTE, file=sys.stderr)
+            _say(EXPORT_NOTE)
+        pruning = Pruning(enabled=not args.no_prune, force=args.force_prune, max_share=settings.prune_max_share)
         with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
-            report = ingest(
-                args.paths, store, indexer, prune=not args.no_prune,
-                max_file_bytes=int(settings.max_file_mb * 1e6),
-                max_feed_bytes=int(settings.max_feed_mb * 1e6),
-                progress=bar.advance, on_total=bar.set_total,
-            )
+            report = ingest(args.paths, store, indexer, prune=pruning, limits=Limits.from_settings(settings),
+                            progress=bar.advance, on_total=bar.set_total)
     except (ConfigError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 2
     except NewsBotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 1
+    except KeyboardInterrupt:
+        _say("error: interrupted; what was written stays written, run again to finish")
+        return 130
+    except Exception as exc:  # a bug of ours: one line, not a traceback
+        _say(f"error: ingest failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); please report it")
+        return 2
     for failure in report.failed:
-        print(f"error: {failure['path']}: {failure['error']}", file=sys.stderr)
+        _say(f"error: {failure['path']}: {failure['error']}")
+    if args.verbose:
+        for note in report.notes:
+            _say(f"note: {note['path']}: {note['note']}")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -1,7 +1,8 @@
 """Split article bodies into sentence-aligned chunks that fit the embedding model.
 
 Each Chunk keeps its article id and character offsets, so ``body[start:end]`` is
-exactly its text and an answer can quote the source. Chunks never cross a
+exactly its text and an answer can quote the source. Sentences without a single
+letter or digit (a line of dots, a row of dashes) are left out of the chunks. Chunks never cross a
 paragraph's sentence in the middle, never overlap, and never hold more tokens
 than the model reads (counted with the model's own tokenizer, the special
 tokens and the embedded title line included): nothing is silently truncated.
@@ -27,6 +28,11 @@ class Tokenizer(Protocol):
     """The part of a Hugging Face fast tokenizer the chunker uses."""
 
     def __call__(self, text: str, **kwargs: object) -> object: ...
+
+
+def _has_words(body: str, start: int, end: int) -> bool:
+    """Whether body[start:end] holds a letter or digit (a run of dots or dashes is not worth embedding)."""
+    return any(char.isalnum() for char in body[start:end])
 
 
 def title_line(article: Article) -> str:
@@ -79,7 +85,8 @@ class Chunker:
         offsets = self._offsets(body)  # the body is tokenized once
         token_starts = [start for start, _ in offsets]
         token_ends = [end for _, end in offsets]
-        pieces = list(self._pieces(body, token_starts, token_ends, budget))
+        pieces = [piece for piece in self._pieces(body, token_starts, token_ends, budget)
+                  if _has_words(body, piece[0], piece[1])]
         chunks: list[Chunk] = []
         current: list[tuple[int, int, int]] = []
         used = 0

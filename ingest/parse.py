@@ -14,11 +14,20 @@ Each parser gets text that is already decoded and size-checked (see
 ``ingest.sources``) and raises ArticleError naming the place and the fix. The
 body is kept as found, except for line endings and outer whitespace, because
 chunk offsets and quotes point into it.
+
+Only what is there is stored: a date must name its year, month and day (a
+weekday or a lone "12" is not a date, and nothing is filled in from today), may
+lie at most two days in the future, and is otherwise left empty with a note
+(``notes``), never an error. Titles, authors and sources are cut to
+``max_title`` characters. YAML front matter may not use aliases or nest deeply
+(an alias bomb expands a few hundred bytes into gigabytes). Every step is
+linear in its input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Any
 
@@ -28,80 +37,139 @@ from bot.types import Article
 HEADER_KEYS = ("title", "source", "author", "published", "url")
 _UNKNOWN = {"", "unknown", "none", "null", "n/a"}
 _HEADER_LINE = re.compile(r"^(title|source|author|published|date|url):[ \t]*(.*)$", re.IGNORECASE)
-_BYLINE = re.compile(r"^by\s+(?P<who>.+?)(?:\s*[|•·]\s*(?P<rest>.+))?$", re.IGNORECASE)
+_BYLINE_SEPARATORS = "|•·"
 _PAGE_DEBRIS = {
     "comments", "comment", "share", "share this", "tweet", "print", "email",
     "advertisement", "related", "read more", "leave a comment", "0 comments",
 }
+_FUTURE_DAYS = 2  # a date this far past today is a typo or a time zone, not news from the future
+_URL_CHARS = 2048
+_YAML_DEPTH = 20
+_DATE_CHARS = 200
 
 
-def parse_date(value: object, where: str) -> dt.date | None:
-    """A date from 'YYYY-MM-DD', an ISO timestamp or a written date; None if unknown."""
-    if value is None:
+def parse_date(value: object, where: str, notes: list[str] | None = None) -> dt.date | None:
+    """A date from 'YYYY-MM-DD', an ISO timestamp or a written date that names year, month and day.
+
+    Anything else (a weekday, "Comments 12", a date too far in the future, a number) is no date:
+    None, with a note saying why.
+    """
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _plausible(value.date(), where, notes)
     if isinstance(value, dt.date):
-        return value
+        return _plausible(value, where, notes)
     if not isinstance(value, str):
-        raise ArticleError(where, f"published must be a date string like 2023-06-23, not {type(value).__name__}")
+        _note(notes, f"published {str(value)[:40]!r} is not a date (a {type(value).__name__}); left empty")
+        return None
     text = value.strip()
     if text.lower() in _UNKNOWN:
         return None
     try:
-        return dt.date.fromisoformat(text[:10])
+        return _plausible(dt.date.fromisoformat(text[:10]), where, notes)
     except ValueError:
         pass
+    found = _written_date(text[:_DATE_CHARS])
+    if found is None:
+        _note(notes, f"published {text[:60]!r} has no full date (year, month and day); left empty")
+        return None
+    return _plausible(found, where, notes)
+
+
+def _written_date(text: str) -> dt.date | None:
+    """A date dateutil reads with every part from the text: parsed with two different defaults, both agree."""
     from dateutil import parser as date_parser
 
+    results = []
+    for default in (dt.datetime(1904, 1, 1), dt.datetime(1908, 12, 28)):
+        try:
+            results.append(date_parser.parse(text, fuzzy=True, default=default, ignoretz=True).date())
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return results[0] if results[0] == results[1] else None
+
+
+def _plausible(date: dt.date, where: str, notes: list[str] | None) -> dt.date | None:
+    if date > dt.date.today() + dt.timedelta(days=_FUTURE_DAYS):
+        _note(notes, f"published {date.isoformat()} is in the future; left empty")
+        return None
+    if date.year < 1800:
+        _note(notes, f"published {date.isoformat()} is before 1800; left empty")
+        return None
+    return date
+
+
+def _note(notes: list[str] | None, message: str) -> None:
+    if notes is not None:
+        notes.append(message)
+
+
+def _clean(value: object, limit: int, notes: list[str] | None = None, name: str = "") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple | set):
+        _note(notes, f"{name} is a {type(value).__name__}, not text; left empty")
+        return ""
+    text = _valid_unicode(str(value)).strip()
+    if text.lower() in _UNKNOWN:
+        return ""
+    if len(text) > limit:
+        _note(notes, f"{name} is {len(text):,} characters long; cut to {limit} (NEWSBOT_MAX_TITLE_CHARS)")
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (possible in JSON: "\\ud800") replaced by U+FFFD."""
     try:
-        return date_parser.parse(text, fuzzy=True).date()
-    except (ValueError, OverflowError):
-        raise ArticleError(where, f"published {text!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def _clean(value: object) -> str:
-    text = "" if value is None else str(value).strip()
-    return "" if text.lower() in _UNKNOWN else text
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _body(text: str, where: str) -> str:
-    body = text.strip()
+    body = _valid_unicode(text).strip()
     if not body:
         raise ArticleError(where, "the article has no body text; add the text or remove the file")
     return body
 
 
-def make_article(where: str, article_id: str, path: str, fields: dict[str, Any], body: str) -> Article:
+def make_article(where: str, article_id: str, path: str, fields: dict[str, Any], body: str,
+                 notes: list[str] | None = None, max_title: int = 300) -> Article:
     """An Article from loosely typed fields; the id falls back to the url when there is one."""
-    url = _clean(fields.get("url"))
+    url = _clean(fields.get("url"), _URL_CHARS, notes, "url")
     body = _body(body, where)
-    title = _clean(fields.get("title")) or body.split("\n", 1)[0][:200].strip()
+    title = (_clean(fields.get("title"), max_title, notes, "title")
+             or _clean(body.split("\n", 1)[0], max_title, None))
     return Article(
         article_id=url or article_id,
         title=title,
         body=body,
-        source=_clean(fields.get("source")),
-        author=_clean(fields.get("author")),
-        published=parse_date(fields.get("published") or fields.get("date"), where),
+        source=_clean(fields.get("source"), max_title, notes, "source"),
+        author=_clean(fields.get("author"), max_title, notes, "author"),
+        published=parse_date(fields.get("published") or fields.get("date"), where, notes),
         url=url,
         path=path,
     )
 
 
-def parse_txt(text: str, where: str, article_id: str, path: str) -> Article:
+def parse_txt(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
+              max_title: int = 300) -> Article:
     """A .txt article, with a header block or raw as copied from a page."""
     lines = text.split("\n")
     if lines and _HEADER_LINE.match(lines[0]):
-        return _parse_header_txt(lines, where, article_id, path)
-    return _parse_raw_txt(lines, where, article_id, path)
+        return _parse_header_txt(lines, where, article_id, path, notes, max_title)
+    return _parse_raw_txt(lines, where, article_id, path, notes, max_title)
 
 
-def _parse_header_txt(lines: list[str], where: str, article_id: str, path: str) -> Article:
+def _parse_header_txt(lines: list[str], where: str, article_id: str, path: str, notes: list[str] | None,
+                      max_title: int) -> Article:
     fields: dict[str, str] = {}
     for number, line in enumerate(lines):
         if not line.strip():
-            return make_article(where, article_id, path, fields, "\n".join(lines[number + 1 :]))
+            return make_article(where, article_id, path, fields, "\n".join(lines[number + 1 :]), notes, max_title)
         match = _HEADER_LINE.match(line)
         if not match:
             raise ArticleError(
@@ -113,48 +181,93 @@ def _parse_header_txt(lines: list[str], where: str, article_id: str, path: str) 
     raise ArticleError(where, "header has no blank line after it, so there is no body")
 
 
-def _parse_raw_txt(lines: list[str], where: str, article_id: str, path: str) -> Article:
-    content = [line for line in lines]
-    while content and not content[0].strip():
-        content.pop(0)
+def byline(line: str) -> tuple[str, str] | None:
+    """(who, rest) of a byline such as "By Asbarez | Friday, 23 June 2023", else None. Linear in the line."""
+    if len(line) < 4 or line[:2].lower() != "by" or not line[2].isspace():
+        return None
+    text = line[3:]
+    cut = min((i for i in (text.find(s) for s in _BYLINE_SEPARATORS) if i != -1), default=-1)
+    who, rest = (text, "") if cut == -1 else (text[:cut], text[cut + 1 :])
+    who, rest = who.strip(), rest.strip()
+    return (who, rest) if who else None
+
+
+def _parse_raw_txt(lines: list[str], where: str, article_id: str, path: str, notes: list[str] | None,
+                   max_title: int) -> Article:
+    content = list(lines)
+    start = 0
+    while start < len(content) and not content[start].strip():
+        start += 1
+    content = content[start:]
     if not content:
         raise ArticleError(where, "the file holds only whitespace; add the article text")
     title = content.pop(0).strip()
     fields: dict[str, Any] = {"title": title}
-    while content and not content[0].strip():
-        content.pop(0)
-    if content and (byline := _BYLINE.match(content[0].strip())):
-        fields["author"] = fields["source"] = byline.group("who").strip()
-        if byline.group("rest"):
-            fields["published"] = byline.group("rest")
+    start = 0
+    while start < len(content) and not content[start].strip():
+        start += 1
+    content = content[start:]
+    if content and (found := byline(content[0].strip())):
+        fields["author"] = fields["source"] = found[0]
+        if found[1]:
+            fields["published"] = found[1]
         content.pop(0)
     while content and (not content[-1].strip() or content[-1].strip().lower() in _PAGE_DEBRIS):
         content.pop()
     if not content:
         raise ArticleError(where, "the file has a title but no body; add the article text below it")
-    return make_article(where, article_id, path, fields, "\n".join(content))
+    return make_article(where, article_id, path, fields, "\n".join(content), notes, max_title)
 
 
-def parse_markdown(text: str, where: str, article_id: str, path: str) -> Article:
+def parse_markdown(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
+                   max_title: int = 300) -> Article:
     """A .md article with YAML front matter; without one, the first '# ' heading is the title."""
-    import frontmatter
-    import yaml
-
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise ArticleError(where, f"front matter is not valid YAML ({exc}); fix it between the '---' lines") from None
-    fields = dict(post.metadata)
-    body = post.content
+    fields, body = _front_matter(text, where)
     if not fields.get("title"):
-        heading = re.match(r"\s*#\s+(.+)\n", body)
+        heading = re.match(r"[ \t\n]*#[ \t]+([^\n]+)\n", body)
         if heading:
             fields["title"] = heading.group(1).strip()
             body = body[heading.end() :]
-    return make_article(where, article_id, path, fields, body)
+    return make_article(where, article_id, path, fields, body, notes, max_title)
 
 
-def parse_html(text: str, where: str, article_id: str, path: str) -> Article:
+def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+    """(fields, body) of a Markdown text: YAML between leading '---' lines, read safely."""
+    import yaml
+
+    match = re.match(r"\A(?:\ufeff)?---[ \t]*\n", text)
+    end = text.find("\n---", match.end() - 1) if match else -1
+    if not match or end == -1:
+        return {}, text
+    closing = text.find("\n", end + 4)
+    source, body = text[match.end() : end + 1], text[closing + 1 :] if closing != -1 else ""
+    try:
+        depth = 0
+        for token in yaml.scan(source):
+            if isinstance(token, yaml.AliasToken | yaml.AnchorToken):
+                raise ArticleError(where, "front matter uses YAML anchors or aliases (&name, *name); "
+                                          "write the values out")
+            if isinstance(token, yaml.BlockMappingStartToken | yaml.BlockSequenceStartToken |
+                          yaml.FlowMappingStartToken | yaml.FlowSequenceStartToken):
+                depth += 1
+                if depth > _YAML_DEPTH:
+                    raise ArticleError(where, f"front matter nests deeper than {_YAML_DEPTH} levels; "
+                                              "it should hold title, source, author, date and url")
+            elif isinstance(token, yaml.BlockEndToken | yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken):
+                depth -= 1
+        fields = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise ArticleError(where, f"front matter is not valid YAML ({str(exc)[:200]}); "
+                                  "fix it between the '---' lines") from None
+    if fields is None:
+        return {}, body
+    if not isinstance(fields, dict):
+        raise ArticleError(where, "front matter is not a list of 'key: value' lines; fix it between the '---' lines")
+    return {str(key): value for key, value in fields.items()}, body
+
+
+def parse_html(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
+               max_title: int = 300) -> Article:
     """A saved .html page: trafilatura finds the main text, title, author and date."""
     import trafilatura
 
@@ -172,18 +285,28 @@ def parse_html(text: str, where: str, article_id: str, path: str) -> Article:
         "published": document.date,
         "url": document.url,
     }
-    return make_article(where, article_id, path, fields, document.text)
+    return make_article(where, article_id, path, fields, document.text, notes, max_title)
 
 
-def parse_feed_record(record: object, where: str, article_id: str, path: str) -> Article:
-    """One decoded JSON Lines record of a news feed."""
+def parse_feed_record(record: object, where: str, prefix: str | None, path: str, notes: list[str] | None = None,
+                      max_title: int = 300) -> Article:
+    """One decoded JSON Lines record of a news feed.
+
+    Without a url it is named ``prefix#id`` by its ``id`` field, else ``prefix#sha:…`` by a hash of its
+    title and body (``prefix`` None: by the hash alone, for uploads), so two different lines never merge.
+    """
     if not isinstance(record, dict):
         raise ArticleError(where, f"line is JSON {type(record).__name__}, not an object with title, body, …")
-    for key in ("title", "source", "author", "url", "body"):
+    for key in ("title", "source", "author", "url", "body", "id"):
         value = record.get(key)
-        if value is not None and not isinstance(value, str):
+        if value is not None and not (isinstance(value, str) or (key == "id" and isinstance(value, int))):
             raise ArticleError(where, f"field {key!r} must be a string, not {type(value).__name__}")
-    if not (record.get("body") or "").strip():
+    body = record.get("body")
+    if not isinstance(body, str) or not body.strip():
         raise ArticleError(where, "line has no 'body' text; every feed line needs the article body")
-    key = record.get("url") or record.get("id") or record.get("title")
-    return make_article(where, f"{article_id}#{key}", path, record, record["body"])
+    key = record.get("id")
+    if key is None or prefix is None or not str(key).strip():
+        content = f"{record.get('title') or ''}\n{body}".encode("utf-8", "surrogatepass")
+        key = f"sha:{hashlib.sha256(content).hexdigest()[:24]}"
+    article_id = f"{prefix}#{_valid_unicode(str(key))[:200]}" if prefix else f"upload:{key}"
+    return make_article(where, article_id, path, record, body, notes, max_title)

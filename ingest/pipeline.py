@@ -1,11 +1,19 @@
 """Keep the store in sync with the articles under some paths.
 
-For each path (an *origin*): read its articles, compare each one's content hash
-with the stored record, chunk and embed only the new and changed ones, write
-them (crash-safely, see ``bot.store``), then prune the articles that came from
-this origin earlier and are gone now. An unchanged article costs one record
-lookup: nothing is chunked, embedded or written, and the model is never loaded
-when nothing changed.
+For each path (an *origin*): stream its articles in batches, compare each one's
+content hash with the stored record, chunk and embed only the new and changed
+ones, write them (see ``bot.store``: readers never see a half-written article),
+then prune the articles that came from this origin earlier and are gone now.
+An unchanged article costs one record lookup: nothing is chunked, embedded or
+written, and the model is never loaded when nothing changed.
+
+Memory holds one batch of articles (and the ids seen so far), not the corpus.
+While one batch is embedded, the one before it is written to the store by a
+second thread. One article that fails to chunk, embed or write fails alone: the
+batch is retried article by article and only the bad one is reported. Pruning
+refuses to empty an origin, or to remove more than ``prune_max_share`` of what
+came from it, unless told to (``force_prune``): an unmounted disk or a failed
+sync looks exactly like "every article was deleted".
 
 Why not LangChain's indexing API (``index()`` with a record manager)? It keeps
 its bookkeeping in a second database beside Chroma (which must then travel with
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,15 +36,18 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR
-from bot.errors import ArticleError
+from bot.errors import ArticleError, StoreError
 from bot.store import READY, Indexed, Store
-from bot.types import Article
+from bot.types import Article, Chunk
 from ingest.chunk import Chunker
-from ingest.sources import Origin, read_origin
+from ingest.sources import Limits, Note, Origin, estimate, read, scan
 
 #: Bump when chunking or the embedded text changes, so stored articles are re-indexed.
 INDEX_VERSION = "1"
 ARTICLES_PER_BATCH = 64
+#: Pruning refuses to remove more than this share of an origin's articles (when that is more than _PRUNE_FEW).
+PRUNE_MAX_SHARE = 0.5
+_PRUNE_FEW = 5
 
 
 class Indexer:
@@ -60,9 +72,10 @@ class Indexer:
         self._tokenizer = tokenizer
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Indexer:
+    def from_settings(cls, settings: Any, embeddings: Embeddings | None = None) -> Indexer:
+        """The indexer the settings describe; ``embeddings``: a model already loaded for them (the app's)."""
         return cls(
-            settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size,
+            settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size, embeddings=embeddings,
             backend=settings.embedding_backend, cache_dir=settings.embedding_cache_dir,
         )
 
@@ -90,10 +103,18 @@ class Indexer:
             self._embeddings = load_embeddings(self.model_path, self.batch_size, self.backend, self.cache_dir)
         return self._embeddings
 
-    def index(self, articles: Sequence[Article], hashes: Sequence[str]) -> list[Indexed]:
-        """Chunk these articles and embed all their chunks in one pass."""
+    def chunk(self, article: Article) -> list[Chunk]:
+        """The article's chunks; an ArticleError if it has no words to index."""
+        chunks = self.chunker.chunks(article)
+        if not chunks:
+            raise ArticleError(article.path or article.article_id,
+                               "the article has no words to index (only punctuation, symbols or spaces)")
+        return chunks
+
+    def embed(self, articles: Sequence[Article], hashes: Sequence[str],
+              chunk_lists: Sequence[Sequence[Chunk]]) -> list[Indexed]:
+        """Embed these articles' chunks in one pass."""
         chunker = self.chunker
-        chunk_lists = [chunker.chunks(article) for article in articles]
         texts = [
             chunker.embedding_text(article, chunk)
             for article, chunks in zip(articles, chunk_lists)
@@ -106,6 +127,10 @@ class Indexer:
             offset += len(chunks)
         return items
 
+    def index(self, articles: Sequence[Article], hashes: Sequence[str]) -> list[Indexed]:
+        """Chunk these articles and embed all their chunks in one pass."""
+        return self.embed(articles, hashes, [self.chunk(article) for article in articles])
+
 
 @dataclass
 class Report:
@@ -116,6 +141,7 @@ class Report:
     unchanged: int = 0
     deleted: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
     articles: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -131,7 +157,7 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "deleted": self.deleted, "failed": self.failed, "articles": self.articles,
+            "deleted": self.deleted, "failed": self.failed, "notes": self.notes, "articles": self.articles,
             "chunks": self.chunks, "seconds": round(self.seconds, 3),
         }
 
@@ -139,25 +165,46 @@ class Report:
 Progress = Callable[[int, int], None]  # (articles done, chunks written) increments
 
 
+@dataclass(frozen=True)
+class Pruning:
+    """Whether and how far an ingest may prune what is gone from an origin."""
+
+    enabled: bool = True
+    force: bool = False
+    max_share: float = PRUNE_MAX_SHARE
+
+
 def ingest(
     paths: Sequence[Path],
     store: Store,
     indexer: Indexer,
     *,
-    prune: bool = True,
-    max_file_bytes: int = 5_000_000,
-    max_feed_bytes: int = 500_000_000,
+    prune: bool | Pruning = True,
+    limits: Limits | None = None,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    content_ids: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> Report:
-    """Bring ``store`` in line with the articles under ``paths``."""
+    """Bring ``store`` in line with the articles under ``paths``.
+
+    ``content_ids``: name url-less articles by a hash of their file (uploads). ``stop``: asked between
+    batches; when it says True the run ends there (what is written stays written, nothing is pruned).
+    """
     started = time.perf_counter()
+    limits = limits or Limits()
+    pruning = prune if isinstance(prune, Pruning) else Pruning(enabled=prune)
     report = Report()
-    origins = [read_origin(Path(path), max_file_bytes, max_feed_bytes) for path in paths]
+    origins = [scan(Path(path), content_ids) for path in paths]
     if on_total:
-        on_total(sum(len(origin.articles) for origin in origins))
-    for origin in origins:
-        _sync_origin(origin, store, indexer, prune, report, progress)
+        on_total(sum(estimate(origin, limits) for origin in origins))
+    with _Writer(store, report, progress) as writer:
+        for origin in origins:
+            if not _sync_origin(origin, store, indexer, writer, limits, report, progress, stop):
+                break
+            writer.wait()
+            if pruning.enabled and origin.readable:
+                _prune(origin, store, pruning, report)
     report.articles = store.count_articles()
     report.chunks = store.count_chunks()
     report.seconds = time.perf_counter() - started
@@ -165,43 +212,172 @@ def ingest(
 
 
 def _sync_origin(
-    origin: Origin, store: Store, indexer: Indexer, prune: bool, report: Report, progress: Progress | None
+    origin: Origin, store: Store, indexer: Indexer, writer: _Writer, limits: Limits, report: Report,
+    progress: Progress | None, stop: Callable[[], bool] | None,
+) -> bool:
+    """Read, compare, embed and hand over to the writer the articles of one origin; False if told to stop."""
+    batch: list[Article] = []
+    for item in read(origin, limits):
+        if isinstance(item, ArticleError):
+            report.failed.append(_failure(item))
+        elif isinstance(item, Note):
+            report.notes.append({"path": item.where, "note": item.message})
+        elif item.article_id in origin.seen:
+            report.notes.append({"path": item.path, "note": f"same article as an earlier one ({item.article_id}); "
+                                                            "the first is kept"})
+        else:
+            origin.seen.add(item.article_id)
+            batch.append(item)
+            if len(batch) == ARTICLES_PER_BATCH:
+                _sync_batch(batch, origin, store, indexer, writer, report, progress)
+                batch = []
+                if stop and stop():
+                    return False
+    _sync_batch(batch, origin, store, indexer, writer, report, progress)
+    return True
+
+
+def _sync_batch(
+    articles: list[Article], origin: Origin, store: Store, indexer: Indexer, writer: _Writer, report: Report,
+    progress: Progress | None,
 ) -> None:
-    report.failed.extend(_failure(error) for error in origin.errors)
-    articles = list({article.article_id: article for article in origin.articles}.values())
+    if not articles:
+        return
     stored = store.records(article.article_id for article in articles)
     hashes = {article.article_id: article.content_hash(indexer.signature) for article in articles}
     todo: list[Article] = []
+    adopted: list[str] = []
     for article in articles:
         record = stored.get(article.article_id)
         if record and record.get("state") == READY and record.get("hash") == hashes[article.article_id]:
             report.unchanged += 1
             if record.get("origin") != origin.key:  # same article, now found here: adopt it
-                store.articles.update(ids=[article.article_id], metadatas=[{"origin": origin.key}])
-            if progress:
-                progress(1, 0)
+                adopted.append(article.article_id)
         else:
             todo.append(article)
-    for start in range(0, len(todo), ARTICLES_PER_BATCH):
-        batch = todo[start : start + ARTICLES_PER_BATCH]
-        items = indexer.index(batch, [hashes[article.article_id] for article in batch])
-        store.write(items, origin.key)
-        for article in batch:
-            if article.article_id in stored:
-                report.updated += 1
+    if adopted:
+        writer.adopt(adopted, origin.key)
+    if progress and len(articles) > len(todo):
+        progress(len(articles) - len(todo), 0)
+    if todo:
+        items = _index_each(todo, hashes, indexer, report)
+        writer.submit(items, origin.key, {a.article_id for a in todo if a.article_id in stored})
+
+
+def _index_each(articles: list[Article], hashes: dict[str, str], indexer: Indexer, report: Report) -> list[Indexed]:
+    """Chunk each article (reporting the ones that fail), then embed the rest in one pass (if that fails,
+    article by article)."""
+    chunked: list[tuple[Article, list[Chunk]]] = []
+    for article in articles:
+        try:
+            chunked.append((article, indexer.chunk(article)))
+        except ArticleError as error:
+            report.failed.append(_failure(error))
+        except Exception as exc:  # one odd article (a tokenizer error) fails alone
+            report.failed.append({"path": article.path or article.article_id,
+                                  "error": f"could not be chunked ({type(exc).__name__}: {str(exc)[:200]})"})
+    try:
+        return indexer.embed([a for a, _ in chunked], [hashes[a.article_id] for a, _ in chunked],
+                             [chunks for _, chunks in chunked])
+    except Exception:  # noqa: BLE001 - find the article it was
+        if len(chunked) <= 1:
+            raise
+    items = []
+    for article, chunks in chunked:
+        try:
+            items += indexer.embed([article], [hashes[article.article_id]], [chunks])
+        except Exception as exc:
+            report.failed.append({"path": article.path or article.article_id,
+                                  "error": f"could not be embedded ({type(exc).__name__}: {str(exc)[:200]})"})
+    return items
+
+
+class _Writer:
+    """Writes batches to the store in a second thread, one at a time, while the next batch is embedded."""
+
+    def __init__(self, store: Store, report: Report, progress: Progress | None) -> None:
+        self.store = store
+        self.report = report
+        self.progress = progress
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._pending: Future[None] | None = None
+        self.failed_writes = False
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+            if self.failed_writes:
+                self.store.repair()  # a write that failed half-way left its journal entry
+
+    def wait(self) -> None:
+        """Until the write in flight is done (its exception, if it failed as a whole, is raised here)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def submit(self, items: list[Indexed], origin: str, known: set[str]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._write, items, origin, known)
+
+    def adopt(self, article_ids: list[str], origin: str) -> None:
+        self.wait()
+        self.store.adopt(article_ids, origin)
+
+    def _write(self, items: list[Indexed], origin: str, known: set[str]) -> None:
+        try:
+            self.store.write(items, origin)
+            written = items
+        except StoreError:
+            raise  # the store itself is unreachable or locked: the run cannot go on
+        except Exception:  # noqa: BLE001 - one article Chroma refuses: find it, write the others
+            self.failed_writes = True
+            written = []
+            for item in items:
+                try:
+                    self.store.write([item], origin)
+                    written.append(item)
+                except StoreError:
+                    raise
+                except Exception as exc:
+                    self.report.failed.append({"path": item.article.path or item.article.article_id,
+                                               "error": f"could not be written to the store "
+                                                        f"({type(exc).__name__}: {str(exc)[:200]})"})
+        for item in written:
+            if item.article.article_id in known:
+                self.report.updated += 1
             else:
-                report.added += 1
-        if progress:
-            progress(len(batch), sum(len(item.chunks) for item in items))
-    if prune and origin.readable:
-        seen = set(hashes)
-        gone = [
-            article_id
-            for article_id, record in store.records_from(origin.key).items()
-            if article_id not in seen and record.get("path") not in origin.failed_paths
-        ]
-        store.delete(gone)
-        report.deleted += len(gone)
+                self.report.added += 1
+        if self.progress:
+            self.progress(len(items), sum(len(item.chunks) for item in written))
+
+
+def _prune(origin: Origin, store: Store, pruning: Pruning, report: Report) -> None:
+    """Delete what came from this origin before and is gone now, unless that looks like a mistake."""
+    seen = origin.seen
+    stored = store.records_from(origin.key)
+    gone = [article_id for article_id, record in stored.items()
+            if article_id not in seen and record.get("path") not in origin.failed_paths]
+    if not gone:
+        return
+    if not pruning.force:
+        if not seen:
+            report.failed.append({"path": origin.key, "error": (
+                f"holds no article now, but {len(stored)} came from it before; nothing was pruned. If they are "
+                "really gone, run again with --force-prune (--no-prune keeps them without asking)")})
+            return
+        if len(gone) > _PRUNE_FEW and len(gone) > pruning.max_share * len(stored):
+            report.failed.append({"path": origin.key, "error": (
+                f"{len(gone)} of the {len(stored)} articles that came from it are gone; nothing was pruned "
+                f"(more than {pruning.max_share:.0%}, NEWSBOT_PRUNE_MAX_SHARE). If they are really gone, run "
+                "again with --force-prune")})
+            return
+    store.delete(gone)
+    report.deleted += len(gone)
 
 
 def _failure(error: ArticleError) -> dict[str, str]:

@@ -1,40 +1,82 @@
-"""Find the articles under the paths given to ``python -m ingest``.
+"""Find and read the articles under the paths given to ``python -m ingest``, one at a time.
 
 A path is a folder (searched recursively for .txt, .md, .html and .jsonl(.gz)
 files; hidden files and other types are skipped) or one such file. Each path is
 an *origin*: later, articles that came from it and are gone are pruned.
 
-Reading is defensive: a file that is empty, binary, not UTF-8, too large, or a
-feed that is truncated or decompresses past its cap becomes one ArticleError
-naming it and the fix; everything else is still read. Paths that failed are
-remembered so pruning never deletes what merely failed to parse this time.
+``scan`` lists an origin's files; ``read`` streams its articles, so memory holds
+one file (or one feed line) at a time, never the corpus. Reading is defensive:
+a file that is empty, binary, not text, too large, or that any parser fails on
+(whatever the exception) becomes one ArticleError naming it and the fix, and
+everything else is still read. A feed reports its first ``max_errors`` bad
+lines one by one, then how many more there were. Paths that failed are
+remembered, so pruning never deletes what merely failed to parse this time.
+
+Identity: an article with a url is that url. One without is named by where it
+lives: the file's absolute path (two folders' ``story.txt`` are two articles),
+and for a feed line its ``id`` field or else a hash of its content; an upload
+(``content_ids``) by a hash of its bytes, so a re-upload is the same article
+and a different file of the same name is another.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.errors import ArticleError
 from bot.types import Article
 from ingest import parse
 
 FILE_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
+_FEEDS = (".jsonl", ".jsonl.gz")
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one input may cost: bytes per file (and per feed line), per feed, errors listed per file."""
+
+    max_file_bytes: int = 5_000_000
+    max_feed_bytes: int = 500_000_000
+    max_errors: int = 20
+    max_title_chars: int = 300
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        return cls(int(settings.max_file_mb * 1e6), int(settings.max_feed_mb * 1e6), settings.max_errors_per_file,
+                   settings.max_title_chars)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something worth saying about an input that was still read (e.g. a date left out)."""
+
+    where: str
+    message: str
 
 
 @dataclass
 class Origin:
-    """One path given on the command line and what was read from it."""
+    """One path given on the command line: its files, and what reading them found."""
 
     key: str  # the resolved path, stored with each article for pruning
-    articles: list[Article] = field(default_factory=list)
-    errors: list[ArticleError] = field(default_factory=list)
+    root: Path
+    files: list[Path] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)  # the path's own (missing, wrong type)
     failed_paths: set[str] = field(default_factory=set)  # relative paths that failed (not pruned)
     readable: bool = True  # False when the path itself is missing: prune nothing
+    content_ids: bool = False  # url-less articles are named by a hash of their file (uploads)
+    seen: set[str] = field(default_factory=set)  # ids of the articles read (ingest fills it, for pruning)
+    articles: list[Article] = field(default_factory=list)  # filled by read_origin only
 
 
 def file_type(path: Path) -> str | None:
@@ -42,35 +84,66 @@ def file_type(path: Path) -> str | None:
     return next((suffix for suffix in FILE_TYPES if name.endswith(suffix)), None)
 
 
-def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
-    """Read every article under ``path`` (a folder or a file)."""
-    origin = Origin(key=str(path.resolve()) if path.exists() else str(path.absolute()))
+def scan(path: Path, content_ids: bool = False) -> Origin:
+    """The files of ``path`` (a folder or a file), without reading them."""
     if not path.exists():
-        origin.readable = False
+        origin = Origin(key=str(path.absolute()), root=path, readable=False)
         origin.errors.append(ArticleError(str(path), "no such file or folder; check the path"))
         return origin
+    origin = Origin(key=str(path.resolve()), root=path, content_ids=content_ids)
     if path.is_dir():
-        root, files = path, sorted(_walk(path))
-    else:
-        if file_type(path) is None:
-            origin.readable = False
-            origin.errors.append(
-                ArticleError(str(path), f"unsupported file type; use one of {', '.join(FILE_TYPES)}")
-            )
-            return origin
-        root, files = path.parent, [path]
-    for file in files:
-        relative = file.relative_to(root).as_posix()
         try:
-            for item in _read_file(file, relative, max_file_bytes, max_feed_bytes):
-                if isinstance(item, ArticleError):
-                    origin.errors.append(item)
-                    origin.failed_paths.add(relative)
-                else:
-                    origin.articles.append(item)
+            origin.files = sorted(_walk(path))
+        except OSError as exc:
+            origin.readable = False
+            origin.errors.append(ArticleError(str(path), f"can't be listed ({exc.strerror}); check its permissions"))
+    elif file_type(path) is None:
+        origin.readable = False
+        origin.errors.append(ArticleError(str(path), f"unsupported file type; use one of {', '.join(FILE_TYPES)}"))
+    else:
+        origin.root, origin.files = path.parent, [path]
+    return origin
+
+
+def estimate(origin: Origin, limits: Limits) -> int:
+    """About how many articles ``read`` will yield (one per file, one per feed line), for progress bars."""
+    total = 0
+    for file in origin.files:
+        total += _count_lines(file, limits.max_feed_bytes) if file_type(file) in _FEEDS else 1
+    return total
+
+
+def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | Note]:
+    """The origin's articles one by one, with an ArticleError for each input that fails."""
+    yield from origin.errors
+    for file in origin.files:
+        relative = file.relative_to(origin.root).as_posix()
+        failed = False
+        try:
+            for item in _read_file(file, relative, origin.content_ids, limits):
+                failed = failed or isinstance(item, ArticleError)
+                yield item
         except ArticleError as error:
-            origin.errors.append(error)
+            failed = True
+            yield error
+        except Exception as exc:  # any parser failure is this file's, never the run's
+            failed = True
+            yield ArticleError(str(file), f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                                          "check the file, or remove it")
+        if failed:
             origin.failed_paths.add(relative)
+
+
+def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
+    """Everything under ``path`` at once, as an Origin with ``articles`` and ``errors`` (for small inputs)."""
+    origin = scan(path)
+    limits = Limits(max_file_bytes, max_feed_bytes)
+    own = list(origin.errors)
+    for item in read(origin, limits):
+        if isinstance(item, Article):
+            origin.articles.append(item)
+        elif isinstance(item, ArticleError) and item not in own:
+            origin.errors.append(item)
     return origin
 
 
@@ -84,21 +157,31 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield child
 
 
-def _read_file(
-    file: Path, relative: str, max_file_bytes: int, max_feed_bytes: int
-) -> Iterator[Article | ArticleError]:
+def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> Iterator[Article | ArticleError | Note]:
     kind = file_type(file)
     where = str(file)
-    if kind in (".jsonl", ".jsonl.gz"):
-        yield from _read_feed(file, relative, kind == ".jsonl.gz", max_file_bytes, max_feed_bytes)
+    notes: list[str] = []
+    if kind in _FEEDS:
+        yield from _read_feed(file, relative, kind == ".jsonl.gz", content_ids, limits)
         return
-    text = decode(_read_capped(file, max_file_bytes), where)
+    data = _read_capped(file, limits.max_file_bytes)
+    text = decode(data, where, html=kind in (".html", ".htm"))
+    article_id = _anonymous_id(file, data if content_ids else None)
     if kind == ".txt":
-        yield parse.parse_txt(text, where, relative, relative)
+        article = parse.parse_txt(text, where, article_id, relative, notes, limits.max_title_chars)
     elif kind in (".md", ".markdown"):
-        yield parse.parse_markdown(text, where, relative, relative)
+        article = parse.parse_markdown(text, where, article_id, relative, notes, limits.max_title_chars)
     else:
-        yield parse.parse_html(text, where, relative, relative)
+        article = parse.parse_html(text, where, article_id, relative, notes, limits.max_title_chars)
+    yield from (Note(where, note) for note in notes)
+    yield article
+
+
+def _anonymous_id(file: Path, data: bytes | None) -> str:
+    """The id of an article without a url: its file's absolute path, or (uploads) a hash of its bytes."""
+    if data is not None:
+        return f"upload:{hashlib.sha256(data).hexdigest()[:24]}"
+    return str(file.resolve())
 
 
 def _read_capped(file: Path, max_bytes: int) -> bytes:
@@ -115,59 +198,117 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
         raise ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions") from None
 
 
-def decode(data: bytes, where: str) -> str:
-    """UTF-8 text with Unix line endings, or an ArticleError saying why not."""
+def decode(data: bytes, where: str, html: bool = False) -> str:
+    """Text with Unix line endings, or an ArticleError saying why not.
+
+    UTF-8 (with or without a byte order mark), and for HTML the charset its
+    ``<meta>`` declares (``windows-1252``, ``iso-8859-1``…), as browsers read it.
+    """
     if not data.strip():
         raise ArticleError(where, "file is empty; add the article text or remove the file")
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise ArticleError(where, "looks like a binary file or UTF-16 text, not UTF-8; save the article as UTF-8 "
+                                  "(e.g. iconv -f utf-16 -t utf-8)")
     if b"\x00" in data[:8192]:
         raise ArticleError(where, "looks like a binary file, not text; save the article as .txt, .md or .html")
     try:
-        text = data.decode("utf-8-sig")
+        return _newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
+        declared = _declared_charset(data) if html else None
+        if declared:
+            try:
+                return _newlines(data.decode(declared))
+            except UnicodeDecodeError as wrong:
+                raise ArticleError(
+                    where, f"declares charset {declared} but is not (byte 0x{data[wrong.start]:02x} at offset "
+                           f"{wrong.start}); fix the <meta charset> or convert the page to UTF-8") from None
         raise ArticleError(
             where,
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "convert it, e.g. iconv -f latin1 -t utf-8",
         ) from None
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page's <meta> declares in its first 4 kB, if Python knows it."""
+    match = _CHARSET.search(data[:4096])
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _count_lines(file: Path, max_bytes: int) -> int:
+    """Lines of a feed (decompressed), counted up to ``max_bytes``; 1 if it can't be read."""
+    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    lines, read = 0, 0
+    try:
+        with opener(file, "rb") as stream:  # type: ignore[operator]
+            while read < max_bytes and (block := stream.read(1 << 20)):
+                lines += block.count(b"\n")
+                read += len(block)
+    except (OSError, EOFError, zlib.error):
+        pass
+    return max(lines, 1)
+
+
 def _read_feed(
-    file: Path, relative: str, gzipped: bool, max_line_bytes: int, max_feed_bytes: int
-) -> Iterator[Article | ArticleError]:
-    """Articles of a JSON Lines feed, one error per bad line; a broken file stops the reading."""
+    file: Path, relative: str, gzipped: bool, content_ids: bool, limits: Limits
+) -> Iterator[Article | ArticleError | Note]:
+    """Articles of a JSON Lines feed, one error per bad line (the first few), a broken file stops the reading."""
     where = str(file)
     read = 0
     number = 0
+    errors = 0
+    prefix = None if content_ids else str(file.resolve())  # uploads: url-less lines are named by content
+
+    def failed(error: ArticleError) -> Iterator[ArticleError]:
+        nonlocal errors
+        errors += 1
+        if errors <= limits.max_errors:
+            yield error
+
     try:
         opener = gzip.open if gzipped else open
         with opener(file, "rb") as stream:  # type: ignore[operator]
             while True:
-                line = stream.readline(max_line_bytes + 1)
+                line = stream.readline(limits.max_file_bytes + 1)
                 if not line:
                     break
                 number += 1
                 read += len(line)
-                if read > max_feed_bytes:
+                if read > limits.max_feed_bytes:
                     yield ArticleError(
                         where,
-                        f"feed is larger than {max_feed_bytes / 1e6:g} MB once decompressed (stopped at line "
+                        f"feed is larger than {limits.max_feed_bytes / 1e6:g} MB once decompressed (stopped at line "
                         f"{number}); split it or raise NEWSBOT_MAX_FEED_MB",
                     )
                     return
-                if len(line) > max_line_bytes:
+                if len(line) > limits.max_file_bytes:
                     while line and not line.endswith(b"\n"):  # skip the rest of the long line
-                        line = stream.readline(max_line_bytes + 1)
+                        line = stream.readline(limits.max_file_bytes + 1)
                         read += len(line)
-                    yield ArticleError(
+                    yield from failed(ArticleError(
                         f"{where}:{number}",
-                        f"line is over the {max_line_bytes / 1e6:g} MB limit; "
+                        f"line is over the {limits.max_file_bytes / 1e6:g} MB limit; "
                         "shorten the article or raise NEWSBOT_MAX_FILE_MB",
-                    )
+                    ))
                     continue
                 if not line.strip():
                     continue
-                yield _feed_line(line, f"{where}:{number}", relative, number)
+                notes: list[str] = []
+                item = _feed_line(line, f"{where}:{number}", prefix, relative, notes, limits)
+                if isinstance(item, ArticleError):
+                    yield from failed(item)
+                else:
+                    yield from (Note(f"{where}:{number}", note) for note in notes)
+                    yield item
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield ArticleError(
             where,
@@ -175,18 +316,24 @@ def _read_feed(
         )
     except OSError as exc:
         yield ArticleError(where, f"can't be read ({exc}); check the file")
+    if errors > limits.max_errors:
+        yield ArticleError(where, f"and {errors - limits.max_errors:,} more lines like these "
+                                  f"({errors:,} of {number:,} lines failed; the first {limits.max_errors} are listed)")
     if number == 0:
         yield ArticleError(where, "feed is empty; it needs one JSON article per line")
 
 
-def _feed_line(line: bytes, where: str, relative: str, number: int) -> Article | ArticleError:
+def _feed_line(line: bytes, where: str, prefix: str | None, relative: str, notes: list[str],
+               limits: Limits) -> Article | ArticleError:
     try:
         record = json.loads(decode(line, where))
     except ArticleError as error:
         return error
     except json.JSONDecodeError as exc:
         return ArticleError(where, f"not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line")
+    except RecursionError:
+        return ArticleError(where, "JSON nests too deeply to be an article; fix or remove the line")
     try:
-        return parse.parse_feed_record(record, where, relative, relative)
+        return parse.parse_feed_record(record, where, prefix, relative, notes, limits.max_title_chars)
     except ArticleError as error:
         return error

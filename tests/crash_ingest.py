@@ -1,12 +1,16 @@
-"""Run by tests/test_reliability.py as a process to be killed: ingest a folder with the fake embedder.
+"""Run by the reliability tests as a process to be killed: ingest a folder with the fake embedder.
 
-Usage: python -m tests.crash_ingest FOLDER STORE_DIR
-Prints "started" once imports are done, then ingests in small batches (so the
-kill can land between and inside writes), then prints "done".
+Usage: python -m tests.crash_ingest FOLDER STORE_DIR [STEP]
+Prints "started" once imports are done, then ingests in small batches (so a kill
+can land between and inside writes), then prints "done". With STEP (a write step
+of ``bot.store.Store.write``: journal, chunks, keyword, records, old versions), the
+process SIGKILLs itself when its second batch reaches that step.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,10 +31,21 @@ class SlowKeywordEmbeddings(KeywordEmbeddings):
 
 def main() -> None:
     folder, store_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    crash_at = sys.argv[3] if len(sys.argv) > 3 else None
     from bot.embeddings import load_tokenizer
 
     tokenizer = load_tokenizer(default_embedding_model())
     store = open_store(store_dir, None, 8000, "news")
+    if crash_at:
+        reached = {"n": 0}
+
+        def kill_at(step: str) -> None:
+            if step == crash_at:
+                reached["n"] += 1
+                if reached["n"] == 2:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+        store.step_hook = kill_at
     pipeline.ARTICLES_PER_BATCH = 4
     indexer = pipeline.Indexer(default_embedding_model(), embeddings=SlowKeywordEmbeddings(), tokenizer=tokenizer)
     print("started", flush=True)

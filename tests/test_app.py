@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import ChatApp, highlighted_paragraph, pairs, safe_url, sources_html
+from app import ChatApp, LoginThrottle, highlighted_paragraph, safe_url, sources_html
+from bot import requests
 from bot.settings import Settings
 from bot.types import Answer, Citation
 from tests.conftest import make_bot, seed_body, start_app, stop
@@ -117,7 +118,27 @@ def test_chat_messages_become_question_answer_turns():
         {"role": "assistant", "content": [{"type": "text", "text": "A1"}]},
         {"role": "user", "content": "Q2"},
     ]
-    assert pairs(history) == [("Q1", "A1")]
+    assert requests.history_turns(history) == (("Q1", "A1"),)
+    assert requests.history_turns([["Q", "A"]] * 50) == (("Q", "A"),) * requests.MAX_TURNS
+
+
+def test_failed_logins_are_answered_slower_and_slower_and_a_right_one_resets():
+    import asyncio
+
+    now, slept = [0.0], []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    throttle = LoginThrottle("ana", "s3cret", clock=lambda: now[0], sleep=sleep)
+    results = [asyncio.run(throttle("ana", f"guess{n}")) for n in range(8)]
+    assert results == [False] * 8
+    assert slept == [2.0, 4.0, 8.0, 16.0, 30.0]  # after three free tries: doubling, at most 30 s
+    assert asyncio.run(throttle("ana", "s3cret")) and slept[-1] == 30.0  # the right password waits too
+    assert asyncio.run(throttle("ana", "wrong")) is False and len(slept) == 6  # then the count starts over
+    now[0] += 3600
+    assert throttle.delay() == 0.0
 
 
 @pytest.mark.slow
@@ -133,6 +154,6 @@ def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, st
     ]
     summary, _ = app.upload(files)
     assert "1 added" in summary and "1 failed" in summary and "evil.sh" in summary
-    (record,) = store.articles.get(include=["metadatas"])["metadatas"]
+    ((record, _),) = store.all_records().values()
     assert record["title"] == "Harbour bridge reopens"
     assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")

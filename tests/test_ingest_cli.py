@@ -32,8 +32,9 @@ def last_json(output: str) -> dict:
 
 def _chunk_snapshot(store_dir: Path) -> dict[str, tuple[str, str]]:
     store = open_store(store_dir, None, 8000, "news")
-    result = store.chunks.get(include=["metadatas", "documents"])
-    return {i: (m["article_id"], d) for i, m, d in zip(result["ids"], result["metadatas"], result["documents"])}
+    snapshot = {i: (m["article_id"], text) for i, (m, text) in store.all_chunks().items()}
+    store.close()
+    return snapshot
 
 
 @pytest.mark.slow

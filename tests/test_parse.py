@@ -88,8 +88,6 @@ def test_a_feed_record_keeps_its_url_as_id():
         ({"title": "T"}, "no 'body'"),
         ({"title": "T", "body": "   "}, "no 'body'"),
         ({"title": 5, "body": "B"}, "'title' must be a string"),
-        ({"body": "B", "published": 20220101}, "published must be a date string"),
-        ({"body": "B", "published": "someday"}, "is not a date"),
         (["not", "an", "object"], "not an object"),
     ],
 )
@@ -107,3 +105,60 @@ def test_a_header_without_a_blank_line_is_refused():
 def test_a_raw_txt_with_only_a_title_is_refused():
     with pytest.raises(ArticleError, match="no body"):
         parse.parse_txt("Just a title\n\ncomments\n", "x.txt", "x.txt", "x.txt")
+
+
+@pytest.mark.parametrize(
+    ("published", "note"),
+    [
+        (20220101, "not a date (a int)"),
+        ("someday", "has no full date"),
+        ("Friday", "has no full date"),  # dateutil would make it the coming Friday
+        ("Comments 12", "has no full date"),  # ... and this the 12th of this month
+        ("June 2023", "has no full date"),
+        ("2999-01-01", "in the future"),
+    ],
+)
+def test_only_dates_that_are_really_there_are_kept_the_rest_is_left_empty_with_a_note(published, note):
+    notes: list[str] = []
+    article = parse.parse_feed_record({"body": "B", "published": published}, "feed.jsonl:7", "/f.jsonl",
+                                      "feed.jsonl", notes)
+    assert article.published is None
+    assert len(notes) == 1 and note in notes[0]
+
+
+@pytest.mark.parametrize("written", ["Friday, 23 June 2023", "23 June 2023", "June 23, 2023 10:30 EST",
+                                     "2023-06-23T10:00:00Z", "Published on Jun 23 2023"])
+def test_written_dates_with_year_month_and_day_are_read(written):
+    assert parse.parse_date(written, "x") == dt.date(2023, 6, 23)
+
+
+def test_a_byline_with_junk_instead_of_a_date_keeps_the_source_and_no_date():
+    notes: list[str] = []
+    article = parse.parse_txt("Title\nBy Probe Wire | Comments 12\nThe body.", "x.txt", "/x.txt", "x.txt", notes)
+    assert (article.source, article.published) == ("Probe Wire", None)
+    assert "no full date" in notes[0]
+
+
+def test_long_titles_and_authors_are_cut_with_a_note():
+    notes: list[str] = []
+    article = parse.make_article("x", "x", "x", {"title": "T" * 1_000_000, "author": "A" * 5000}, "Body.", notes)
+    assert len(article.title) == 300 and article.title.endswith("…") and len(article.author) == 300
+    assert len(notes) == 2
+
+
+def test_lone_surrogates_from_json_become_replacement_characters():
+    article = parse.parse_feed_record(json.loads('{"title": "T\\ud800", "body": "a \\udfff b"}'), "f:1", "/f",
+                                      "f")
+    assert article.body == "a \ufffd b" and article.title == "T\ufffd"
+    article.content_hash()  # encodes as UTF-8 without error
+
+
+def test_yaml_aliases_and_deep_nesting_in_front_matter_are_refused():
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    ) + "title: *i\n---\nBody.\n"
+    with pytest.raises(ArticleError, match="aliases"):
+        parse.parse_markdown(bomb, "bomb.md", "/bomb.md", "bomb.md")
+    deep = "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n"
+    with pytest.raises(ArticleError, match="nests deeper"):
+        parse.parse_markdown(deep, "deep.md", "/deep.md", "deep.md")

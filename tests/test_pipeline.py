@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.store import READY, chunk_id
-from ingest.pipeline import ingest
+import pytest
+
+from bot.store import READY
+from ingest.pipeline import Pruning, ingest
 
 
 def _write(folder, name, title, body, url=None):
@@ -15,23 +17,12 @@ def _write(folder, name, title, body, url=None):
 
 
 def _all_chunks(store):
-    result = store.chunks.get(include=["metadatas", "documents"])
-    rows = zip(result["ids"], result["metadatas"], result["documents"])
-    return {i: (m["article_id"], m["start"], m["end"], d) for i, m, d in rows}
+    return {i: (m["article_id"], m["start"], m["end"], text) for i, (m, text) in store.all_chunks().items()}
 
 
 def _check_consistent(store):
-    """Every chunk belongs to a ready record, and every record has exactly its chunk count."""
-    records = store.articles.get(include=["metadatas", "documents"])
-    by_id = dict(zip(records["ids"], zip(records["metadatas"], records["documents"])))
-    counts: dict[str, int] = {}
-    for article_id, start, end, text in _all_chunks(store).values():
-        meta, body = by_id[article_id]
-        assert body[start:end] == text
-        counts[article_id] = counts.get(article_id, 0) + 1
-    for article_id, (meta, _) in by_id.items():
-        assert meta["state"] == READY
-        assert counts.get(article_id, 0) == meta["chunks"]
+    """Every chunk belongs to a ready record, every record has exactly its chunks, the keyword index agrees."""
+    assert store.check() == []
 
 
 def test_reingesting_an_unchanged_folder_writes_nothing(tmp_path, store, fake_indexer):
@@ -61,8 +52,9 @@ def test_an_edited_article_has_only_its_chunks_replaced(tmp_path, store, fake_in
     report = ingest([folder], store, fake_indexer)
     after = _all_chunks(store)
     assert (report.added, report.updated, report.unchanged, report.deleted) == (0, 1, 1, 0)
-    assert {k: v for k, v in after.items() if v[0] == "b.txt"} == {k: v for k, v in before.items() if v[0] == "b.txt"}
-    assert [v[3] for v in after.values() if v[0] == "a.txt"] == ["Alpha was rewritten entirely."]
+    a, b = _id(folder, "a.txt"), _id(folder, "b.txt")
+    assert {k: v for k, v in after.items() if v[0] == b} == {k: v for k, v in before.items() if v[0] == b}
+    assert [v[3] for v in after.values() if v[0] == a] == ["Alpha was rewritten entirely."]
     _check_consistent(store)
 
 
@@ -77,7 +69,7 @@ def test_a_removed_file_is_pruned_unless_told_not_to(tmp_path, store, fake_index
     assert kept.deleted == 0 and kept.articles == 3
     pruned = ingest([folder], store, fake_indexer)
     assert pruned.deleted == 1 and pruned.articles == 2
-    assert store.records(["c.txt"]) == {}
+    assert store.records([_id(folder, "c.txt")]) == {}
     _check_consistent(store)
 
 
@@ -103,7 +95,7 @@ def test_a_file_that_breaks_keeps_its_stored_version(tmp_path, store, fake_index
     report = ingest([folder], store, fake_indexer)
     assert report.deleted == 0 and report.unchanged == 1
     assert [failure["path"] for failure in report.failed] == [str(folder / "a.txt")]
-    assert store.records(["a.txt"])["a.txt"]["state"] == READY
+    assert store.records([_id(folder, "a.txt")])[_id(folder, "a.txt")]["state"] == READY
 
 
 def test_a_feed_line_that_disappears_is_pruned_and_the_rest_stay(tmp_path, store, fake_indexer):
@@ -116,17 +108,75 @@ def test_a_feed_line_that_disappears_is_pruned_and_the_rest_stay(tmp_path, store
     assert (report.deleted, report.unchanged, report.articles) == (1, 3, 3)
 
 
-def test_a_crash_mid_write_is_redone_by_the_next_run(tmp_path, store, fake_indexer):
+class _Crash(BaseException):  # like a kill: nothing catches it
+    pass
+
+
+@pytest.mark.parametrize("step", ["journal", "chunks", "keyword", "records", "old versions"])
+def test_a_write_that_stops_at_any_step_is_repaired_and_redone(tmp_path, store, fake_indexer, step):
     folder = tmp_path / "in"
     folder.mkdir()
     _write(folder, "a.txt", "A", "First version of a.")
     ingest([folder], store, fake_indexer)
-    # Simulate a crash after the record was marked pending and the old chunks deleted.
-    store.articles.update(ids=["a.txt"], metadatas=[{"state": "pending"}])
-    store.chunks.delete(ids=[chunk_id("a.txt", 0)])
-    report = ingest([folder], store, fake_indexer)
-    assert report.updated == 1
-    _check_consistent(store)
+    _write(folder, "a.txt", "A", "Second version of a, longer. It has two sentences.")
+
+    def crash(at):
+        if at == step:
+            raise _Crash(at)
+
+    store.step_hook = crash
+    with pytest.raises(_Crash):
+        ingest([folder], store, fake_indexer)
+    store.step_hook = lambda at: None
+    body, _ = store.article(_id(folder, "a.txt"))
+    assert body.startswith("Second" if step in ("records", "old versions") else "First")
+    reopened = type(store)(store._connect, store.name, store.where, store.lexical, store.lock, store.generation)
+    assert reopened.check() == []  # the journal named the article: opening repaired it
+    report = ingest([folder], reopened, fake_indexer)
+    assert report.updated + report.unchanged == 1
+    assert reopened.article(_id(folder, "a.txt"))[0].startswith("Second")
+    _check_consistent(reopened)
+
+
+def _id(folder, name):
+    """The id of an article without a url: its file's absolute path."""
+    return str((folder / name).resolve())
+
+
+def test_two_folders_with_the_same_file_name_hold_two_articles(tmp_path, store, fake_indexer):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    _write(one, "story.txt", "One", "The first story.")
+    _write(two, "story.txt", "Two", "The second story.")
+    assert ingest([one, two], store, fake_indexer).added == 2
+    again = ingest([one, two], store, fake_indexer)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)  # and nothing is embedded again
+
+
+def test_feed_lines_without_url_or_id_stay_apart(tmp_path, store, fake_indexer):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps({"body": f"Line {n} has its own text."}) for n in range(50)), encoding="utf-8")
+    assert ingest([feed], store, fake_indexer).added == 50
+    assert ingest([feed], store, fake_indexer).unchanged == 50
+
+
+def test_an_origin_that_now_holds_nothing_is_not_pruned_without_being_told(tmp_path, store, fake_indexer):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(8):
+        _write(folder, f"s{n}.txt", f"S{n}", f"Story {n}.")
+    ingest([folder], store, fake_indexer)
+    for n in range(8):
+        (folder / f"s{n}.txt").unlink()  # an unmounted disk looks the same
+    refused = ingest([folder], store, fake_indexer)
+    assert refused.deleted == 0 and refused.articles == 8
+    assert "--force-prune" in refused.failed[0]["error"] and refused.failed[0]["path"] == str(folder.resolve())
+    for n in range(2):
+        _write(folder, f"s{n}.txt", f"S{n}", f"Story {n}.")
+    most = ingest([folder], store, fake_indexer)  # 6 of 8 gone: past the default share
+    assert most.deleted == 0 and "6 of the 8" in most.failed[0]["error"]
+    forced = ingest([folder], store, fake_indexer, prune=Pruning(force=True))
+    assert forced.deleted == 6 and forced.failed == [] and forced.articles == 2
 
 
 def test_chunks_carry_the_article_metadata_for_filters(tmp_path, store, fake_indexer):
@@ -134,7 +184,7 @@ def test_chunks_carry_the_article_metadata_for_filters(tmp_path, store, fake_ind
     folder.mkdir()
     _write(folder, "a.txt", "Alpha", "Alpha body.", url="https://x/a")
     ingest([folder], store, fake_indexer)
-    meta = store.chunks.get(include=["metadatas"])["metadatas"][0]
+    ((meta, _),) = store.all_chunks().values()
     assert {k: meta[k] for k in ("article_id", "title", "source", "url", "path")} == {
         "article_id": "https://x/a", "title": "Alpha", "source": "Wire", "url": "https://x/a", "path": "a.txt",
     }

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.chain import strip_links
-from bot.store import READY, open_store
+from bot.store import open_store
+from ingest.chunk import Chunker
 from ingest.pipeline import ingest
 from ingest.sources import read_origin
 from tests.conftest import EVAL_ARTICLES, ROOT_DIR, start_app, stop
@@ -34,20 +35,11 @@ MB = 1_000_000
 def _consistent(store_dir, expected_articles: dict[str, str]) -> None:
     """The store holds exactly these articles (id -> body), each ready with all its chunks, nothing else."""
     store = open_store(store_dir, None, 8000, "news")
-    records = store.articles.get(include=["metadatas", "documents"])
-    assert sorted(records["ids"]) == sorted(expected_articles)
-    chunks = store.chunks.get(include=["metadatas", "documents"])
-    per_article: dict[str, list[tuple[int, int, int, str]]] = {}
-    for meta, text in zip(chunks["metadatas"], chunks["documents"]):
-        per_article.setdefault(meta["article_id"], []).append((meta["chunk"], meta["start"], meta["end"], text))
-    assert set(per_article) <= set(expected_articles), "chunks without an article record"
-    for article_id, meta, body in zip(records["ids"], records["metadatas"], records["documents"]):
-        assert meta["state"] == READY
-        assert body == expected_articles[article_id]
-        rows = sorted(per_article.get(article_id, []))
-        assert [row[0] for row in rows] == list(range(meta["chunks"])), f"{article_id}: chunks missing or doubled"
-        assert all(body[start:end] == text for _, start, end, text in rows)
-    assert store.lexical.count() == len(chunks["ids"])
+    records = store.all_records(with_bodies=True)
+    assert sorted(records) == sorted(expected_articles)
+    assert {article_id: body for article_id, (_, body) in records.items()} == expected_articles
+    assert store.check() == []
+    store.close()
 
 
 def _articles(folder, version: int, count: int = 40) -> dict[str, str]:
@@ -56,7 +48,7 @@ def _articles(folder, version: int, count: int = 40) -> dict[str, str]:
         sentences = (f"Story {n} version {version} sentence {s} about the harbour and the bridge." for s in range(12))
         body = "\n".join(sentences)
         (folder / f"a{n:02d}.txt").write_text(f"Story {n}\n\n{body}", encoding="utf-8")
-        bodies[f"a{n:02d}.txt"] = body
+        bodies[str((folder / f"a{n:02d}.txt").resolve())] = body
     return bodies
 
 
@@ -86,7 +78,7 @@ def test_sigkill_at_twenty_random_moments_loses_nothing(tmp_path):
         expected = _articles(folder, version)
         if round_number % 5 == 4:
             (folder / "a39.txt").unlink()  # and sometimes one is deleted, to be pruned
-            expected.pop("a39.txt")
+            expected.pop(str((folder / "a39.txt").resolve()))
         killed += _run(folder, store_dir, kill_after=rng.uniform(0.0, 2.5))
         _run(folder, store_dir, kill_after=None)
         _consistent(store_dir, expected)
@@ -94,12 +86,32 @@ def test_sigkill_at_twenty_random_moments_loses_nothing(tmp_path):
 
 
 # --- malformed input at volume ---------------------------------------------------------
+_RUNS = st.builds(  # long runs of one character (or a short pattern): what quadratic matching chokes on
+    lambda piece, n, prefix, suffix: (prefix + piece * n + suffix).encode("utf-8"),
+    st.sampled_from([".", " ", "a", "A. ", "[", "[1]", "„", "«", "<", "<a", "\n", "*", "#", "-", "\t", "By ", ". ",
+                     "\"", "…", "http://"]),
+    st.integers(1_000, 30_000),
+    st.sampled_from(["", "Title\n\n", "Title\nBy ", "---\ntitle: ", "title: T\n\n"]),
+    st.sampled_from(["", "x", "\nend.", " |2023"]),
+)
+_NESTED = st.builds(lambda open_, n: (open_ * n).encode(), st.sampled_from(["[", "{\"a\":", "- ", "<div>"]),
+                    st.integers(100, 20_000))
+_YAML = st.sampled_from([
+    b"---\na: &a [x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\ntitle: *c\n---\nBody.",  # aliases
+    b"---\ntitle: !!python/object/apply:os.system ['true']\n---\nBody.",  # an unsafe tag
+    b"---\ntitle: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n---\nBody.",
+    b"---\ntitle:\n  - a\n  - b\nsource: {x: 1}\n---\nBody.",  # fields that are not text
+])
+_SURROGATES = st.sampled_from([
+    b'{"title": "\\ud800", "body": "x \\udfff y"}', b'{"body": "\\ud83d\\ude00 ok"}', b'"\\ud800"',
+])
 _JUNK = st.one_of(
     st.binary(min_size=0, max_size=2000),
     st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")),
     st.sampled_from([b"", b"   \n\t ", b"\xff\xfe\xfa", "caf\xe9".encode("latin-1") * 50, b"\x00" * 100,
                      b"<html><body><div><div><div>" * 500, b"<script>alert(1)</script>" * 20,
                      b"title: x\n" * 50]),
+    _RUNS, _NESTED, _YAML, _SURROGATES,
 )
 _NAMES = st.sampled_from(["a.txt", "b.md", "c.html", "d.jsonl", "e.htm", "f.markdown"])
 
@@ -117,15 +129,19 @@ def _feed_lines() -> st.SearchStrategy[bytes]:
 
 @settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(junk=_JUNK, name=_NAMES, feed=_feed_lines())
-def test_malformed_inputs_fail_alone_with_a_clear_error(tmp_path_factory, junk, name, feed):
+def test_malformed_inputs_fail_alone_with_a_clear_error(tmp_path_factory, tokenizer, junk, name, feed):
     folder = tmp_path_factory.mktemp("junk")
     (folder / name).write_bytes(junk)
     (folder / "feed.jsonl").write_bytes(feed)
     (folder / "good.txt").write_text("A good title\n\nA good body that must survive.", encoding="utf-8")
     origin = read_origin(folder, MB, 5 * MB)
-    assert "good.txt" in [article.article_id for article in origin.articles]
+    assert "good.txt" in [article.path for article in origin.articles]
     for error in origin.errors:
         assert error.where.startswith(str(folder)) and error.problem and "Traceback" not in error.problem
+    chunker = Chunker(*tokenizer)
+    for article in origin.articles:  # what was read is chunked too: sentence splitting sees the same text
+        article.content_hash()
+        assert all(article.body[c.start : c.end] == c.text for c in chunker.chunks(article))
 
 
 @pytest.mark.parametrize("name", ["a\x07b\x1b[31m.txt", "x" * 240 + ".txt", "-- --rm -rf.txt", "ü ß 中文.txt"])

@@ -11,6 +11,9 @@ import json
 import random
 import sqlite3
 
+import numpy as np
+
+from bot.lexical import KeywordRow, LexicalIndex, bm25
 from bot.retrieve import Filters, Retriever
 from bot.store import open_store
 from ingest.pipeline import ingest
@@ -104,32 +107,37 @@ def test_the_keyword_index_follows_updates_and_prunes(tmp_path, fake_indexer):
     _feed(tmp_path, [_article(1, "Alpha story rewritten about ferrets.")])
     ingest([feed], store, fake_indexer)
     assert store.lexical.count() == store.count_chunks() == 1
-    assert store.lexical.nearest("kittens", 5) == [] and store.lexical.nearest("puppies", 5) == []
-    assert len(store.lexical.nearest("ferrets", 5)) == 1
-    ids = store.chunks.get()["ids"]
-    assert list(store.lexical.filters_of([*ids, "gone"])) == ids  # the filter table follows too
-    assert store.lexical.nearest("ferrets", 5) == [(ids[0], {"article_id": "https://x/1", "source": "Wire",
-                                                              "published_num": 20230620})]
+    assert store.keyword("kittens", 5) == [] and store.keyword("puppies", 5) == []
+    assert len(store.keyword("ferrets", 5)) == 1
+    ids = list(store.all_chunks())
+    assert list(store.filters_of([*ids, "gone"])) == ids  # the filter table follows too
+    assert store.keyword("ferrets", 5) == [(ids[0], {"article_id": "https://x/1", "source": "Wire",
+                                                     "published_num": 20230620})]
+    assert store.check() == []
 
 
-def test_a_keyword_index_from_an_older_version_is_replaced_and_refilled_from_the_store(tmp_path, fake_indexer):
+def test_a_keyword_index_from_an_older_version_is_replaced_and_caught_up_from_the_store(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
     ingest([_feed(tmp_path, [_article(1, "Story about ferrets.")])], store, fake_indexer)
-    store.lexical.close()
+    store.close()
     old = sqlite3.connect(store.lexical.path)  # what version 1 wrote: an FTS5 table, user_version 0
     old.executescript("DROP TABLE chunk_filters; PRAGMA user_version = 0; "
                       "CREATE VIRTUAL TABLE chunks USING fts5(title, text, chunk_id UNINDEXED)")
     old.close()
     reopened = open_store(tmp_path / "s", None, 8000, "news")
-    assert reopened.lexical.count() == 1 and reopened.lexical.nearest("ferrets", 5)
+    assert reopened.lexical.count() == 0  # opening does not wait for the index
+    assert reopened.refresh()
+    assert reopened.lexical.count() == 1 and reopened.keyword("ferrets", 5)
+    assert reopened.check() == []
 
 
-def test_a_missing_keyword_index_is_rebuilt_once_from_the_store(tmp_path, fake_indexer):
+def test_a_missing_keyword_index_is_caught_up_once_from_the_store(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
     ingest([_feed(tmp_path, [_article(1, "Story about ferrets.")])], store, fake_indexer)
     store.lexical.clear()
     reopened = open_store(tmp_path / "s", None, 8000, "news")
-    assert reopened.lexical.count() == 1 and reopened.lexical.nearest("ferrets", 5)
+    assert reopened.refresh() and not reopened.refresh()
+    assert reopened.lexical.count() == 1 and reopened.keyword("ferrets", 5)
 
 
 _WORDS = ["harbour", "council", "ferret", "garden", "budget", "school", "river", "train", "museum", "festival",
@@ -138,19 +146,17 @@ _WORDS = ["harbour", "council", "ferret", "garden", "budget", "school", "river",
 
 def _rows(n, seed):
     rng = random.Random(seed)
-    return [(" ".join(rng.sample(_WORDS, 2)), " ".join(rng.choices(_WORDS, k=rng.randint(3, 30))),
-             f"c{seed}-{i}", f"a{seed}-{i % 7}", "Wire", 20230101) for i in range(n)]
+    return [KeywordRow(f"c{seed}-{i}", f"a{seed}-{i % 7}", "v1", "Wire", 20230101, " ".join(rng.sample(_WORDS, 2)),
+                       " ".join(rng.choices(_WORDS, k=rng.randint(3, 30)))) for i in range(n)]
 
 
 def test_keyword_scores_are_fts5_bm25_with_the_title_counted_twice(tmp_path):
-    from bot.lexical import LexicalIndex
-
     rows = _rows(60, 1)
     index = LexicalIndex(tmp_path / "lexical.sqlite3")
-    index.replace([], rows)
+    index.add(rows)
     fts = sqlite3.connect(":memory:")
     fts.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, chunk_id UNINDEXED, tokenize='porter unicode61')")
-    fts.executemany("INSERT INTO t VALUES (?, ?, ?)", [row[:3] for row in rows])
+    fts.executemany("INSERT INTO t VALUES (?, ?, ?)", [(row.title, row.text, row.chunk_id) for row in rows])
     for query in ["harbour ferrets", "storm market museum", "the budget of the school"]:
         expected = fts.execute("SELECT chunk_id, -bm25(t, 2.0, 1.0) FROM t WHERE t MATCH ? ORDER BY bm25(t, 2.0, 1.0)",
                                [" OR ".join(w for w in query.split() if w not in ("the", "of"))]).fetchall()
@@ -159,48 +165,67 @@ def test_keyword_scores_are_fts5_bm25_with_the_title_counted_twice(tmp_path):
         assert all(abs(got[chunk_id] - score) < 1e-4 * max(1.0, abs(score)) for chunk_id, score in expected), query
 
 
+def test_bm25_scores_one_term_over_postings_without_sqlite():
+    lengths = np.array([0, 10, 10, 40], np.float32)  # chunk 0 does not exist
+    scores = np.zeros(4, np.float32)
+    bm25([(np.array([1, 3]), np.array([1.0, 1.0], np.float32)), (np.array([2]), np.array([3.0], np.float32))],
+         lengths, average_length=20.0, chunks=10, scores=scores)
+    assert scores[0] == 0 and scores[2] > scores[1] > scores[3] > 0  # more occurrences, then shorter chunks
+    common = np.zeros(4, np.float32)
+    bm25([(np.array([1, 2, 3]), np.ones(3, np.float32))], lengths, 20.0, chunks=3, scores=common)
+    assert 0 < common[1] < 1e-5  # a term in every chunk says nothing (idf floored, as FTS5 does)
+
+
 def test_keyword_search_after_many_writes_and_deletes_equals_a_fresh_index(tmp_path, monkeypatch):
     from bot import lexical
 
     monkeypatch.setattr(lexical, "_COMPACT_MIN", 40)  # snapshots along the way
     index = lexical.LexicalIndex(tmp_path / "grown.sqlite3")
-    live: dict[str, tuple] = {}
+    live: dict[str, KeywordRow] = {}
     for batch in range(12):
         rows = _rows(25, batch)
         gone = [f"a{batch - 1}-{i}" for i in range(3)] if batch else []
-        index.replace(gone, rows)
-        live = {row[2]: row for row in live.values() if row[3] not in gone} | {row[2]: row for row in rows}
+        index.remove(gone)
+        index.add(rows)
+        live = {row.chunk_id: row for row in live.values() if row.article_id not in gone} | {
+            row.chunk_id: row for row in rows}
         found = index.nearest("ferret garden", 10_000)
         assert {chunk_id for chunk_id, _ in found} == {i for i, row in live.items() if {"ferret", "garden"} & set(
-            (row[0] + " " + row[1]).split())}
+            (row.title + " " + row.text).split())}
     assert index._db.execute("SELECT generation FROM snapshot").fetchone()[0] >= 2
     index.compact()  # document frequencies count deleted chunks until a snapshot drops them
     fresh = lexical.LexicalIndex(tmp_path / "fresh.sqlite3")
-    fresh.replace([], list(live.values()))
+    fresh.add(list(live.values()))
     for query in ["ferret garden", "storm", "river train school"]:
         grown = {chunk_id: round(score, 4) for chunk_id, _, score in index.scored(query, 10_000)}
         assert grown == {chunk_id: round(score, 4) for chunk_id, _, score in fresh.scored(query, 10_000)}
 
 
-def test_a_second_process_sees_the_keyword_index_change(tmp_path):
-    from bot.lexical import LexicalIndex
+def test_retiring_a_version_keeps_only_the_current_rows(tmp_path):
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.add([KeywordRow("c1", "a1", "v1", "Wire", 0, "T", "old aardvark"),
+               KeywordRow("c2", "a1", "v2", "Wire", 0, "T", "new okapi")])
+    assert len(index.nearest("aardvark okapi", 5)) == 2  # both versions while a write is under way
+    index.retire({"a1": "v2"})
+    assert [chunk_id for chunk_id, _ in index.nearest("aardvark okapi", 5)] == ["c2"]
+    assert index.versions() == {"a1": "v2"} and index.article_count() == 1
 
+
+def test_a_second_process_sees_the_keyword_index_change(tmp_path):
     reader, writer = LexicalIndex(tmp_path / "lexical.sqlite3"), LexicalIndex(tmp_path / "lexical.sqlite3")
     assert reader.nearest("aardvark", 5) == []
-    writer.replace([], [("Title", "a rare aardvark", "c1", "a1", "Wire", 20230101)])
+    writer.add([KeywordRow("c1", "a1", "v1", "Wire", 20230101, "Title", "a rare aardvark")])
     assert [chunk_id for chunk_id, _ in reader.nearest("aardvark", 5)] == ["c1"]
-    writer.delete(["a1"])
+    writer.remove(["a1"])
     assert reader.nearest("aardvark", 5) == []
 
 
 def test_a_deleted_chunks_number_is_never_given_to_a_new_one(tmp_path):
-    from bot.lexical import LexicalIndex
-
     index = LexicalIndex(tmp_path / "lexical.sqlite3")
-    index.replace([], [("Title", "a rare aardvark", "c1", "a1", "Wire", 20230101)])
+    index.add([KeywordRow("c1", "a1", "v1", "Wire", 20230101, "Title", "a rare aardvark")])
     (first,) = index._db.execute("SELECT id FROM chunk_filters").fetchone()
-    index.delete(["a1"])  # a search that began before this may still hold postings under that number
-    index.replace([], [("Title", "an okapi", "c2", "a2", "Wire", 20230101)])
+    index.remove(["a1"])  # a search that began before this may still hold postings under that number
+    index.add([KeywordRow("c2", "a2", "v1", "Wire", 20230101, "Title", "an okapi")])
     assert index._db.execute("SELECT id FROM chunk_filters").fetchone()[0] > first
     assert [chunk_id for chunk_id, _ in index.nearest("okapi aardvark", 5)] == ["c2"]
 
@@ -211,12 +236,13 @@ def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_pat
             for n, (published, source) in enumerate([("2023-06-20", "Wire"), ("2023-01-05", "CNN"),
                                                       ("", "Wire"), ("2024-02-01", "CNN"), ("2023-06-30", "AP")])]
     ingest([_feed(tmp_path, rows)], store, fake_indexer)
-    everything = store.chunks.get(include=["metadatas"])
+    chunks = store._handle.chunks  # the Chroma collection itself: the clause is checked against Chroma
+    everything = chunks.get(include=["metadatas"])
     for filters in [Filters(), Filters().until(dt.date(2023, 6, 25)), Filters(sources=["CNN", "AP"]),
                     Filters(dt.date(2023, 6, 1), dt.date(2023, 6, 30)), Filters(exclude_articles=["https://x/0"]),
                     Filters(dt.date(2023, 1, 1), None, ["Wire"]).until(dt.date(2023, 12, 31)),
                     Filters().until(dt.date(2023, 6, 25)).within(dt.date(2023, 6, 18), dt.date(2023, 6, 25))]:
-        chosen = set(store.chunks.get(where=filters.where())["ids"]) if filters.where() else set(everything["ids"])
+        chosen = set(chunks.get(where=filters.where())["ids"]) if filters.where() else set(everything["ids"])
         admitted = {i for i, meta in zip(everything["ids"], everything["metadatas"]) if filters.admits(meta)}
         assert admitted == chosen, filters
 
@@ -237,5 +263,5 @@ def test_a_narrow_filter_still_fills_the_list_from_the_store(tmp_path, fake_inde
     assert "https://x/998" in found and set(found) <= {"https://x/998", "https://x/999"}  # by the fallback
     keyword = retriever._keyword("harbour council")
     assert len(keyword) == 320 and all(meta["source"] == "Wire" for _, meta in keyword)
-    assert [store.chunks.get(ids=retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword, metas))[
-        "metadatas"][0]["article_id"]] == ["https://x/998"]
+    (found,) = store.passages(retriever._lexical("harbour council", Filters(sources=["Gazette"]), keyword, metas))
+    assert found.metadata["article_id"] == "https://x/998"

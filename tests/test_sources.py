@@ -87,8 +87,9 @@ def test_an_unsupported_file_given_by_name_is_refused(tmp_path):
     assert "unsupported file type" in origin.errors[0].problem and not origin.readable
 
 
-def test_articles_in_subfolders_get_their_relative_path_as_id(tmp_path):
+def test_articles_without_url_are_named_by_their_file_and_show_their_relative_path(tmp_path):
     (tmp_path / "2023" / "june").mkdir(parents=True)
     (tmp_path / "2023" / "june" / "a.txt").write_text("A title\n\nA body.", encoding="utf-8")
     origin = read_origin(tmp_path, MB, MB)
-    assert [(a.article_id, a.path) for a in origin.articles] == [("2023/june/a.txt", "2023/june/a.txt")]
+    file = str((tmp_path / "2023" / "june" / "a.txt").resolve())
+    assert [(a.article_id, a.path) for a in origin.articles] == [(file, "2023/june/a.txt")]

@@ -1,0 +1,170 @@
+"""Hostile and odd inputs: nothing hangs, nothing explodes, one bad article never costs another.
+
+Each case is a folder holding one hostile file beside good ones, ingested by a
+real process (``tests/fake_ingest.py``: the product's reading, parsing and
+chunking with the real tokenizer; only the embedding model is the fast fake)
+that must finish within a time limit and under a memory limit. The good
+articles are always in the store afterwards, and the hostile one is either read
+sensibly or reported with a reason naming it. Limits are hang and bomb guards
+(minutes and a gigabyte against the seconds and megabytes these take), not
+speed targets: quadratic code on these inputs takes hours.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT_DIR
+
+SECONDS = 120  # each case finishes in a few seconds; a quadratic step would take hours
+PEAK_MB = 900  # the process itself (tokenizer, Chroma) is about 350 MB
+
+
+def _yaml_bomb() -> str:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    return "---\n" + "\n".join(lines) + "\ntitle: *i\n---\nThe body of the bomb.\n"
+
+
+CASES = {
+    # name: (file name, bytes, what is true afterwards: "ingested" or a phrase of its error)
+    "a 200 kB line of dots": ("dots.txt", b"Dots\n\n" + b"." * 200_000 + b"\nOne real sentence ends it.", "ingested"),
+    "only dots": ("only-dots.txt", b"Dots\n\n" + b"." * 200_000, "no words to index"),
+    "a byline with 20,000 inner spaces": (
+        "byline.txt", b"Title\nBy Someone" + b" " * 20_000 + b"Else | 23 June 2023\nThe body text.",
+        "ingested"),
+    "a YAML alias bomb in front matter": ("bomb.md", _yaml_bomb().encode(), "anchors or aliases"),
+    "front matter nested 5,000 deep": (
+        "deep.md", ("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n").encode(), "nests deeper"),
+    "a feed line nested 100,000 deep": (
+        "deep.jsonl", ("[" * 100_000 + "]" * 100_000 + "\n").encode(), "nests too deeply"),
+    "300,000 non-JSON lines in 632 bytes": (
+        "junk.jsonl.gz", gzip.compress(b"x\n" * 300_000, compresslevel=9), "and 299,980 more lines like these"),
+    "a lone surrogate in a feed line": (
+        "surrogate.jsonl", b'{"title": "T", "url": "https://x.test/s", "body": "bad \\ud800 text here."}\n',
+        "ingested"),
+    "a one-megabyte title": ("title.txt", b"title: " + b"T" * 1_000_000 + b"\n\nA body.", "ingested"),
+    "a windows-1252 page": (
+        "cp1252.html", '<html><head><meta charset="windows-1252"><title>Caf\xe9 news</title></head><body><article>'
+        '<p>The caf\xe9 on the corner reopened on Monday after a year of repairs, its owner said.</p>'
+        '<p>Customers queued from seven in the morning for the first coffee in a year.</p></article></body>'
+        '</html>'.encode("cp1252"), "ingested"),
+    "50 feed lines without url or id": (
+        "anonymous.jsonl",
+        "\n".join(json.dumps({"body": f"Line {n} tells its own story."}) for n in range(50)).encode(), "ingested"),
+}
+
+
+def _ingest(store_dir: Path, folder: Path) -> dict:
+    result = subprocess.run([sys.executable, "-m", "tests.fake_ingest", str(store_dir), str(folder)], cwd=ROOT_DIR,
+                            capture_output=True, text=True, timeout=SECONDS)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_hostile_file_fails_alone_in_bounded_time_and_memory(tmp_path, case):
+    name, data, outcome = CASES[case]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    for n in range(3):
+        (folder / f"good{n}.txt").write_text(f"Good {n}\n\nA good body number {n} that must survive.", encoding="utf-8")
+    result = _ingest(tmp_path / "store", folder)
+    report = result["report"]
+    assert result["peak_rss_mb"] < PEAK_MB
+    mine = [f for f in report["failed"] if Path(f["path"].split(":")[0]).name == name]
+    assert len(report["failed"]) == len(mine), report["failed"]  # the good files never fail
+    if outcome == "ingested":
+        assert mine == [] and report["added"] >= 4
+    else:
+        assert report["added"] == 3 and any(outcome in f["error"] for f in mine), mine
+        assert len(mine) <= 21  # the first 20 bad lines, then one line counting the rest
+    assert all("Traceback" not in f["error"] for f in report["failed"])
+
+
+def test_what_the_odd_inputs_become(tmp_path):
+    from bot.store import open_store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for case in ("a lone surrogate in a feed line", "a one-megabyte title", "a windows-1252 page",
+                 "50 feed lines without url or id"):
+        name, data, _ = CASES[case]
+        (folder / name).write_bytes(data)
+    report = _ingest(tmp_path / "store", folder)["report"]
+    assert report["added"] == 53 and report["failed"] == []
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    records = store.all_records(with_bodies=True)
+    assert records["https://x.test/s"][1] == "bad \ufffd text here."
+    titles = [meta["title"] for meta, _ in records.values()]
+    assert max(len(title) for title in titles) == 300 and "Café news" in titles
+    assert any("café on the corner" in body for _, body in records.values())
+    assert any("cut to 300" in note["note"] for note in report["notes"])
+    # vectors=False: the fake embedder gives the 50 one-line stories exactly equidistant vectors, and HNSW
+    # leaves some such points unreachable (real embeddings are never that tied)
+    assert store.check(vectors=False) == []
+
+
+# --- every regular expression is linear --------------------------------------------------------
+_AUDIT = r"""
+import sys, time
+from app import highlighted_paragraph, safe_url, _display_name
+from bot import citations, chain, dates, lexical, requests, text
+from bot.types import Passage
+from ingest import parse
+
+n = int(sys.argv[1])
+runs = {name: (ch * n) for name, ch in [
+    ("dots", "."), ("spaces", " "), ("letters", "a"), ("capitals", "A. "), ("brackets", "["),
+    ("markers", "[1]"), ("quotes", '"'), ("low quotes", "„"), ("angles", "<"), ("newlines", "\n"),
+    ("digits", "1"), ("dot space", ". "), ("tabs", "\t"), ("ellipses", "…"), ("hashes", "#"), ("stars", "*"),
+    ("colon", ":"), ("dashes", "-"), ("mixed", "a. [1] \"x\" <b> "), ("by", "By "), ("url", "http://"),
+]}
+runs |= {name + " + x": run + "x" for name, run in list(runs.items())}
+passage = Passage(1, "a", "t", "s", "", "", "", "some text here.", 0, 15, body="some text here.")
+checks = {
+    "sentence_spans": text.sentence_spans, "content_words": text.content_words,
+    "keyword terms": lexical.terms, "byline": parse.byline,
+    "dates.window": lambda t: dates.window(t, __import__("datetime").date(2023, 6, 1)),
+    "parse_txt": lambda t: parse.parse_txt("T\n\n" + t + " end", "x", "x", "x"),
+    "parse_markdown": lambda t: parse.parse_markdown("---\ntitle: " + t[:5000] + "\n---\n# " + t + "\nbody", "x",
+                                                     "x", "x"),
+    "parse_date": lambda t: parse.parse_date(t, "x"),
+    "citations.extract": citations.extract, "citations.is_refusal": citations.is_refusal,
+    "citations.check": lambda t: citations.check(t, [passage], {"a": "some text here."}),
+    "locate_quote": lambda t: citations.locate_quote("some text here. " + t, t[:500] + " text"),
+    "strip_links": lambda t: chain.strip_links(t, set()), "format_passages": lambda t: chain.format_passages(
+        [Passage(1, "a", "t", "s", "", "", "", t, 0, len(t))]),
+    "safe_url": safe_url, "display name": _display_name,
+    "highlight": lambda t: highlighted_paragraph(t, 0, len(t) // 2),
+    "request question": lambda t: requests.question_text(t[:2000]),
+}
+for check, fn in checks.items():
+    for name, run in runs.items():
+        started = time.perf_counter()
+        try:
+            fn(run)
+        except Exception:
+            pass
+        took = time.perf_counter() - started
+        print(f"{check}\t{name}\t{took:.4f}", flush=True)
+"""
+
+
+def test_no_text_step_backtracks_super_linearly_on_adversarial_input():
+    """Every parsing and matching step on 100,000-character runs of one character (or a short pattern), with and
+    without a mismatching end: each finishes in well under the limit (a quadratic one would take many minutes)."""
+    result = subprocess.run([sys.executable, "-c", _AUDIT, "100000"], cwd=ROOT_DIR, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split("\t") for line in result.stdout.splitlines() if line.count("\t") == 2]
+    assert len(rows) > 600
+    slow = [(check, name, float(took)) for check, name, took in rows if float(took) > 10.0]
+    assert slow == []

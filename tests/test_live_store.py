@@ -1,0 +1,323 @@
+"""A living store: other processes' writes reach a running reader at once, and writers never collide.
+
+Real processes throughout: `python app.py` and `python -m ingest` as subprocesses,
+real Chroma (a folder, or `chroma run` on 127.0.0.1), the real embedding model
+where retrieval quality matters. Every test ends with ``Store.check()``: every
+record ready with exactly its chunks, no chunk of another version or without a
+record, spans exact, the keyword index equal to Chroma's chunks, every chunk's
+own vector found by a dense query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.lexical import LexicalIndex
+from bot.retrieve import Retriever
+from bot.store import open_store
+from bot.text import content_words
+from tests.conftest import ROOT_DIR, SAMPLES, KeywordEmbeddings, start_app, stop
+
+#: An article about invented names, and a question that shares none of its content words: only the
+#: dense (embedding) side of retrieval can find it.
+NEW_BODY = ("Doctors at the Zorblat clinic in Quenvaria say eating blueberries every day lowers blood pressure. "
+            "The Quenvarian study followed 400 adults for two years.")
+PARAPHRASE = "Which fruit do physicians claim reduces hypertension when consumed daily?"
+OTHER_BODY = "The Vellmar ferry from Dorrun to Ostrak will run twice a day from next spring, its operator said."
+
+
+def _article(folder: Path, name: str, title: str, body: str, url: str = "") -> Path:
+    path = folder / name
+    header = f"title: {title}\nsource: Quenvaria Wire\npublished: 2023-06-22\n" + (f"url: {url}\n" if url else "")
+    path.write_text(f"{header}\n{body}\n", encoding="utf-8")
+    return path
+
+
+def _ingest(*args: str, env: dict[str, str] | None = None, wait: bool = True):
+    command = [sys.executable, "-m", "ingest", *args, "--json"]
+    process = subprocess.Popen(command, cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
+    if not wait:
+        return process
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _finish(process) -> tuple[dict, str]:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1]), err
+
+
+def _ask(client, question: str) -> dict:
+    return json.loads(client.predict(question, [], "2023-06-25", 0, api_name="/ask"))
+
+
+def _until(condition, seconds: float = 60.0, every: float = 0.25):
+    """Poll ``condition()`` until it returns something truthy; (value, seconds it took)."""
+    started = time.monotonic()
+    while True:
+        value = condition()
+        if value or time.monotonic() - started > seconds:
+            return value, time.monotonic() - started
+        time.sleep(every)
+
+
+def _cites(answer: dict, url: str) -> bool:
+    return any(c["url"] == url for c in answer["citations"])
+
+
+def _follow_an_ingest_then_a_prune(client, folder: Path, ingest_args: list[str]) -> float:
+    """Add two invented articles with another process; the running app answers from one; prune it; it stops."""
+    assert not content_words(NEW_BODY) & content_words(PARAPHRASE)
+    url = "https://quenvaria.example/blueberries"
+    assert not _cites(_ask(client, PARAPHRASE), url)
+    _article(folder, "blueberries.txt", "Daily berries and the heart", NEW_BODY, url)
+    _article(folder, "ferry.txt", "A new ferry line", OTHER_BODY, "https://quenvaria.example/ferry")
+    added = _ingest(str(folder), *ingest_args)
+    assert added["added"] == 2
+    answer, delay = _until(lambda: (a := _ask(client, PARAPHRASE)) and _cites(a, url) and a)
+    assert answer, "the running app never answered from the article another process added"
+    assert any("blueberries" in c["quote"] for c in answer["citations"])
+    (folder / "blueberries.txt").unlink()
+    assert _ingest(str(folder), *ingest_args)["deleted"] == 1
+    gone, _ = _until(lambda: not _cites(_ask(client, PARAPHRASE), url))
+    assert gone, "the running app still cites an article another process pruned"
+    return delay
+
+
+@pytest.mark.slow
+def test_a_running_app_answers_from_an_article_another_process_adds_and_stops_after_a_prune(tmp_path):
+    from gradio_client import Client
+
+    store_dir, folder = tmp_path / "store", tmp_path / "articles"
+    folder.mkdir()
+    url, app = start_app(store_dir, env={"NEWSBOT_MIN_SCORE": "0.3"})  # the gate is not what is tested here
+    try:
+        client = Client(url, verbose=False)
+        _follow_an_ingest_then_a_prune(client, folder, ["--store", str(store_dir)])
+    finally:
+        stop(app)
+    store = open_store(store_dir, None, 8000, "news")
+    assert store.check() == []
+
+
+@pytest.mark.slow
+def test_on_a_chroma_server_an_app_sees_what_an_ingest_from_another_folder_writes(tmp_path, chroma_server):
+    from gradio_client import Client
+
+    host, port, _ = chroma_server
+    server = ["--chroma-host", host, "--chroma-port", str(port)]
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    _ingest(str(SAMPLES), "--store", str(tmp_path / "ingest-side"), *server)
+    url, app = start_app(tmp_path / "app-side", *server, env={"NEWSBOT_MIN_SCORE": "0.3"})
+    try:
+        client = Client(url, verbose=False)
+        _follow_an_ingest_then_a_prune(client, folder, ["--store", str(tmp_path / "ingest-side"), *server])
+    finally:
+        stop(app)
+    for side in ("app-side", "ingest-side"):  # each client's keyword index caught up with the server
+        store = open_store(tmp_path / side, host, port, "news")
+        assert store.check() == [], side
+        store.close()
+
+
+def test_a_reader_in_this_process_follows_writes_by_another_process(tmp_path, fake_indexer):
+    from ingest.pipeline import ingest
+
+    store_dir, folder = tmp_path / "store", tmp_path / "articles"
+    folder.mkdir()
+    _article(folder, "a.txt", "Harbour", "The harbour council met on Monday.")
+    reader = open_store(store_dir, None, 8000, "news")
+    ingest([folder], reader, fake_indexer)
+    reader.follow(interval=0.2)
+    retriever = Retriever(reader, KeywordEmbeddings(), k=3)
+    _article(folder, "b.txt", "Okapi", "An okapi was born at the zoo in Ostrak.")
+    subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(folder), str(store_dir)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=300)
+
+    def found():
+        passages = retriever.search("okapi born zoo")
+        dense = reader.nearest(KeywordEmbeddings().embed_query("okapi born zoo"), 1)
+        return passages and "okapi" in passages[0].text and dense and reader.passages(dense)[0].text == passages[0].text
+    assert _until(found, 30)[0], "neither search saw the other process's article"
+    assert "Quenvaria Wire" in reader.sources()
+    reader.close()
+
+
+# --- writers at the same time ---------------------------------------------------------------
+def _folder_of(tmp_path: Path, name: str, count: int, version: int = 1) -> Path:
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    for n in range(count):
+        _article(folder, f"{name}-{n:02d}.txt", f"{name} {n}",
+                 f"Report {n} from {name}, version {version}. The {name} desk filed it on time.")
+    return folder
+
+
+def _union_is_stored(store_dir: Path, *folders: Path) -> None:
+    store = open_store(store_dir, None, 8000, "news")
+    expected = {str(p.resolve()) for folder in folders for p in folder.glob("*.txt")}
+    assert set(store.all_records()) == expected
+    assert store.check() == []
+    store.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seeded", [False, True], ids=["new store", "seeded store"])
+def test_two_ingests_started_together_both_finish_with_the_union(tmp_path, seeded):
+    store_dir = tmp_path / "store"
+    one, two = _folder_of(tmp_path, "one", 24), _folder_of(tmp_path, "two", 24)
+    if seeded:
+        _ingest(str(one), str(two), "--store", str(store_dir))
+        one, two = _folder_of(tmp_path, "one", 24, version=2), _folder_of(tmp_path, "two", 24, version=2)
+    first = _ingest(str(one), "--store", str(store_dir), wait=False)
+    second = _ingest(str(two), "--store", str(store_dir), wait=False)
+    (a, _), (b, _) = _finish(first), _finish(second)
+    changed = "updated" if seeded else "added"
+    assert a[changed] == b[changed] == 24 and a["failed"] == b["failed"] == []
+    _union_is_stored(store_dir, one, two)
+
+
+@pytest.mark.slow
+def test_an_upload_in_the_app_while_a_cli_ingest_runs_both_succeed(tmp_path):
+    from gradio_client import Client, handle_file
+
+    store_dir = tmp_path / "store"
+    url, app = start_app(store_dir)
+    try:
+        client = Client(url, verbose=False)
+        bulk = _folder_of(tmp_path, "bulk", 40)
+        running = _ingest(str(bulk), "--store", str(store_dir), wait=False)
+        upload = tmp_path / "upload.txt"
+        upload.write_text("An uploaded note\n\nThe uploaded note says the museum reopens in May.", encoding="utf-8")
+        summary, _ = client.predict([handle_file(str(upload))], api_name="/upload")
+        report, _ = _finish(running)
+        assert "1 added" in summary and report["added"] == 40
+    finally:
+        stop(app)
+    store = open_store(store_dir, None, 8000, "news")
+    titles = {meta["title"] for meta, _ in store.all_records().values()}
+    assert "An uploaded note" in titles and len(titles) == 42  # the bulk, the upload and the seed article
+    assert store.check() == []
+
+
+_HAMMER = """
+import sys
+from bot.lexical import KeywordRow, LexicalIndex
+index = LexicalIndex(__import__("pathlib").Path(sys.argv[1]))
+me = sys.argv[2]
+for n in range(150):
+    index.add([KeywordRow(f"{me}-{n}-{k}", f"{me}-{n}", "v1", "Wire", 20230101, "Title", f"word{k} common")
+               for k in range(8)])
+    if n % 3 == 0:
+        index.remove([f"{me}-{n}"])
+print("ok")
+"""
+
+
+def test_two_processes_writing_one_keyword_index_never_fail(tmp_path):
+    path = tmp_path / "lexical.sqlite3"
+    LexicalIndex(path).close()
+    writers = [subprocess.Popen([sys.executable, "-c", _HAMMER, str(path), name], cwd=ROOT_DIR,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("p", "q")]
+    for writer in writers:
+        out, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0 and out.strip() == "ok", err
+    index = LexicalIndex(path)
+    expected = {f"{me}-{n}-{k}" for me in ("p", "q") for n in range(150) if n % 3 for k in range(8)}
+    assert set(index.chunk_ids()) == expected
+    assert {chunk for chunk, _ in index.nearest("common", 10_000)} == expected
+
+
+# --- a kill at every step of a write ----------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["journal", "chunks", "keyword", "records", "old versions"])
+def test_a_kill_at_any_write_step_leaves_readers_a_whole_version_and_a_rerun_repairs(tmp_path, fake_indexer, step):
+    from ingest.pipeline import ingest
+
+    store_dir = tmp_path / "store"
+    folder = _folder_of(tmp_path, "desk", 12)
+    reader = open_store(store_dir, None, 8000, "news")
+    ingest([folder], reader, fake_indexer)  # version 1 of every article
+    retriever = Retriever(reader, KeywordEmbeddings(), k=6)
+    _folder_of(tmp_path, "desk", 12, version=2)
+    killed = subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(folder), str(store_dir), step],
+                            cwd=ROOT_DIR, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    def whole_versions(store) -> set[int]:
+        store.refresh()
+        versions = set()
+        for question in ("report from desk", "desk filed it on time", "version 1", "version 2"):
+            for p in Retriever(store, KeywordEmbeddings(), k=12).search(question):
+                assert p.body[p.start : p.end] == p.text  # the passage is a span of the body it came with
+                (version,) = {word for word in ("version 1", "version 2") if word in p.body}
+                assert f"{version}." in p.text or "version" not in p.text
+                versions.add(int(version[-1]))
+        return versions
+
+    assert whole_versions(reader) <= {1, 2}  # the reader that was open all along
+    assert retriever.search("report from desk")
+    fresh = open_store(store_dir, None, 8000, "news")  # one that opens now repairs what the kill left
+    assert whole_versions(fresh) <= {1, 2} and fresh.check() == []
+    fresh.close()
+    subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(folder), str(store_dir)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=300)
+    assert whole_versions(reader) == {2}
+    assert reader.check() == []
+    reader.close()
+
+
+def test_opening_a_new_store_from_two_processes_at_once_never_fails(tmp_path):
+    script = ("import sys; from bot.store import open_store; "
+              "s = open_store(__import__('pathlib').Path(sys.argv[1]), None, 8000, 'news'); print(s.count_articles())")
+    for _ in range(3):
+        store_dir = tmp_path / f"new-{_}"
+        openers = [subprocess.Popen([sys.executable, "-c", script, str(store_dir)], cwd=ROOT_DIR,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        for opener in openers:
+            out, err = opener.communicate(timeout=120)
+            assert opener.returncode == 0 and out.strip() == "0", err
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from bot.store import open_store
+store = open_store(Path(sys.argv[1]), None, 8000, "news")
+with store.lock.held():
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_a_second_writer_waits_for_the_lock_says_so_and_gives_up_after_the_timeout(tmp_path):
+    store_dir = tmp_path / "store"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(store_dir), "6"], cwd=ROOT_DIR,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    report, err = _finish(_ingest(str(SAMPLES), "--store", str(store_dir), wait=False))
+    assert report["added"] == 1 and f"waiting for another ingest of {store_dir} (pid {holder.pid})" in err
+    holder.wait(timeout=30)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(store_dir), "60"], cwd=ROOT_DIR,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        gave_up = _ingest(str(SAMPLES), "--store", str(store_dir), env={"NEWSBOT_LOCK_TIMEOUT": "2"}, wait=False)
+        _, err = gave_up.communicate(timeout=120)
+        assert gave_up.returncode == 2 and "NEWSBOT_LOCK_TIMEOUT" in err and "Traceback" not in err
+    finally:
+        holder.kill()
+        holder.wait()
