@@ -342,7 +342,8 @@ class LoginThrottle:
         extra = len(self.failures) - self.free
         return 0.0 if extra < 0 else min(2.0 ** (extra + 1), self.most)
 
-    async def __call__(self, username: str, password: str) -> bool:
+    async def check(self, username: str, password: str) -> bool:
+        """The login check Gradio calls (a coroutine function: Gradio awaits only those)."""
         import hmac
 
         wait = self.delay()
@@ -357,11 +358,11 @@ class LoginThrottle:
         return right
 
 
-def _login(settings: Settings) -> LoginThrottle | None:
+def _login(settings: Settings) -> Any:
     """The page's login check, or None when no login is set."""
     if not (settings.ui_username and settings.ui_password):
         return None
-    return LoginThrottle(settings.ui_username, settings.ui_password)
+    return LoginThrottle(settings.ui_username, settings.ui_password).check
 
 
 def main(argv: list[str] | None = None) -> int:

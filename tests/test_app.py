@@ -50,6 +50,29 @@ def test_a_follow_up_uses_the_conversation(client):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("args", "says"), [
+    ((None, [], "", 0), "The question must be text"),
+    (("x" * 1_000_000, [], "", 0), "ask in at most 2,000"),
+    (("Who?", "not a list", "", 0), "history must be a list"),
+    (("Who?", [["only one"]], "", 0), "[question, answer] pair"),
+    (("Who?", [], "January 0000", 0), "is not a date; use YYYY-MM-DD"),
+    (("Who?", [], "0001-01-01", 0), "out of range; use a date from 1900-01-01"),
+    (("Who?", [], "", "lots"), "whole number from 1 to 20"),
+])
+def test_odd_api_calls_get_a_sentence_saying_what_is_allowed(client, args, says):
+    with pytest.raises(Exception) as refused:
+        client.predict(*args, api_name="/ask")
+    assert says in str(refused.value)
+    assert "NoneType" not in str(refused.value) and "Traceback" not in str(refused.value)
+
+
+@pytest.mark.slow
+def test_a_huge_k_is_clamped_like_the_slider(client):
+    answer = ask(client, "Who called on Baku to unblock the Lachin Corridor?", k=10**9)
+    assert not answer["refused"]
+
+
+@pytest.mark.slow
 def test_an_unanswerable_question_is_refused(client):
     answer = ask(client, "What is the capital of Australia?")
     assert answer["refused"] and answer["citations"] == []
@@ -124,6 +147,7 @@ def test_chat_messages_become_question_answer_turns():
 
 def test_failed_logins_are_answered_slower_and_slower_and_a_right_one_resets():
     import asyncio
+    import inspect
 
     now, slept = [0.0], []
 
@@ -132,11 +156,12 @@ def test_failed_logins_are_answered_slower_and_slower_and_a_right_one_resets():
         now[0] += seconds
 
     throttle = LoginThrottle("ana", "s3cret", clock=lambda: now[0], sleep=sleep)
-    results = [asyncio.run(throttle("ana", f"guess{n}")) for n in range(8)]
+    assert inspect.iscoroutinefunction(throttle.check)  # Gradio awaits only coroutine functions
+    results = [asyncio.run(throttle.check("ana", f"guess{n}")) for n in range(8)]
     assert results == [False] * 8
     assert slept == [2.0, 4.0, 8.0, 16.0, 30.0]  # after three free tries: doubling, at most 30 s
-    assert asyncio.run(throttle("ana", "s3cret")) and slept[-1] == 30.0  # the right password waits too
-    assert asyncio.run(throttle("ana", "wrong")) is False and len(slept) == 6  # then the count starts over
+    assert asyncio.run(throttle.check("ana", "s3cret")) and slept[-1] == 30.0  # the right password waits too
+    assert asyncio.run(throttle.check("ana", "wrong")) is False and len(slept) == 6  # then the count starts over
     now[0] += 3600
     assert throttle.delay() == 0.0
 
@@ -157,3 +182,20 @@ def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, st
     ((record, _),) = store.all_records().values()
     assert record["title"] == "Harbour bridge reopens"
     assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")
+    assert not good.exists()  # Gradio's copy of the upload is not kept
+
+
+@pytest.mark.slow
+def test_two_uploads_with_the_same_name_are_two_articles_and_a_repeat_changes_nothing(tmp_path, store,
+                                                                                      real_embeddings):
+    app = ChatApp(make_bot(store, real_embeddings), Settings())
+
+    def upload(text):
+        path = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}.txt"
+        path.write_text(text, encoding="utf-8")
+        return app.upload([SimpleNamespace(name=str(path), orig_name="notes.txt")])[0]
+
+    assert "1 added" in upload("Notes one\n\nThe first note is about the harbour.")
+    assert "1 added" in upload("Notes two\n\nThe second note is about the museum.")
+    assert "1 unchanged" in upload("Notes one\n\nThe first note is about the harbour.")
+    assert sorted(meta["title"] for meta, _ in store.all_records().values()) == ["Notes one", "Notes two"]

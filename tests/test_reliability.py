@@ -202,6 +202,15 @@ def test_with_login_enabled_the_page_and_the_api_refuse_strangers(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code in (401, 403)
+        import httpx
+
+        with httpx.Client(base_url=url, timeout=120) as browser:
+            for attempt in range(4):  # refused each time, and from the fourth on only after a wait
+                assert browser.post("login", data={"username": "ana", "password": f"guess{attempt}"}).status_code == 400
+            assert browser.post("login", data={"username": "ana", "password": "s3cret"}).status_code == 200
+            page = browser.get("config")
+            assert page.status_code == 200 and "Ask the news articles" in page.text
+            assert str(tmp_path / "store") not in page.text  # visitors are not told where the store lives
         from gradio_client import Client
 
         client = Client(url, auth=("ana", "s3cret"), verbose=False)
