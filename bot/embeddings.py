@@ -52,7 +52,7 @@ def check_model_path(model_path: str | Path) -> Path:
 
 def load_embeddings(
     model_path: str | Path,
-    batch_size: int = 64,
+    batch_size: int = 16,
     backend: str = DEFAULT_BACKEND,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
 ) -> Embeddings:
@@ -130,7 +130,7 @@ class OnnxEmbeddings(Embeddings):
         self,
         model_path: str | Path,
         onnx_file: str | Path,
-        batch_size: int = 64,
+        batch_size: int = 16,
         max_length: int = 256,
         threads: int | None = None,
     ) -> None:

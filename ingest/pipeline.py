@@ -57,7 +57,7 @@ class Indexer:
         self,
         model_path: str,
         chunk_tokens: int = 0,
-        batch_size: int = 64,
+        batch_size: int = 16,
         embeddings: Embeddings | None = None,
         tokenizer: tuple[Any, int] | None = None,
         backend: str = DEFAULT_BACKEND,
