@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import html
 import json
 import re
@@ -42,6 +43,7 @@ from bot.retrieve import Filters
 from bot.settings import Settings, load_settings
 from bot.store import Store, open_store
 from bot.types import Answer
+from ingest.web import is_url
 
 CONTEXT_CHARS = 320
 
@@ -184,9 +186,6 @@ class ChatApp:
         """Ingest uploaded files: allowed types only, size-capped, copied under generated names."""
         import gradio as gr
 
-        from ingest.pipeline import Indexer, ingest
-        from ingest.sources import Limits
-
         if not files:
             raise gr.Error("Choose one or more article files first.")
         limit = int(self.settings.upload_max_mb * 1e6)
@@ -210,32 +209,88 @@ class ChatApp:
             for item in files:  # Gradio's own copies: the ingest reads ours
                 with contextlib.suppress(OSError):
                     Path(getattr(item, "name", None) or str(item)).unlink()
-            settings = self.settings
-            indexer = Indexer.from_settings(settings, embeddings=self.bot.retriever.embeddings)
-            total = {"n": 1}
-            done = {"n": 0}
-
-            def advance(articles: int, chunks: int) -> None:
-                done["n"] += articles
-                if progress is not None:
-                    progress((done["n"], total["n"]), desc="Ingesting", unit="articles")
-
-            def set_total(n: int) -> None:
-                total["n"] = max(n, 1)
-
-            report = ingest(
-                [Path(folder)], self.bot.store, indexer, prune=False, limits=Limits.from_settings(settings),
-                progress=advance, on_total=set_total, content_ids=True,
-            )
+            report = self._ingest([Path(folder)], progress, content_ids=True)
         failed = refused + [
             {"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]} for f in report.failed
         ]
-        lines = [
-            f"**{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{len(failed)} failed** — the store now holds {report.articles} articles ({report.seconds:.1f} s)."
-        ]
-        lines += [f"- `{html.escape(f['path'])}`: {html.escape(f['error'])}" for f in failed]
-        return "\n".join(lines), gr.update(choices=self.sources())
+        return _summary(report, failed), gr.update(choices=self.sources())
+
+    def add_urls(self, text: Any, progress: Any = None) -> tuple[str, Any, Any]:
+        """Ingest the feeds and pages at these URLs (one per line), fetched as for an untrusted user."""
+        import gradio as gr
+
+        with friendly_errors("adding the URLs"):
+            urls = [u for u in str(text or "").split() if u]
+            if not urls:
+                raise gr.Error("Paste one or more URLs of feeds or article pages, one per line.")
+            bad = [u for u in urls if not is_url(u)]
+            if bad:
+                raise gr.Error(f"{bad[0][:80]!r} is not an http(s) URL; paste feed or page URLs, one per line.")
+            if len(urls) > _MAX_URLS:
+                raise gr.Error(f"{len(urls)} URLs at once; add at most {_MAX_URLS} at a time.")
+            report = self._ingest(urls, progress)
+            failed = [{"path": f["path"], "error": f["error"]} for f in report.failed]
+            return _summary(report, failed), gr.update(choices=self.sources()), self.feeds_table()
+
+    def check_feeds(self, progress: Any = None) -> tuple[str, Any, Any]:
+        """Check every followed feed now (what ``python -m ingest --watch`` does on its own)."""
+        import gradio as gr
+
+        with friendly_errors("checking the feeds"):
+            urls = [url for url, state in self.bot.store.feed_states().items() if state.get("kind") != "page"]
+            if not urls:
+                raise gr.Error("No feeds are followed yet: add a feed URL first.")
+            report = self._ingest(urls, progress)
+            return _summary(report, report.failed), gr.update(choices=self.sources()), self.feeds_table()
+
+    def feeds_table(self) -> list[list[str]]:
+        """The feeds (and pages) ingested by URL: url, what it is, last check, result."""
+        rows = []
+        for url, state in sorted(self.bot.store.feed_states().items()):
+            checked = state.get("checked_at")
+            when = dt.datetime.fromtimestamp(checked).strftime("%Y-%m-%d %H:%M") if checked else ""
+            rows.append([url, str(state.get("title") or ""), str(state.get("kind") or ""), when,
+                         str(state.get("result") or "")])
+        return rows
+
+    def _ingest(self, inputs: list[Any], progress: Any, content_ids: bool = False) -> Any:
+        """Ingest with the chat's own embedding model, a progress bar, and URLs fetched as for an untrusted user."""
+        from ingest.pipeline import Indexer, ingest
+        from ingest.sources import Limits
+        from ingest.web import Fetcher
+        from ingest.web import Limits as FetchLimits
+
+        settings = self.settings
+        indexer = Indexer.from_settings(settings, embeddings=self.bot.retriever.embeddings)
+        total = {"n": 0}
+        done = {"n": 0}
+
+        def advance(articles: int, chunks: int) -> None:
+            done["n"] += articles
+            if progress is not None:
+                progress((done["n"], max(total["n"], done["n"], 1)), desc="Ingesting", unit="articles")
+
+        def set_total(n: int) -> None:
+            total["n"] = n
+
+        with Fetcher(FetchLimits.from_settings(settings, trusted=False)) as fetcher:
+            return ingest(inputs, self.bot.store, indexer, prune=False, limits=Limits.from_settings(settings),
+                          progress=advance, on_total=set_total, content_ids=content_ids, fetcher=fetcher,
+                          max_items=settings.fetch_max_items)
+
+
+_MAX_URLS = 20
+
+
+def _summary(report: Any, failed: list[dict[str, str]]) -> str:
+    lines = [
+        f"**{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(failed)} failed** — the store now holds {report.articles} articles ({report.seconds:.1f} s)."
+    ]
+    lines += [f"- `{html.escape(f['path'])}`: {html.escape(f['error'])}" for f in failed[:50]]
+    if len(failed) > 50:
+        lines.append(f"- and {len(failed) - 50} more")
+    return "\n".join(lines)
 
 
 def _display_name(name: str) -> str:
@@ -281,9 +336,19 @@ def build_ui(app: ChatApp) -> Any:
                 k = gr.Slider(1, requests.MAX_K, value=min(settings.k, requests.MAX_K), step=1,
                               label="Passages per question")
         with gr.Accordion("Add articles", open=False):
-            files = gr.File(file_count="multiple", file_types=list(app.upload_types()), label="Article files")
-            add = gr.Button("Ingest", elem_id="ingest")
-            summary = gr.Markdown()
+            with gr.Row():
+                with gr.Column():
+                    files = gr.File(file_count="multiple", file_types=list(app.upload_types()), label="Article files")
+                    add = gr.Button("Ingest", elem_id="ingest")
+                with gr.Column():
+                    urls = gr.Textbox(label="Feed or page URLs (RSS, Atom, JSON Feed, sitemap, OPML, article page), "
+                                            "one per line", lines=3, elem_id="urls")
+                    add_urls = gr.Button("Add URLs", elem_id="add-urls")
+            summary = gr.Markdown(elem_id="ingest-summary")
+            gr.Markdown("Followed feeds (`python -m ingest --watch MINUTES URL…` or cron keeps them current):")
+            feeds = gr.Dataframe(headers=["URL", "title", "kind", "last check", "result"], value=app.feeds_table(),
+                                 interactive=False, wrap=True, elem_id="feeds")
+            check = gr.Button("Check the feeds now", size="sm", elem_id="check-feeds")
         inputs = [question, chatbot, date_from, date_to, source_filter, as_of, k]
         outputs = [chatbot, question, sources_panel]
         send.click(app.respond, inputs, outputs, api_name="respond")
@@ -294,6 +359,16 @@ def build_ui(app: ChatApp) -> Any:
             return app.upload(uploaded, progress)
 
         add.click(upload, files, [summary, source_filter], api_name="upload")
+
+        def added(text: str, progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any]:  # noqa: B008
+            return app.add_urls(text, progress)
+
+        def checked(progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any]:  # noqa: B008
+            return app.check_feeds(progress)
+
+        add_urls.click(added, urls, [summary, source_filter, feeds], api_name="add_urls")
+        check.click(checked, None, [summary, source_filter, feeds], api_name="check_feeds")
+        demo.load(app.feeds_table, None, feeds, api_visibility="private")
         # the store changes under a running app (other processes ingest): the list is read when it is used
         fresh_sources = lambda: gr.update(choices=app.sources())  # noqa: E731
         demo.load(fresh_sources, None, source_filter, api_visibility="private")

@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     max_title_chars: int = Field(
         300, ge=20, description="Titles, authors and sources are cut to this many characters."
     )
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a server to connect or to send more.")
+    fetch_total_seconds: float = Field(60.0, gt=0, description="Most seconds one download (a feed, a page) may take.")
+    fetch_max_mb: float = Field(20.0, gt=0, description="Largest feed or page downloaded, in MB (after decompression).")
+    fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one URL.")
+    fetch_delay: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
+    fetch_ignore_robots: bool = Field(
+        False, description="Fetch what robots.txt disallows (for your own sites only).",
+    )
+    fetch_allow_private: bool = Field(
+        False, description="Let the web page's users fetch URLs on loopback, private or link-local addresses "
+        "(off: they could reach this server's internal network; the command line may always).",
+    )
+    fetch_max_items: int = Field(200, ge=1, description="Most items read from one feed or sitemap per run "
+                                 "(the newest first).")
     prune_max_share: float = Field(
         0.5, gt=0, le=1, description="Pruning refuses to delete more than this share of the articles that came "
         "from one folder or feed file (an unmounted disk looks like deleted files); --force-prune overrides.",

@@ -135,6 +135,7 @@ class _Handle:
                                                       embedding_function=None)
         self.articles = client.get_or_create_collection(f"{name}__articles", embedding_function=None)
         self.journal = client.get_or_create_collection(f"{name}__journal", embedding_function=None)
+        self.feeds = client.get_or_create_collection(f"{name}__feeds", embedding_function=None)
         self.batch = int(client.get_max_batch_size())
         self.files = files  # the folder's files counter this client's view of the files is from
         self.users = 0
@@ -326,6 +327,32 @@ class Store:
             result = h.articles.get(where={"origin": origin}, include=["metadatas"])
         return dict(zip(result["ids"], result["metadatas"]))
 
+    def records_from_paths(self, paths: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """path -> (article id, record) of the articles read from these paths (files, or feed item links)."""
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        with self._use() as h:
+            for batch in _batches(list(dict.fromkeys(paths)), 200):
+                result = h.articles.get(where={"path": {"$in": batch}}, include=["metadatas"])
+                found.update((meta["path"], (article_id, meta))
+                             for article_id, meta in zip(result["ids"], result["metadatas"]))
+        return found
+
+    def feed_states(self, urls: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """What the feeds (or pages) at these URLs answered last time (all followed feeds when None):
+        etag, last_modified, checked_at, title, kind, result, failed."""
+        with self._use() as h:
+            result = h.feeds.get(ids=list(urls), include=["metadatas"]) if urls else h.feeds.get(
+                include=["metadatas"])
+        return dict(zip(result["ids"], result["metadatas"]))
+
+    def save_feed_states(self, states: dict[str, dict[str, Any]]) -> None:
+        """Remember what these feeds answered (see ``feed_states``)."""
+        clean = {url: {k: v for k, v in meta.items() if isinstance(v, str | int | float | bool)}
+                 for url, meta in states.items()}
+        with self.lock.held(), self._use() as h:
+            h.feeds.upsert(ids=list(clean), embeddings=[_RECORD_VECTOR] * len(clean), documents=list(clean),
+                           metadatas=list(clean.values()))
+
     def all_records(self, with_bodies: bool = False) -> dict[str, tuple[dict[str, Any], str]]:
         """Every record: id -> (metadata, body or "")."""
         found: dict[str, tuple[dict[str, Any], str]] = {}
@@ -415,13 +442,15 @@ class Store:
             self.lexical.retire(versions)
             self.step_hook("old versions")
 
-    def adopt(self, article_ids: Sequence[str], origin: str) -> None:
-        """Say these (unchanged) articles now come from ``origin`` (pruning goes by origin)."""
-        if not article_ids:
+    def update_records(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Change some metadata of these (unchanged) articles' records, e.g. ``{"origin": …}``: pruning goes by
+        origin, and ``item_version`` says which state of a feed item the article is of."""
+        if not changes:
             return
-        with self._writing(article_ids) as h:
-            for batch in _batches(list(article_ids), h.batch):
-                h.articles.update(ids=batch, metadatas=[{"origin": origin}] * len(batch))
+        with self._writing(list(changes)) as h:
+            items = list(changes.items())
+            for batch in _batches(items, h.batch):
+                h.articles.update(ids=[i for i, _ in batch], metadatas=[change for _, change in batch])
 
     def delete(self, article_ids: Sequence[str]) -> None:
         """Remove these articles: records first (readers stop at once), then chunks and keyword rows."""
@@ -444,7 +473,7 @@ class Store:
                 metadatas=[
                     {**article_metadata(item.article), "hash": item.content_hash, "origin": origin,
                      "state": READY, "layout": LAYOUT, "chunks": len(item.chunks), "ingested_at": int(now),
-                     "changed_at": now}
+                     "changed_at": now, "item_version": item.article.source_version}
                     for item in batch
                 ],
             )

@@ -18,7 +18,10 @@ class Article:
 
     ``article_id`` is stable across re-ingests: the url when there is one,
     otherwise the path relative to the ingested folder (or feed line key).
-    ``path`` says where it was read from, for error messages and the UI.
+    ``path`` says where it was read from, for error messages and the UI (a file,
+    or the link of the feed item). ``source_version`` is what that feed item
+    looked like (hashed): the same item is not fetched again. Neither is part of
+    the content hash.
     """
 
     article_id: str
@@ -29,6 +32,7 @@ class Article:
     published: dt.date | None = None
     url: str = ""
     path: str = ""
+    source_version: str = ""
 
     @property
     def published_iso(self) -> str:

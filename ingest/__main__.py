@@ -1,38 +1,48 @@
-"""``python -m ingest PATH...``: add, update and prune articles in the store.
+"""``python -m ingest PATH|URL...``: add, update and prune articles in the store; ``--watch`` keeps up.
 
 Exit status: 0 when every input was ingested, 1 when some failed (the others are
-still ingested), 2 for usage or configuration errors. Another ingest (or the
-app) writing the same store at the same time is waited for, and said so.
+still ingested), 2 for usage or configuration errors, 130 when interrupted.
+Another ingest (or the app) writing the same store at the same time is waited
+for, and said so. With ``--watch MINUTES`` the same inputs are ingested again
+every MINUTES until Ctrl-C, which ends it between articles.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import signal
 import sys
-from pathlib import Path
+import threading
+from typing import Any
 
 from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import ConfigError, NewsBotError, StoreError
 from bot.settings import load_settings
 from bot.store import open_store
-from ingest.pipeline import Indexer, Pruning, ingest
+from ingest.pipeline import Indexer, Pruning, Report, ingest
 from ingest.sources import FILE_TYPES, Limits
+from ingest.web import Fetcher
+from ingest.web import Limits as FetchLimits
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
-        description=f"Add or re-ingest news articles: folders of {', '.join(FILE_TYPES)} files, or such files.",
+        description=f"Add or re-ingest news articles: folders of {', '.join(FILE_TYPES)} files, or such files; "
+                    "URLs of RSS/Atom/JSON feeds, sitemaps or article pages; OPML files of feeds.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folder or file to ingest")
-    parser.add_argument("--store", dest="store_dir", type=Path, help="folder of the embedded Chroma store")
+    parser.add_argument("paths", nargs="+", metavar="PATH|URL", help="folder, file, .opml file or http(s) URL")
+    parser.add_argument("--store", dest="store_dir", help="folder of the embedded Chroma store")
     parser.add_argument("--chroma-host", help="use the Chroma server on this host instead of a folder")
     parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
     parser.add_argument("--collection", help="Chroma collection name")
     parser.add_argument("--no-prune", action="store_true", help="keep articles that are gone from PATH")
     parser.add_argument("--force-prune", action="store_true",
                         help="prune even when PATH now holds none or far fewer of its articles")
+    parser.add_argument("--watch", type=float, metavar="MINUTES",
+                        help="ingest the same inputs again every MINUTES until Ctrl-C")
     parser.add_argument("--verbose", action="store_true", help="also print notes (dates left out, titles cut)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
     return parser
@@ -42,8 +52,28 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+class _Stop:
+    """Ctrl-C asks the run to stop between articles; a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+    def handle(self, *_: Any) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        self.event.set()
+        _say("stopping after the current article (Ctrl-C again to stop at once) …")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.watch is not None and args.watch <= 0:
+        _say("error: --watch takes the minutes between runs, more than 0")
+        return 2
+    stop = _Stop()
     try:
         settings = load_settings(
             store_dir=args.store_dir, chroma_host=args.chroma_host,
@@ -55,9 +85,17 @@ def main(argv: list[str] | None = None) -> int:
         if export_pending(settings):
             _say(EXPORT_NOTE)
         pruning = Pruning(enabled=not args.no_prune, force=args.force_prune, max_share=settings.prune_max_share)
-        with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
-            report = ingest(args.paths, store, indexer, prune=pruning, limits=Limits.from_settings(settings),
-                            progress=bar.advance, on_total=bar.set_total)
+        if args.watch is not None:
+            signal.signal(signal.SIGINT, stop.handle)
+        with Fetcher(FetchLimits.from_settings(settings, trusted=True)) as fetcher:
+            while True:
+                with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
+                    report = ingest(args.paths, store, indexer, prune=pruning, limits=Limits.from_settings(settings),
+                                    progress=bar.advance, on_total=bar.set_total, stop=stop, fetcher=fetcher,
+                                    max_items=settings.fetch_max_items)
+                _print(report, args)
+                if args.watch is None or stop() or stop.event.wait(args.watch * 60):
+                    break
     except (ConfigError, StoreError) as exc:
         _say(f"error: {exc}")
         return 2
@@ -70,16 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, not a traceback
         _say(f"error: ingest failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); please report it")
         return 2
+    return 1 if report.failed else 0
+
+
+def _print(report: Report, args: argparse.Namespace) -> None:
     for failure in report.failed:
         _say(f"error: {failure['path']}: {failure['error']}")
     if args.verbose:
         for note in report.notes:
             _say(f"note: {note['path']}: {note['note']}")
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
     else:
-        print(report.summary())
-    return 1 if report.failed else 0
+        stamp = f"[{dt.datetime.now().strftime('%H:%M:%S')}] " if args.watch is not None else ""
+        print(stamp + report.summary(), flush=True)
 
 
 class _ProgressBar:

@@ -40,7 +40,9 @@ from bot.errors import ArticleError, StoreError
 from bot.store import READY, Indexed, Store
 from bot.types import Article, Chunk
 from ingest.chunk import Chunker
-from ingest.sources import Limits, Note, Origin, estimate, read, scan
+from ingest.feeds import Known, UrlOrigin, read_opml_file
+from ingest.sources import Limits, Note, Origin, estimate, scan
+from ingest.web import Fetcher, is_url
 
 #: Bump when chunking or the embedded text changes, so stored articles are re-indexed.
 INDEX_VERSION = "1"
@@ -175,7 +177,7 @@ class Pruning:
 
 
 def ingest(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     store: Store,
     indexer: Indexer,
     *,
@@ -185,43 +187,78 @@ def ingest(
     on_total: Callable[[int], None] | None = None,
     content_ids: bool = False,
     stop: Callable[[], bool] | None = None,
+    fetcher: Fetcher | None = None,
+    max_items: int = 200,
 ) -> Report:
-    """Bring ``store`` in line with the articles under ``paths``.
+    """Bring ``store`` in line with the articles under ``paths`` (folders, files, OPML files and URLs).
 
     ``content_ids``: name url-less articles by a hash of their file (uploads). ``stop``: asked between
-    batches; when it says True the run ends there (what is written stays written, nothing is pruned).
+    articles; when it says True the run ends there (what is written stays written, nothing is pruned).
+    ``fetcher`` fetches the URLs (one with default limits, private addresses allowed, if None);
+    ``max_items``: most items read from one feed or sitemap per run.
     """
     started = time.perf_counter()
     limits = limits or Limits()
     pruning = prune if isinstance(prune, Pruning) else Pruning(enabled=prune)
     report = Report()
-    origins = [scan(Path(path), content_ids) for path in paths]
-    if on_total:
-        on_total(sum(estimate(origin, limits) for origin in origins))
-    with _Writer(store, report, progress) as writer:
-        for origin in origins:
-            if not _sync_origin(origin, store, indexer, writer, limits, report, progress, stop):
-                break
-            writer.wait()
-            if pruning.enabled and origin.readable:
-                _prune(origin, store, pruning, report)
+    own_fetcher = fetcher is None and any(is_url(str(path)) or str(path).lower().endswith(".opml") for path in paths)
+    fetcher = Fetcher() if own_fetcher else fetcher
+    try:
+        origins = [origin for path in paths for origin in _origins(path, store, fetcher, content_ids, max_items)]
+        if on_total and all(isinstance(origin, Origin) for origin in origins):
+            on_total(sum(estimate(origin, limits) for origin in origins))
+        with _Writer(store, report, progress) as writer:
+            for origin in origins:
+                finished = _sync_origin(origin, store, indexer, writer, limits, report, progress, stop)
+                writer.wait()
+                origin.finish()
+                if not finished:
+                    break
+                if pruning.enabled and origin.readable and origin.prunable:
+                    _prune(origin, store, pruning, report)
+    finally:
+        if own_fetcher and fetcher is not None:
+            fetcher.close()
     report.articles = store.count_articles()
     report.chunks = store.count_chunks()
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _origins(path: Path | str, store: Store, fetcher: Fetcher | None, content_ids: bool,
+             max_items: int) -> list[Origin | UrlOrigin]:
+    """What one command-line argument stands for: a URL, the feeds an OPML file lists, or a folder or file."""
+    text = str(path)
+    if is_url(text):
+        return [UrlOrigin(text, fetcher, store, max_items)]
+    if text.lower().endswith(".opml") and Path(text).is_file():
+        try:
+            return [UrlOrigin(url, fetcher, store, max_items) for url in read_opml_file(Path(text))]
+        except ArticleError as error:
+            failed = scan(Path(text))
+            failed.readable = False
+            failed.errors = [error]
+            return [failed]
+    return [scan(Path(text), content_ids)]
+
+
 def _sync_origin(
-    origin: Origin, store: Store, indexer: Indexer, writer: _Writer, limits: Limits, report: Report,
+    origin: Origin | UrlOrigin, store: Store, indexer: Indexer, writer: _Writer, limits: Limits, report: Report,
     progress: Progress | None, stop: Callable[[], bool] | None,
 ) -> bool:
     """Read, compare, embed and hand over to the writer the articles of one origin; False if told to stop."""
     batch: list[Article] = []
-    for item in read(origin, limits):
+    stopped = stop or (lambda: False)
+    for item in origin.read(limits, stopped):
         if isinstance(item, ArticleError):
             report.failed.append(_failure(item))
         elif isinstance(item, Note):
             report.notes.append({"path": item.where, "note": item.message})
+        elif isinstance(item, Known):  # a feed item the store holds as it is: not even fetched
+            origin.seen.add(item.article_id)
+            report.unchanged += 1
+            if progress:
+                progress(1, 0)
         elif item.article_id in origin.seen:
             report.notes.append({"path": item.path, "note": f"same article as an earlier one ({item.article_id}); "
                                                             "the first is kept"})
@@ -231,32 +268,38 @@ def _sync_origin(
             if len(batch) == ARTICLES_PER_BATCH:
                 _sync_batch(batch, origin, store, indexer, writer, report, progress)
                 batch = []
-                if stop and stop():
-                    return False
+        if stopped():
+            _sync_batch(batch, origin, store, indexer, writer, report, progress)
+            return False
     _sync_batch(batch, origin, store, indexer, writer, report, progress)
     return True
 
 
 def _sync_batch(
-    articles: list[Article], origin: Origin, store: Store, indexer: Indexer, writer: _Writer, report: Report,
-    progress: Progress | None,
+    articles: list[Article], origin: Origin | UrlOrigin, store: Store, indexer: Indexer, writer: _Writer,
+    report: Report, progress: Progress | None,
 ) -> None:
     if not articles:
         return
     stored = store.records(article.article_id for article in articles)
     hashes = {article.article_id: article.content_hash(indexer.signature) for article in articles}
     todo: list[Article] = []
-    adopted: list[str] = []
+    adopted: dict[str, dict[str, str]] = {}
     for article in articles:
         record = stored.get(article.article_id)
         if record and record.get("state") == READY and record.get("hash") == hashes[article.article_id]:
             report.unchanged += 1
+            change = {}
             if record.get("origin") != origin.key:  # same article, now found here: adopt it
-                adopted.append(article.article_id)
+                change["origin"] = origin.key
+            if article.source_version != record.get("item_version", ""):  # a feed item changed, its page did not
+                change["item_version"] = article.source_version
+            if change:
+                adopted[article.article_id] = change
         else:
             todo.append(article)
     if adopted:
-        writer.adopt(adopted, origin.key)
+        writer.update_records(adopted)
     if progress and len(articles) > len(todo):
         progress(len(articles) - len(todo), 0)
     if todo:
@@ -324,9 +367,9 @@ class _Writer:
         self.wait()
         self._pending = self._pool.submit(self._write, items, origin, known)
 
-    def adopt(self, article_ids: list[str], origin: str) -> None:
+    def update_records(self, changes: dict[str, dict[str, str]]) -> None:
         self.wait()
-        self.store.adopt(article_ids, origin)
+        self.store.update_records(changes)
 
     def _write(self, items: list[Indexed], origin: str, known: set[str]) -> None:
         try:

@@ -77,6 +77,13 @@ class Origin:
     content_ids: bool = False  # url-less articles are named by a hash of their file (uploads)
     seen: set[str] = field(default_factory=set)  # ids of the articles read (ingest fills it, for pruning)
     articles: list[Article] = field(default_factory=list)  # filled by read_origin only
+    prunable: bool = True  # articles gone from a folder or feed file are pruned
+
+    def read(self, limits: Limits, stop: Any = None) -> Iterator[Article | ArticleError | Note]:
+        return read(self, limits)
+
+    def finish(self) -> None:
+        """Nothing to remember for a folder or file (a feed URL remembers its ETag)."""
 
 
 def file_type(path: Path) -> str | None:

@@ -98,3 +98,39 @@ def test_an_article_full_of_html_and_script_is_shown_as_inert_text(app_url, brow
     assert "<script>window.__pwned=1</script>" in page.inner_text("#sources")
     for link in page.locator("#sources a").all():
         assert link.get_attribute("href").startswith("http")
+
+
+def test_a_feed_url_added_on_the_page_is_ingested_listed_and_answered_from(browser, tmp_path):
+    from bench.site import NewsSite, Resource, article_page, rss
+
+    site = NewsSite()
+    body = ("The Ostrak lighthouse reopened on Saturday after a two-year restoration, the harbour office said.\n"
+            "Its new lamp can be seen from forty kilometres out at sea, keepers told visitors.")
+    site.routes["/news/lighthouse.html"] = Resource(article_page("Ostrak lighthouse reopens", body,
+                                                                 published="2023-06-24"))
+    site.routes["/feed.xml"] = Resource(rss("Loopback Times", [{
+        "title": "Ostrak lighthouse reopens", "link": site.url("/news/lighthouse.html"),
+        "pubDate": "Sat, 24 Jun 2023 09:00:00 GMT"}]), content_type="application/rss+xml")
+    # the test's site is on loopback, which the page refuses unless this setting allows it
+    url, process = start_app(tmp_path / "store", env={"NEWSBOT_FETCH_ALLOW_PRIVATE": "true",
+                                                      "NEWSBOT_FETCH_DELAY": "0"})
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.get_by_text("Add articles").click()
+        page.fill("#urls textarea", site.url("/feed.xml"))
+        page.click("#add-urls")
+        page.wait_for_function("document.querySelector('#ingest-summary').innerText.includes('1 added')",
+                               timeout=120_000)
+        page.wait_for_function(f"document.querySelector('#feeds').innerText.includes('{site.url('/feed.xml')}')",
+                               timeout=30_000)
+        assert "Loopback Times" in page.inner_text("#feeds")
+        page.screenshot(path=str(tmp_path / "feed-added.png"), full_page=True)
+        page.fill("#question textarea", "How far out at sea can the new lighthouse lamp be seen?")
+        page.click("#ask")
+        page.wait_for_selector("#sources .card mark", timeout=120_000)
+        assert "Ostrak lighthouse reopens" in page.inner_text("#sources")
+    finally:
+        stop(process)
+        site.close()

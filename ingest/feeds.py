@@ -1,0 +1,377 @@
+"""News by URL: RSS 2.0 / Atom / RSS 1.0 (RDF) and JSON feeds, sitemaps, single article pages, OPML lists.
+
+A URL given to ``python -m ingest`` is one ``UrlOrigin``. What it is, is found
+out by fetching it: a feed (feedparser, which also reads the malformed feeds
+found in the wild), a JSON Feed, a sitemap or sitemap index (news sitemaps'
+titles and dates included), an OPML list of feeds, or else an article page.
+
+Each feed item's link is fetched and its main text extracted (trafilatura, as
+for saved pages). The article's id is its canonical URL -- the page's own
+canonical link when it has one -- with tracking parameters stripped (courlan).
+Title, author and date come from the page's metadata, else from the item (an
+item's pubDate beats a guess: dates are only taken from the page's explicit
+metadata). When the page can't be fetched or has no article text, the item's
+own content (``content:encoded``, Atom ``content``) is used if it is long
+enough; otherwise the item fails, named by its URL.
+
+Incremental: the store remembers, per article, the item it came from and what
+that item looked like (its link, dates, title and summary, hashed): an item that
+looks the same is not fetched again. Per feed, the ETag and Last-Modified it
+answered with are kept in the store and sent back, so an unchanged feed costs
+one conditional request (304). A feed's state is saved only once its articles
+are written (``finish``), so a crash never marks items as seen that are not in
+the store. Items that fall off a feed are never pruned: feeds list only the
+latest items.
+
+What it leaves out: pages that need JavaScript, paywalls and logins, and
+following links beyond what a feed or sitemap lists (no crawling).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bot.errors import ArticleError
+from bot.store import Store
+from bot.types import Article
+from ingest import parse
+from ingest.sources import Limits, Note, decode
+from ingest.web import Fetcher, FetchError, Page, is_url
+
+#: An item's own content must be this long (characters of text) to stand in for a page that failed.
+MIN_ITEM_CHARS = 200
+_SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+_NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+_CHILD_SITEMAPS = 20
+
+
+@dataclass(frozen=True)
+class Known:
+    """An item the store holds as it is now: counted unchanged, not fetched."""
+
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a feed or sitemap."""
+
+    link: str
+    title: str = ""
+    author: str = ""
+    published: dt.date | None = None
+    content: str = ""  # the item's own HTML or text, if the feed carries it
+    source: str = ""  # the feed's title
+    version: str = ""  # a hash of what the item looks like: changed means "fetch again"
+
+
+def canonical(url: str) -> str:
+    """``url`` normalized, without tracking parameters (utm_*, fbclid, gclid …) and fragment."""
+    import courlan
+
+    try:
+        return courlan.normalize_url(url)
+    except (ValueError, AttributeError):
+        return url
+
+
+@dataclass
+class UrlOrigin:
+    """A URL given to ingest (a feed, a sitemap, an OPML list or a page) and what reading it found."""
+
+    key: str
+    fetcher: Fetcher
+    store: Store
+    max_items: int = 200
+    readable: bool = True
+    prunable: bool = False  # items that fall off a feed stay
+    seen: set[str] = field(default_factory=set)
+    failed_paths: set[str] = field(default_factory=set)
+    _states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def read(self, limits: Limits, stop: Callable[[], bool] | None = None) -> Iterator[Any]:
+        """Articles, errors, notes and Known items of this URL, fetched one at a time."""
+        stop = stop or (lambda: False)
+        try:
+            yield from self._read(self.key, limits, stop, depth=0)
+        except FetchError as error:
+            self._states.setdefault(self.key, {})["result"] = f"failed: {error.problem}"
+            yield error
+
+    def finish(self) -> None:
+        """Remember each feed's ETag, Last-Modified and last result (call once its articles are written)."""
+        if self._states:
+            self.store.save_feed_states(self._states)
+
+    def _read(self, url: str, limits: Limits, stop: Callable[[], bool], depth: int) -> Iterator[Any]:
+        state = self.store.feed_states([url]).get(url, {})
+        clean = state.get("failed", 0) == 0  # after failures, ask again in full: the failed items are retried
+        page = self.fetcher.fetch(url, state.get("etag", "") if clean else "",
+                                  state.get("last_modified", "") if clean else "")
+        now = time.time()
+        record = {"etag": page.headers.get("etag", ""), "last_modified": page.headers.get("last-modified", ""),
+                  "checked_at": now, "title": state.get("title", "")}
+        if page.not_modified:
+            self._states[url] = {**state, "checked_at": now, "result": "not modified"}
+            yield Note(url, "not modified since the last check (304): nothing to fetch")
+            return
+        kind, items, title = _items(page, self.fetcher, limits)
+        record["title"] = title or record["title"]
+        if kind == "opml":
+            self._states[url] = {**record, "kind": kind, "result": f"{len(items)} feeds", "failed": 0}
+            if depth:
+                yield ArticleError(url, "an OPML list inside an OPML list is not followed")
+                return
+            for feed in items:
+                try:
+                    yield from self._read(feed.link, limits, stop, depth + 1)
+                except FetchError as error:
+                    self._states.setdefault(feed.link, {})["result"] = f"failed: {error.problem}"
+                    yield error
+            return
+        if kind == "page":
+            article = _article_from_page(page, Item(url, version=_version(url, page.headers.get("etag", ""),
+                                                                          page.headers.get("last-modified", ""))),
+                                         limits)
+            self._states[url] = {**record, "kind": kind, "result": "page read", "failed": 0}
+            yield article
+            return
+        yield from self._items(url, kind, items, record, limits, stop)
+
+    def _items(self, url: str, kind: str, items: list[Item], record: dict[str, Any], limits: Limits,
+               stop: Callable[[], bool]) -> Iterator[Any]:
+        items = sorted(items, key=lambda item: item.published or dt.date.min, reverse=True)
+        if len(items) > self.max_items:
+            yield Note(url, f"lists {len(items)} items; the newest {self.max_items} are read this time "
+                            "(NEWSBOT_FETCH_MAX_ITEMS)")
+            items = items[: self.max_items]
+        known = self.store.records_from_paths([item.link for item in items])
+        counts = {"unchanged": 0, "fetched": 0, "failed": 0}
+        left = len(items)
+        try:
+            for item in items:
+                left -= 1
+                stored = known.get(item.link)
+                if stored and stored[1].get("item_version") == item.version:
+                    counts["unchanged"] += 1
+                    yield Known(stored[0])
+                    continue
+                if stop():
+                    left += 1  # this one, and the rest, wait for the next run
+                    break
+                try:
+                    article = self._fetch_item(item, limits)
+                except ArticleError as error:
+                    counts["failed"] += 1
+                    self.failed_paths.add(item.link)
+                    yield error
+                    continue
+                counts["fetched"] += 1
+                yield article
+        finally:  # items not reached count as failed: the next run asks for the feed in full again
+            self._states[url] = {**record, "kind": kind, "failed": counts["failed"] + left,
+                                 "result": f"{len(items)} items: {counts['fetched']} new or changed, "
+                                           f"{counts['unchanged']} unchanged, {counts['failed']} failed"}
+
+    def _fetch_item(self, item: Item, limits: Limits) -> Article:
+        """The item's page as an article; its own content if the page fails; else the page's error."""
+        try:
+            return _article_from_page(self.fetcher.fetch(item.link), item, limits)
+        except ArticleError as error:
+            text = _text_of(item.content)
+            if len(text) >= MIN_ITEM_CHARS:
+                return _article(item, item.link, text, {}, limits)
+            raise ArticleError(item.link, f"{error.problem}; and the feed item has no full text of its own") \
+                from None
+
+
+def _items(page: Page, fetcher: Fetcher, limits: Limits) -> tuple[str, list[Item], str]:
+    """(kind, items, title) of a fetched document: feed, jsonfeed, sitemap, opml or page."""
+    head = page.body[:2048].lstrip().lower()
+    if page.content_type in ("application/feed+json", "application/json") or head.startswith(b"{"):
+        items, title = _json_feed(page)
+        return "jsonfeed", items, title
+    if b"<opml" in head:
+        return "opml", _opml(page.body, page.url), ""
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap", _sitemap(page, fetcher, depth=0), ""
+    if page.content_type in ("text/html", "application/xhtml+xml") or b"<html" in head or b"<!doctype html" in head:
+        return "page", [], ""
+    return _feed(page)
+
+
+def _feed(page: Page) -> tuple[str, list[Item], str]:
+    import feedparser
+
+    parsed = feedparser.parse(page.body, response_headers={k: v for k, v in page.headers.items()
+                                                           if k in ("content-type", "content-location")})
+    if not parsed.version and not parsed.entries:
+        kind = page.content_type or "unknown"
+        raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
+    title = parsed.feed.get("title", "")
+    items = []
+    for entry in parsed.entries:
+        link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
+        if not link:
+            continue
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        content = (entry.get("content") or [{}])[0].get("value", "") or entry.get("summary", "")
+        items.append(Item(
+            link=_absolute(link, page.url), title=entry.get("title", ""), author=entry.get("author", ""),
+            published=dt.date.fromtimestamp(calendar.timegm(when)) if when else None, content=content,
+            source=title, version=_version(link, entry.get("updated", ""), entry.get("published", ""),
+                                           entry.get("title", ""), content),
+        ))
+    return "feed", items, title
+
+
+def _json_feed(page: Page) -> tuple[list[Item], str]:
+    try:
+        feed = json.loads(decode(page.body, page.url))
+    except (ArticleError, ValueError, RecursionError):
+        raise FetchError(page.url, "is JSON but not a JSON Feed (https://jsonfeed.org); check the URL") from None
+    if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith("https://jsonfeed.org/"):
+        raise FetchError(page.url, "is JSON but not a JSON Feed (https://jsonfeed.org); check the URL")
+    title = str(feed.get("title") or "")
+    items = []
+    for entry in feed.get("items") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            continue
+        author = entry.get("author") or (entry.get("authors") or [{}])[0]
+        when = parse.parse_date(entry.get("date_published") or entry.get("date_modified"), page.url)
+        content = str(entry.get("content_html") or entry.get("content_text") or entry.get("summary") or "")
+        items.append(Item(
+            link=_absolute(entry["url"], page.url), title=str(entry.get("title") or ""),
+            author=str(author.get("name", "")) if isinstance(author, dict) else "", published=when,
+            content=content, source=title,
+            version=_version(entry["url"], str(entry.get("date_modified", "")),
+                             str(entry.get("date_published", "")), str(entry.get("title", "")), content),
+        ))
+    return items, title
+
+
+def _xml(data: bytes, url: str) -> ElementTree.Element:
+    try:  # the expat inside Python 3.11 refuses entity expansion bombs
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise FetchError(url, f"is not well-formed XML ({exc}); check the URL") from None
+
+
+def _sitemap(page: Page, fetcher: Fetcher, depth: int) -> list[Item]:
+    root = _xml(page.body, page.url)
+    if root.tag.endswith("sitemapindex"):
+        if depth:
+            return []
+        items = []
+        for loc in [e.text or "" for e in root.iter(f"{_SITEMAP}loc")][:_CHILD_SITEMAPS]:
+            try:
+                items += _sitemap(fetcher.fetch(loc.strip()), fetcher, depth + 1)
+            except FetchError:
+                continue  # one broken child sitemap costs only its own URLs
+        return items
+    items = []
+    for entry in root.iter(f"{_SITEMAP}url"):
+        loc = (entry.findtext(f"{_SITEMAP}loc") or "").strip()
+        if not is_url(loc):
+            continue
+        lastmod = (entry.findtext(f"{_SITEMAP}lastmod") or "").strip()
+        news = entry.find(f"{_NEWS}news")
+        title = (news.findtext(f"{_NEWS}title") or "").strip() if news is not None else ""
+        published = (news.findtext(f"{_NEWS}publication_date") or "").strip() if news is not None else ""
+        items.append(Item(link=loc, title=title, published=parse.parse_date(published or lastmod or None, loc),
+                          source=urlsplit(loc).hostname or "", version=_version(loc, lastmod, published, title)))
+    return items
+
+
+def _opml(data: bytes, url: str) -> list[Item]:
+    root = _xml(data, url)
+    feeds = [outline.get("xmlUrl", "").strip() for outline in root.iter("outline")]
+    return [Item(link=feed) for feed in dict.fromkeys(feeds) if is_url(feed)]
+
+
+def read_opml_file(path: Path) -> list[str]:
+    """The feed URLs an OPML file lists (what feed readers export), or an ArticleError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(str(path), f"can't be read ({exc.strerror}); check the path") from None
+    try:
+        return [item.link for item in _opml(data, str(path))]
+    except FetchError as error:
+        raise ArticleError(str(path), error.problem.replace("check the URL", "check the file")) from None
+
+
+def _article_from_page(page: Page, item: Item, limits: Limits) -> Article:
+    """An article from a fetched page: trafilatura's text and metadata, the item's where the page has none."""
+    import trafilatura
+
+    if page.content_type and not page.content_type.startswith(("text/html", "application/xhtml", "text/plain")):
+        raise FetchError(page.url, f"is not an HTML page ({page.content_type}); link the article page itself")
+    text = _decode_page(page)
+    document = trafilatura.bare_extraction(
+        text, url=page.url, with_metadata=True, include_comments=False, include_tables=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if document is None or not (document.text or "").strip():
+        raise FetchError(page.url, "has no article text (an index, a login or a script-only page?); "
+                                   "link the article page itself")
+    host = urlsplit(page.url).netloc.lower()
+    site = document.sitename if document.sitename and document.sitename.lower() not in (host, host.split(":")[0]) \
+        else ""  # trafilatura names the host when the page names no site: the feed's title is better then
+    found = {"title": document.title, "author": document.author, "source": site, "date": document.date}
+    return _article(item, canonical(document.url or page.url), document.text, found, limits)
+
+
+def _article(item: Item, url: str, text: str, page: dict[str, Any], limits: Limits) -> Article:
+    fields = {
+        "title": page.get("title") or item.title,
+        "author": page.get("author") or item.author,
+        "source": page.get("source") or item.source or urlsplit(url).hostname,
+        "published": page.get("date") or item.published,
+        "url": canonical(url),
+    }
+    article = parse.make_article(item.link, canonical(url), item.link, fields, text, None, limits.max_title_chars)
+    return replace(article, source_version=item.version)
+
+
+def _decode_page(page: Page) -> str:
+    try:
+        return decode(page.body, page.url, html=True)
+    except ArticleError:
+        if page.charset:
+            try:
+                return page.body.decode(page.charset)
+            except (LookupError, UnicodeDecodeError):
+                pass
+        raise
+
+
+def _text_of(content: str) -> str:
+    """The text of an item's own content (HTML or plain)."""
+    if "<" not in content:
+        return content.strip()
+    import lxml.html
+
+    try:
+        return "\n".join(p.text_content().strip() for p in lxml.html.fragments_fromstring(content)
+                         if not isinstance(p, str) and p.text_content().strip())
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        return ""
+
+
+def _absolute(link: str, base: str) -> str:
+    return urljoin(base, link.strip())
+
+
+def _version(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -1,0 +1,285 @@
+"""Fetch feeds and pages over HTTP, politely and within limits, saying clearly what went wrong.
+
+One ``Fetcher`` per ingest run, on httpx:
+
+- limits: connect and read timeouts, a total time per request (a server that
+  dribbles one byte every few seconds is cut off too), at most
+  ``max_redirects`` redirects, at most ``max_bytes`` of body after
+  decompression (gzip is asked for and undone on the fly);
+- manners: a User-Agent that names the bot, one request at a time per host
+  with ``delay`` seconds between them, ``robots.txt`` obeyed (RFC 9309: a
+  missing file allows all, a server error disallows for now) unless
+  ``ignore_robots`` (for your own sites);
+- conditional requests: ``fetch(url, etag, last_modified)`` sends
+  If-None-Match / If-Modified-Since, and a 304 comes back as ``not_modified``;
+- ``private`` (False for URLs from untrusted users, e.g. the web page): hosts
+  that resolve to loopback, private, link-local (cloud metadata), reserved or
+  multicast addresses are refused, checked for the address actually connected
+  to at every hop, redirects included, so DNS tricks do not get around it.
+
+Every failure is a FetchError whose message names the URL and what to do:
+DNS, timeout, HTTP status, too large, not allowed by robots.txt, refused
+address, too many redirects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import urllib.robotparser
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from bot.errors import ArticleError
+
+USER_AGENT = "newsbot/0.1 (a news question-answering bot; feed reader)"
+#: Body types worth reading as a page or a feed.
+TEXT_TYPES = ("text/", "application/xml", "application/rss", "application/atom", "application/rdf",
+              "application/json", "application/feed+json", "application/xhtml")
+
+
+class FetchError(ArticleError):
+    """A URL could not be fetched (or may not be); ``problem`` says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 20.0  # connect and each read
+    total: float = 60.0  # a whole request, body included
+    max_bytes: int = 20_000_000
+    max_redirects: int = 5
+    delay: float = 1.0  # seconds between two requests to one host
+    ignore_robots: bool = False
+    private: bool = True  # may fetch loopback / private addresses (the CLI: yes; the web page: no)
+
+    @classmethod
+    def from_settings(cls, settings: Any, trusted: bool = True) -> Limits:
+        return cls(settings.fetch_timeout, settings.fetch_total_seconds, int(settings.fetch_max_mb * 1e6),
+                   settings.fetch_max_redirects, settings.fetch_delay, settings.fetch_ignore_robots,
+                   trusted or settings.fetch_allow_private)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a URL answered: the final URL (after redirects), status, headers and body."""
+
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip("\"' ")
+        return None
+
+
+def is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def refused_address(ip: str) -> str | None:
+    """Why an address may not be fetched for an untrusted user, or None if it may."""
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for kind in ("loopback", "private", "link_local", "reserved", "multicast", "unspecified"):
+        if getattr(address, f"is_{kind}"):
+            return f"{kind.replace('_', '-')} address {address}"
+    if address in ipaddress.ip_network("100.64.0.0/10"):
+        return f"shared (carrier-grade NAT) address {address}"
+    return None
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to public addresses: resolves the host itself and checks every address it tries."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"can't resolve {host}: {exc}") from exc
+        problems = []
+        for _, _, _, _, address in infos:
+            reason = refused_address(address[0])
+            if reason:
+                problems.append(reason)
+                continue
+            return super().connect_tcp(address[0], port, timeout, local_address, socket_options)
+        raise httpcore.ConnectError(f"{_REFUSED}{host} resolves to a {problems[0]}" if problems
+                                    else f"{_REFUSED}{host} has no address")
+
+
+_REFUSED = "refused: "  # how a refused address shows in the connect error httpx passes on
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__(retries=0)
+        # httpx builds its connection pool without a way to pass a network backend: rebuild it with ours
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend())
+
+
+class Fetcher:
+    """HTTP for one ingest run (see the module docstring); close it, or use it as a context manager."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits = limits or Limits()
+        transport = None if limits.private else _GuardedTransport()
+        self.client = httpx.Client(
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(limits.timeout), follow_redirects=False, transport=transport,
+            trust_env=limits.private,  # an environment proxy would hide where a refused URL really goes
+        )
+        self._last: dict[str, float] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | FetchError] = {}
+        self.requests = 0
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, url: str, etag: str = "", last_modified: str = "", robots: bool = True) -> Page:
+        """The page at ``url`` (following redirects), or a 304 ``Page`` when it has not changed."""
+        if robots:
+            self._check_robots(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = [url]
+        for _ in range(self.limits.max_redirects + 1):
+            page = self._get(seen[-1], headers)
+            if page.status not in (301, 302, 303, 307, 308):
+                return page
+            target = page.headers.get("location")
+            if not target:
+                raise FetchError(seen[-1], f"redirect ({page.status}) without a Location; report it to the site")
+            target = urljoin(seen[-1], target)
+            if not is_url(target):
+                raise FetchError(url, f"redirects to {target[:100]!r}, not an http(s) URL")
+            if target in seen:
+                raise FetchError(url, f"redirects in a loop ({' -> '.join(seen[-3:])} -> {target}); "
+                                      "check the URL in a browser")
+            if robots:
+                self._check_robots(target)
+            seen.append(target)
+        raise FetchError(url, f"redirects more than {self.limits.max_redirects} times "
+                              "(NEWSBOT_FETCH_MAX_REDIRECTS); use the final URL")
+
+    def _get(self, url: str, headers: dict[str, str]) -> Page:
+        self._wait_for(url)
+        self.requests += 1
+        started = time.monotonic()
+        try:
+            with self.client.stream("GET", url, headers=headers) as response:
+                body = b"" if response.status_code in (304, 301, 302, 303, 307, 308) else self._body(url, response,
+                                                                                                    started)
+                page = Page(str(response.url), response.status_code,
+                            {k.lower(): v for k, v in response.headers.items()}, body)
+        except FetchError:
+            raise
+        except httpx.TimeoutException:
+            raise FetchError(url, f"timed out after {self.limits.timeout:g} s (NEWSBOT_FETCH_TIMEOUT); "
+                                  "try again later") from None
+        except httpx.ConnectError as exc:
+            text = str(exc)
+            if text.startswith(_REFUSED):
+                raise FetchError(url, f"{text}; only public addresses may be fetched from here "
+                                      "(NEWSBOT_FETCH_ALLOW_PRIVATE allows others)") from None
+            if "resolve" in text or "Name or service not known" in text or "nodename nor servname" in text \
+                    or "getaddrinfo" in text:
+                raise FetchError(url, f"can't find the host {urlsplit(url).hostname!r} (DNS); check the URL") \
+                    from None
+            raise FetchError(url, f"can't connect ({text[:120]}); check the URL, or try again later") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"failed ({type(exc).__name__}: {str(exc)[:120]}); try again later") from None
+        finally:
+            self._last[urlsplit(url).netloc] = time.monotonic()
+        if page.status >= 400:
+            hint = {404: "the page is gone; remove it from the feed list", 410: "the page is gone",
+                    401: "it needs a login", 403: "the site refuses the bot",
+                    429: "the site asks to slow down (NEWSBOT_FETCH_DELAY)"}.get(page.status)
+            hint = hint or ("the site has a problem; try again later" if page.status >= 500 else "check the URL")
+            raise FetchError(url, f"HTTP {page.status}; {hint}")
+        return page
+
+    def _body(self, url: str, response: httpx.Response, started: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limits.max_bytes:
+            raise self._too_large(url, int(declared))
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise self._too_large(url, size)
+            if time.monotonic() - started > self.limits.total:
+                raise FetchError(url, f"took longer than {self.limits.total:g} s to send "
+                                      "(NEWSBOT_FETCH_TOTAL_SECONDS); try again later")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, url: str, size: int) -> FetchError:
+        return FetchError(url, f"is over {self.limits.max_bytes / 1e6:g} MB (at least {size / 1e6:.1f} MB); "
+                               "raise NEWSBOT_FETCH_MAX_MB if it really is one article or feed")
+
+    def _wait_for(self, url: str) -> None:
+        """One host, one request at a time, ``delay`` seconds apart."""
+        last = self._last.get(urlsplit(url).netloc)
+        if last is not None:
+            wait = self.limits.delay - (time.monotonic() - last)
+            if wait > 0:
+                time.sleep(wait)
+
+    def _check_robots(self, url: str) -> None:
+        if self.limits.ignore_robots:
+            return
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._robots:
+            self._robots[key] = self._read_robots(key)
+        rules = self._robots[key]
+        if isinstance(rules, FetchError):
+            raise FetchError(url, rules.problem)
+        if not rules.can_fetch(USER_AGENT, url):
+            raise FetchError(url, f"{key}/robots.txt does not allow the bot here; for your own site set "
+                                  "NEWSBOT_FETCH_IGNORE_ROBOTS=true")
+
+    def _read_robots(self, site: str) -> urllib.robotparser.RobotFileParser | FetchError:
+        rules = urllib.robotparser.RobotFileParser()
+        try:
+            page = self._get(f"{site}/robots.txt", {})
+        except FetchError as error:
+            if error.problem.startswith("HTTP 4"):  # no robots.txt: everything is allowed (RFC 9309)
+                rules.parse([])
+                return rules
+            if error.problem.startswith(("HTTP 5", "timed out", "took longer")):  # a server error disallows, for now
+                return FetchError(site, f"{site}/robots.txt can't be read ({error.problem}), so the site is not "
+                                        "fetched for now")
+            return error  # the site itself can't be reached, or may not be
+        rules.parse(page.body[:500_000].decode("utf-8", "replace").splitlines())
+        return rules
+

@@ -1,0 +1,265 @@
+"""News by URL: feeds, pages, sitemaps and OPML from a real HTTP server on 127.0.0.1 (``bench.site``).
+
+The reading, fetching, parsing and chunking are the product's own; the
+embedding model is the fast fake except where a real process runs the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench.site import NewsSite, Resource, article_page, atom, opml, rss, sitemap
+from bot.store import open_store
+from ingest.pipeline import ingest
+from ingest.web import Fetcher, FetchError, Limits, refused_address
+from tests.conftest import ROOT_DIR
+
+FAST = Limits(timeout=5, total=10, delay=0)
+
+
+@pytest.fixture
+def site():
+    server = NewsSite()
+    yield server
+    server.close()
+
+
+def _story(n: int) -> str:
+    return "\n".join(f"Paragraph {k} of story {n}: the harbour council of Ostrak voted on ferry line {n} "
+                     f"after a long debate about fares and timetables." for k in range(5))
+
+
+def _publish(site: NewsSite, numbers, feed: str = "/feed.xml", kind: str = "rss") -> list[dict[str, str]]:
+    """Pages /news/N.html and a feed listing them (RSS with RFC 822 dates, or Atom)."""
+    items = []
+    for n in numbers:
+        path = f"/news/{n}.html"
+        site.routes.setdefault(path, Resource(article_page(f"Story {n}", _story(n), canonical=site.url(path),
+                                                           published=f"2023-06-{10 + n:02d}", author="Ann Reporter")))
+        items.append({"title": f"Story {n}", "link": site.url(path) + "?utm_source=feed&utm_medium=rss",
+                      "pubDate": f"Sat, {10 + n:02d} Jun 2023 10:00:00 GMT",
+                      "updated": f"2023-06-{10 + n:02d}T10:00:00Z", "description": f"Story {n} in short."})
+    body = rss("Loopback Times", items) if kind == "rss" else atom("Loopback Wire", items)
+    site.routes[feed] = Resource(body, content_type="application/rss+xml" if kind == "rss" else "application/atom+xml")
+    return items
+
+
+def _pages(site: NewsSite) -> int:
+    return sum(1 for _, path, _ in site.log if path.startswith("/news/"))
+
+
+def _run(site_urls, store, fake_indexer, limits=FAST, **options):
+    with Fetcher(limits) as fetcher:
+        return ingest(site_urls, store, fake_indexer, fetcher=fetcher, **options)
+
+
+def test_a_feed_is_read_once_then_an_unchanged_rerun_fetches_no_page(site, store, fake_indexer):
+    _publish(site, range(4))
+    first = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert (first.added, first.failed) == (4, [])
+    records = store.all_records(with_bodies=True)
+    meta, body = records[site.url("/news/2.html")]  # the canonical url, tracking parameters stripped
+    assert (meta["title"], meta["published"], meta["author"]) == ("Story 2", "2023-06-12", "Ann Reporter")
+    assert meta["source"] == "Loopback Times" and "ferry line 2" in body
+    site.log.clear()
+    again = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert (again.added, again.updated, again.deleted) == (0, 0, 0)
+    assert [(path, status) for _, path, status in site.log if path != "/robots.txt"] == [("/feed.xml", 304)]
+    assert store.check() == []
+
+
+def test_new_items_are_added_and_items_that_fall_off_the_feed_stay(site, store, fake_indexer):
+    _publish(site, range(4))
+    _run([site.url("/feed.xml")], store, fake_indexer)
+    _publish(site, range(2, 6))  # two new, two dropped
+    site.log.clear()
+    report = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert (report.added, report.unchanged, report.deleted) == (2, 2, 0)
+    assert _pages(site) == 2  # only the new items' pages
+    assert len(store.all_records()) == 6
+
+
+def test_an_item_whose_date_or_content_changed_is_fetched_again_and_replaced(site, store, fake_indexer):
+    items = _publish(site, range(2))
+    _run([site.url("/feed.xml")], store, fake_indexer)
+    site.routes["/news/1.html"] = Resource(article_page("Story 1", "A correction: the ferry line was cancelled. "
+                                                        "The council will vote again in July.",
+                                                        canonical=site.url("/news/1.html")))
+    items[1]["pubDate"] = "Sun, 11 Jun 2023 18:00:00 GMT"
+    site.routes["/feed.xml"] = Resource(rss("Loopback Times", items), content_type="application/rss+xml")
+    site.log.clear()
+    report = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert (report.updated, report.unchanged, _pages(site)) == (1, 1, 1)
+    assert "cancelled" in store.article(site.url("/news/1.html"))[0]
+    assert store.check() == []
+
+
+def test_atom_and_a_malformed_rss_feed_are_read_too(site, store, fake_indexer):
+    _publish(site, range(2), feed="/atom.xml", kind="atom")
+    broken = rss("Broken & Co", [{"title": "Story 9 & more", "link": site.url("/news/9.html"),
+                                  "pubDate": "Sat, 19 Jun 2023 10:00:00 GMT"}]).replace(b"&amp;", b"&")
+    site.routes["/news/9.html"] = Resource(article_page("Story 9", _story(9)))
+    site.routes["/broken.xml"] = Resource(broken.replace(b"</channel></rss>", b""), content_type="text/xml")
+    report = _run([site.url("/atom.xml"), site.url("/broken.xml")], store, fake_indexer)
+    assert (report.added, report.failed) == (3, [])
+
+
+def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):
+    items = _publish(site, range(3))
+    del site.routes["/news/1.html"]
+    report = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert report.added == 2
+    assert [(f["path"], f["error"][:8]) for f in report.failed] == [(items[1]["link"], "HTTP 404")]
+
+
+def test_a_page_without_text_falls_back_to_the_items_own_content(site, store, fake_indexer):
+    full = "<p>" + "The whole story is in the feed itself, told at length. " * 8 + "</p>"
+    items = [{"title": "In the feed", "link": site.url("/app.html"), "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT",
+              "content": full},
+             {"title": "Nowhere", "link": site.url("/app2.html"), "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT"}]
+    site.routes["/app.html"] = site.routes["/app2.html"] = Resource(b"<html><body><script>app()</script></body>"
+                                                                   b"</html>")
+    site.routes["/feed.xml"] = Resource(rss("Loopback Times", items), content_type="application/rss+xml")
+    report = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert report.added == 1 and "told at length" in store.article(site.url("/app.html"))[0]
+    assert report.failed[0]["path"] == site.url("/app2.html") and "no article text" in report.failed[0]["error"]
+
+
+def test_a_single_page_a_sitemap_and_an_opml_list_work(site, store, fake_indexer, tmp_path):
+    site.routes["/one.html"] = Resource(article_page("A page", _story(1), published="2023-06-11"))
+    for n in (3, 4):
+        site.routes[f"/s/{n}.html"] = Resource(article_page(f"Mapped {n}", _story(n)))
+    site.routes["/sitemap.xml"] = Resource(sitemap([(site.url(f"/s/{n}.html"), f"2023-06-2{n}") for n in (3, 4)]),
+                                           content_type="application/xml")
+    _publish(site, [7], feed="/a.xml")
+    _publish(site, [8], feed="/b.xml", kind="atom")
+    (tmp_path / "feeds.opml").write_bytes(opml([site.url("/a.xml"), site.url("/b.xml")]))
+    report = _run([site.url("/one.html"), site.url("/sitemap.xml"), str(tmp_path / "feeds.opml")], store,
+                  fake_indexer)
+    assert (report.added, report.failed) == (5, [])
+    assert store.records([site.url("/s/4.html")])[site.url("/s/4.html")]["published"] == "2023-06-24"
+    site.log.clear()
+    again = _run([site.url("/one.html"), site.url("/sitemap.xml"), str(tmp_path / "feeds.opml")], store,
+                 fake_indexer)
+    assert again.added == again.updated == 0
+    assert {status for _, path, status in site.log if path != "/robots.txt"} == {304}
+
+
+def test_a_json_feed_is_read(site, store, fake_indexer):
+    site.routes["/j/1.html"] = Resource(article_page("Jay one", _story(1)))
+    site.routes["/feed.json"] = Resource(json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "JSON Times",
+        "items": [{"id": "1", "url": site.url("/j/1.html"), "title": "Jay one",
+                   "date_published": "2023-06-21T10:00:00Z"}],
+    }).encode(), content_type="application/feed+json")
+    report = _run([site.url("/feed.json")], store, fake_indexer)
+    assert report.added == 1 and store.records([site.url("/j/1.html")])[site.url("/j/1.html")]["source"] == "JSON Times"
+
+
+def test_a_redirect_loop_a_huge_response_and_a_slow_server_are_cut_off(site):
+    site.routes["/loop-a"] = Resource(redirect=site.url("/loop-b"))
+    site.routes["/loop-b"] = Resource(redirect=site.url("/loop-a"))
+    site.routes["/huge"] = Resource(size=50_000_000, content_type="application/rss+xml")
+    site.routes["/slow"] = Resource(b"<rss>" + b" " * 100, dribble=0.5)
+    with Fetcher(Limits(timeout=2, total=3, max_bytes=1_000_000, delay=0)) as fetcher:
+        with pytest.raises(FetchError, match="redirects in a loop"):
+            fetcher.fetch(site.url("/loop-a"))
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="over 1 MB"):
+            fetcher.fetch(site.url("/huge"))
+        with pytest.raises(FetchError, match="longer than 3 s"):
+            fetcher.fetch(site.url("/slow"))
+        assert time.monotonic() - started < 30
+    with Fetcher(Limits(max_redirects=1, delay=0)) as fetcher:
+        site.routes["/hop1"] = Resource(redirect=site.url("/hop2"))
+        site.routes["/hop2"] = Resource(redirect=site.url("/hop3"))
+        with pytest.raises(FetchError, match="more than 1 times"):
+            fetcher.fetch(site.url("/hop1"))
+
+
+def test_robots_txt_is_obeyed_unless_told_otherwise(site, store, fake_indexer):
+    site.routes["/robots.txt"] = Resource(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    site.routes["/private/p.html"] = Resource(article_page("Private", _story(1)))
+    report = _run([site.url("/private/p.html")], store, fake_indexer)
+    assert report.added == 0 and "robots.txt does not allow" in report.failed[0]["error"]
+    assert ("GET", "/private/p.html", 200) not in site.log
+    allowed = _run([site.url("/private/p.html")], store, fake_indexer, limits=Limits(delay=0, ignore_robots=True))
+    assert allowed.added == 1
+
+
+def test_untrusted_fetches_refuse_loopback_private_and_metadata_addresses(site):
+    for address in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "::ffff:127.0.0.1", "0.0.0.0",
+                    "100.64.0.1", "fc00::1"):
+        assert refused_address(address), address
+    assert refused_address("93.184.216.34") is None
+    site.routes["/page.html"] = Resource(article_page("P", _story(1)))
+    with Fetcher(Limits(private=False, delay=0)) as untrusted:
+        with pytest.raises(FetchError, match="refused: 127.0.0.1 resolves to a loopback address"):
+            untrusted.fetch(site.url("/page.html"))
+        with pytest.raises(FetchError, match="refused: localhost resolves to a loopback"):
+            untrusted.fetch(site.url("/page.html").replace("127.0.0.1", "localhost"))
+    assert site.requests() == 0  # not even the robots.txt was asked for
+
+
+def test_failures_name_the_url_and_what_to_do(site, store, fake_indexer):
+    with Fetcher(Limits(timeout=2, delay=0)) as fetcher:
+        with pytest.raises(FetchError, match=r"can't find the host 'no-such-host\.invalid' \(DNS\)"):
+            fetcher.fetch("http://no-such-host.invalid/feed.xml")
+        with pytest.raises(FetchError, match="HTTP 404; the page is gone"):
+            fetcher.fetch(site.url("/missing"))
+    site.routes["/image.png"] = Resource(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    report = _run([site.url("/image.png")], store, fake_indexer)
+    assert report.failed == [{"path": site.url("/image.png"),
+                              "error": "is neither a feed, a sitemap nor an article page (image/png); check the URL"}]
+
+
+@pytest.mark.slow
+def test_watch_picks_up_a_new_item_and_stops_cleanly_on_ctrl_c(site, tmp_path):
+    _publish(site, range(2))
+    store_dir = tmp_path / "store"
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "ingest", site.url("/feed.xml"), "--store", str(store_dir), "--watch", "0.02",
+         "--json"], cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "NEWSBOT_FETCH_DELAY": "0"},
+    )
+    try:
+        first = json.loads(watcher.stdout.readline())
+        assert first["added"] == 2
+        _publish(site, range(3))
+        for _ in range(20):
+            report = json.loads(watcher.stdout.readline())
+            if report["added"]:
+                break
+        assert report["added"] == 1
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=120)
+        assert watcher.returncode == 0 and "Traceback" not in err
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    store = open_store(store_dir, None, 8000, "news")
+    assert len(store.all_records()) == 3 and store.check() == []
+
+
+@pytest.mark.slow
+def test_the_web_page_refuses_loopback_urls_unless_allowed(site, tmp_path):
+    from gradio_client import Client
+
+    from tests.conftest import start_app, stop
+
+    _publish(site, range(1))
+    url, app = start_app(tmp_path / "store")
+    try:
+        summary, _, _ = Client(url, verbose=False).predict(site.url("/feed.xml"), api_name="/add_urls")
+    finally:
+        stop(app)
+    assert "1 failed" in summary and "refused: 127.0.0.1 resolves to a loopback address" in summary
+    assert "NEWSBOT_FETCH_ALLOW_PRIVATE" in summary
+    assert site.requests() == 0
