@@ -255,6 +255,7 @@ class ChatApp:
 
     def _ingest(self, inputs: list[Any], progress: Any, content_ids: bool = False) -> Any:
         """Ingest with the chat's own embedding model, a progress bar, and URLs fetched as for an untrusted user."""
+        from ingest.feeds import StoreRobots
         from ingest.pipeline import Indexer, ingest
         from ingest.sources import Limits
         from ingest.web import Fetcher
@@ -273,7 +274,7 @@ class ChatApp:
         def set_total(n: int) -> None:
             total["n"] = n
 
-        with Fetcher(FetchLimits.from_settings(settings, trusted=False)) as fetcher:
+        with Fetcher(FetchLimits.from_settings(settings, trusted=False), StoreRobots(self.bot.store)) as fetcher:
             return ingest(inputs, self.bot.store, indexer, prune=False, limits=Limits.from_settings(settings),
                           progress=advance, on_total=set_total, content_ids=content_ids, fetcher=fetcher,
                           max_items=settings.fetch_max_items)

@@ -44,6 +44,7 @@ def _publish(site: NewsSite, stories: list[dict], count: int) -> None:
 
 
 def _run(site: NewsSite, store, indexer, settings: Settings, delay: float) -> dict:
+    from ingest.feeds import StoreRobots
     from ingest.pipeline import ingest
     from ingest.sources import Limits
     from ingest.web import Fetcher
@@ -53,7 +54,7 @@ def _run(site: NewsSite, store, indexer, settings: Settings, delay: float) -> di
     limits = FetchLimits(limits.timeout, limits.total, limits.max_bytes, limits.max_redirects, delay)
     before = len(site.log)
     started = time.perf_counter()
-    with Fetcher(limits) as fetcher:
+    with Fetcher(limits, StoreRobots(store)) as fetcher:
         report = ingest([site.url("/feed.xml")], store, indexer, fetcher=fetcher, limits=Limits.from_settings(settings))
     seconds = time.perf_counter() - started
     log = site.log[before:]

@@ -343,7 +343,20 @@ class Store:
         with self._use() as h:
             result = h.feeds.get(ids=list(urls), include=["metadatas"]) if urls else h.feeds.get(
                 include=["metadatas"])
-        return dict(zip(result["ids"], result["metadatas"]))
+        return {url: meta for url, meta in zip(result["ids"], result["metadatas"]) if meta.get("kind") != "robots"}
+
+    def robots(self, site: str, newer_than: float) -> str | None:
+        """The robots.txt of ``site`` (scheme://host) kept since ``newer_than`` (a time), or None."""
+        with self._use() as h:
+            result = h.feeds.get(ids=[f"robots {site}"], include=["documents", "metadatas"])
+        if not result["ids"] or float(result["metadatas"][0].get("checked_at", 0)) < newer_than:
+            return None
+        return result["documents"][0] or ""
+
+    def save_robots(self, site: str, text: str) -> None:
+        with self.lock.held(), self._use() as h:
+            h.feeds.upsert(ids=[f"robots {site}"], embeddings=[_RECORD_VECTOR], documents=[text],
+                           metadatas=[{"kind": "robots", "checked_at": time.time()}])
 
     def save_feed_states(self, states: dict[str, dict[str, Any]]) -> None:
         """Remember what these feeds answered (see ``feed_states``)."""

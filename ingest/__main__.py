@@ -21,6 +21,7 @@ from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import ConfigError, NewsBotError, StoreError
 from bot.settings import load_settings
 from bot.store import open_store
+from ingest.feeds import StoreRobots
 from ingest.pipeline import Indexer, Pruning, Report, ingest
 from ingest.sources import FILE_TYPES, Limits
 from ingest.web import Fetcher
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         pruning = Pruning(enabled=not args.no_prune, force=args.force_prune, max_share=settings.prune_max_share)
         if args.watch is not None:
             signal.signal(signal.SIGINT, stop.handle)
-        with Fetcher(FetchLimits.from_settings(settings, trusted=True)) as fetcher:
+        with Fetcher(FetchLimits.from_settings(settings, trusted=True), StoreRobots(store)) as fetcher:
             while True:
                 with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
                     report = ingest(args.paths, store, indexer, prune=pruning, limits=Limits.from_settings(settings),

@@ -73,6 +73,20 @@ class Item:
     content: str = ""  # the item's own HTML or text, if the feed carries it
     source: str = ""  # the feed's title
     version: str = ""  # a hash of what the item looks like: changed means "fetch again"
+    when: float = 0.0  # its time (seconds since 1970), to take the newest first; 0 when unknown
+
+
+class StoreRobots:
+    """robots.txt files kept in the store between runs (``ingest.web.RobotsCache``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load(self, site: str, newer_than: float) -> str | None:
+        return self.store.robots(site, newer_than)
+
+    def save(self, site: str, text: str) -> None:
+        self.store.save_robots(site, text)
 
 
 def canonical(url: str) -> str:
@@ -150,7 +164,8 @@ class UrlOrigin:
 
     def _items(self, url: str, kind: str, items: list[Item], record: dict[str, Any], limits: Limits,
                stop: Callable[[], bool]) -> Iterator[Any]:
-        items = sorted(items, key=lambda item: item.published or dt.date.min, reverse=True)
+        items = sorted(items, key=lambda item: item.when or (  # newest first; the feed's own order breaks ties
+            calendar.timegm(item.published.timetuple()) if item.published else 0.0), reverse=True)
         if len(items) > self.max_items:
             yield Note(url, f"lists {len(items)} items; the newest {self.max_items} are read this time "
                             "(NEWSBOT_FETCH_MAX_ITEMS)")
@@ -226,11 +241,12 @@ def _feed(page: Page) -> tuple[str, list[Item], str]:
             continue
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         content = (entry.get("content") or [{}])[0].get("value", "") or entry.get("summary", "")
+        seconds = float(calendar.timegm(when)) if when else 0.0
         items.append(Item(
             link=_absolute(link, page.url), title=entry.get("title", ""), author=entry.get("author", ""),
-            published=dt.date.fromtimestamp(calendar.timegm(when)) if when else None, content=content,
+            published=dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None, content=content,
             source=title, version=_version(link, entry.get("updated", ""), entry.get("published", ""),
-                                           entry.get("title", ""), content),
+                                           entry.get("title", ""), content), when=seconds,
         ))
     return "feed", items, title
 

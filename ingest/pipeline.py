@@ -40,7 +40,7 @@ from bot.errors import ArticleError, StoreError
 from bot.store import READY, Indexed, Store
 from bot.types import Article, Chunk
 from ingest.chunk import Chunker
-from ingest.feeds import Known, UrlOrigin, read_opml_file
+from ingest.feeds import Known, StoreRobots, UrlOrigin, read_opml_file
 from ingest.sources import Limits, Note, Origin, estimate, scan
 from ingest.web import Fetcher, is_url
 
@@ -202,7 +202,7 @@ def ingest(
     pruning = prune if isinstance(prune, Pruning) else Pruning(enabled=prune)
     report = Report()
     own_fetcher = fetcher is None and any(is_url(str(path)) or str(path).lower().endswith(".opml") for path in paths)
-    fetcher = Fetcher() if own_fetcher else fetcher
+    fetcher = Fetcher(robots=StoreRobots(store)) if own_fetcher else fetcher
     try:
         origins = [origin for path in paths for origin in _origins(path, store, fetcher, content_ids, max_items)]
         if on_total and all(isinstance(origin, Origin) for origin in origins):

@@ -29,7 +29,7 @@ import socket
 import time
 import urllib.robotparser
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -137,11 +137,27 @@ class _GuardedTransport(httpx.HTTPTransport):
         self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend())
 
 
-class Fetcher:
-    """HTTP for one ingest run (see the module docstring); close it, or use it as a context manager."""
+class RobotsCache(Protocol):
+    """Where robots.txt files are kept between runs (RFC 9309 allows a day): the store, for ingest."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def load(self, site: str, newer_than: float) -> str | None: ...
+
+    def save(self, site: str, text: str) -> None: ...
+
+
+#: A robots.txt is read again after a day (RFC 9309: caches should not be used for longer).
+ROBOTS_MAX_AGE = 86_400.0
+
+
+class Fetcher:
+    """HTTP for one ingest run (see the module docstring); close it, or use it as a context manager.
+
+    ``robots`` keeps robots.txt files between runs, so that an unchanged feed costs one request.
+    """
+
+    def __init__(self, limits: Limits | None = None, robots: RobotsCache | None = None) -> None:
         self.limits = limits = limits or Limits()
+        self.robots_cache = robots
         transport = None if limits.private else _GuardedTransport()
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
@@ -270,16 +286,25 @@ class Fetcher:
 
     def _read_robots(self, site: str) -> urllib.robotparser.RobotFileParser | FetchError:
         rules = urllib.robotparser.RobotFileParser()
+        kept = self.robots_cache.load(site, time.time() - ROBOTS_MAX_AGE) if self.robots_cache else None
+        if kept is not None:
+            rules.parse(kept.splitlines())
+            return rules
         try:
             page = self._get(f"{site}/robots.txt", {})
         except FetchError as error:
             if error.problem.startswith("HTTP 4"):  # no robots.txt: everything is allowed (RFC 9309)
                 rules.parse([])
+                if self.robots_cache:
+                    self.robots_cache.save(site, "")
                 return rules
             if error.problem.startswith(("HTTP 5", "timed out", "took longer")):  # a server error disallows, for now
                 return FetchError(site, f"{site}/robots.txt can't be read ({error.problem}), so the site is not "
                                         "fetched for now")
             return error  # the site itself can't be reached, or may not be
-        rules.parse(page.body[:500_000].decode("utf-8", "replace").splitlines())
+        text = page.body[:500_000].decode("utf-8", "replace")
+        rules.parse(text.splitlines())
+        if self.robots_cache:
+            self.robots_cache.save(site, text)
         return rules
 
