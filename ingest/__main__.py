@@ -66,7 +66,7 @@ class _Stop:
         if self.event.is_set():
             raise KeyboardInterrupt
         self.event.set()
-        _say("stopping after the current article (Ctrl-C again to stop at once) …")
+        _say("stopping (after the article being read, if any; Ctrl-C again to stop at once) …")
 
 
 def main(argv: list[str] | None = None) -> int:

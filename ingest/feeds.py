@@ -345,7 +345,8 @@ def _article_from_page(page: Page, item: Item, limits: Limits) -> Article:
     site = document.sitename if document.sitename and document.sitename.lower() not in (host, host.split(":")[0]) \
         else ""  # trafilatura names the host when the page names no site: the feed's title is better then
     found = {"title": document.title, "author": document.author, "source": site, "date": document.date}
-    return _article(item, canonical(document.url or page.url), document.text, found, limits)
+    text = parse.without_headline(document.text, document.title or item.title)
+    return _article(item, canonical(document.url or page.url), text, found, limits)
 
 
 def _article(item: Item, url: str, text: str, page: dict[str, Any], limits: Limits) -> Article:

@@ -285,7 +285,15 @@ def parse_html(text: str, where: str, article_id: str, path: str, notes: list[st
         "published": document.date,
         "url": document.url,
     }
-    return make_article(where, article_id, path, fields, document.text, notes, max_title)
+    return make_article(where, article_id, path, fields, without_headline(document.text, document.title), notes,
+                        max_title)
+
+
+def without_headline(text: str, title: str | None) -> str:
+    """A page's main text without its first line when that is the headline (trafilatura keeps the <h1>,
+    and the title is stored on its own: as a sentence of the body it only repeats the question)."""
+    first, _, rest = text.strip().partition("\n")
+    return rest if title and rest.strip() and first.strip().casefold() == title.strip().casefold() else text
 
 
 def parse_feed_record(record: object, where: str, prefix: str | None, path: str, notes: list[str] | None = None,
