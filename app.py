@@ -64,8 +64,9 @@ def safe_url(url: str) -> str:
     return url if re.match(r"^https?://[^\s\"'<>]+$", url or "", re.IGNORECASE) else ""
 
 
-def highlighted_paragraph(body: str, start: int, end: int) -> str:
-    """The paragraph around body[start:end], escaped, with that span in <mark>."""
+def highlighted_paragraph(body: str, start: int, end: int, short: tuple[int, int] | None = None) -> str:
+    """The paragraph around body[start:end], escaped, with that span in <mark>, and the short answer
+    (``short``: a span inside it) in <strong> within the mark."""
     paragraph_start = body.rfind("\n", 0, start) + 1
     paragraph_end = body.find("\n", end)
     paragraph_end = len(body) if paragraph_end == -1 else paragraph_end
@@ -73,7 +74,35 @@ def highlighted_paragraph(body: str, start: int, end: int) -> str:
     after_end = min(paragraph_end, end + CONTEXT_CHARS)
     before = ("…" if before_start > paragraph_start else "") + body[before_start:start]
     after = body[end:after_end] + ("…" if after_end < paragraph_end else "")
-    return f"{html.escape(before)}<mark>{html.escape(body[start:end])}</mark>{html.escape(after)}"
+    marked = html.escape(body[start:end])
+    if short and start <= short[0] < short[1] <= end:
+        marked = (f"{html.escape(body[start : short[0]])}<strong>{html.escape(body[short[0] : short[1]])}</strong>"
+                  f"{html.escape(body[short[1] : end])}")
+    return f"{html.escape(before)}<mark>{marked}</mark>{html.escape(after)}"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for the Markdown chat: shown as written, never as markup, links, HTML or math."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def unplain(text: str) -> str:
+    """The text ``plain`` escaped, as it was."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def bubble(answer: Answer) -> str:
+    """What the chat bubble shows: the short answer in bold with its markers, then its sentence; else the text."""
+    short = answer.short
+    if short is None:
+        return plain(answer.text)
+    markers = " ".join(dict.fromkeys(re.findall(r"\[\d+\]", answer.text))) or (f"[{short.n}]" if short.n else "")
+    sentence = next((c.quote for c in answer.citations if c.n == short.n and c.start <= short.start < c.end), "")
+    said = f"**{plain(short.text)}** {plain(markers)}"
+    return f"{said}\n\n{plain(sentence)}" if sentence else said
 
 
 def _link(title: str, url: str) -> str:
@@ -99,8 +128,9 @@ def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
     cards = []
     for c in answer.citations:
         body = bodies.get(c.article_id, "")
+        short = (answer.short.start, answer.short.end) if answer.short and answer.short.n == c.n else None
         context = (
-            highlighted_paragraph(body, c.start, c.end)
+            highlighted_paragraph(body, c.start, c.end, short)
             if body[c.start : c.end] == c.quote
             else f"<mark>{html.escape(c.quote)}</mark>"
         )
@@ -158,16 +188,19 @@ class ChatApp:
             filters = Filters(requests.day(date_from, "Published from"), requests.day(date_to, "Published to"),
                               requests.sources(sources))
             day = requests.day(as_of, "As of")
-        shown = list(history or []) + [{"role": "user", "content": request.question},
+        shown = list(history or []) + [{"role": "user", "content": plain(request.question)},
                                        {"role": "assistant", "content": ""}]
+        turns = [(unplain(q), unplain(a)) for q, a in request.history]  # the chat shows them escaped
         yield shown, "", '<div class="refused">Searching the articles…</div>'
+        streamed = ""
         with friendly_errors("answering"):
-            for item in self.bot.stream(request.question, request.history, filters=filters, as_of=day, k=request.k):
+            for item in self.bot.stream(request.question, turns, filters=filters, as_of=day, k=request.k):
                 if isinstance(item, Answer):
-                    shown[-1] = {"role": "assistant", "content": item.text}
+                    shown[-1] = {"role": "assistant", "content": bubble(item)}
                     yield shown, "", sources_html(item, item.bodies)
                 else:
-                    shown[-1] = {"role": "assistant", "content": shown[-1]["content"] + item}
+                    streamed += item
+                    shown[-1] = {"role": "assistant", "content": plain(streamed)}
                     yield shown, "", '<div class="refused">Answering…</div>'
 
     def ask(self, question: Any, history: Any = None, as_of: Any = "", k: Any = 0) -> str:
@@ -317,8 +350,10 @@ def build_ui(app: ChatApp) -> Any:
         )
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=False, elem_id="chat",
-                                     buttons=["copy"], feedback_options=None)
+                # Markdown only for our own bold short answer: every text from an article or a model is
+                # escaped first (``plain``), so it shows as written; no math, no HTML
+                chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=True, sanitize_html=True,
+                                     latex_delimiters=[], elem_id="chat", buttons=["copy"], feedback_options=None)
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                           scale=5, elem_id="question", autofocus=True)

@@ -1,13 +1,18 @@
-"""Calibrate the refusal threshold (``min_score``) on the dev questions.
+"""Calibrate the refusal gate (``bot/gate.py``) on the dev questions.
 
-For each dev question the product retrieves twice from the dev articles: once
-with everything (it should answer) and once with its gold articles excluded in
-the store query (the answer is not there: it should refuse). The score is the
-support score bot/chain.py refuses on (``support_score``: the best
-passage sentence's blend of embedding similarity and question-word overlap). Prints,
-for a sweep of thresholds, refusal_recall (unanswerable refused) and
-answer_rate (answerable answered), picks the threshold with the best balanced
-accuracy, and writes bench/results/calibration.json.
+Each dev question is asked of the dev articles twice, as of its quiz date: once
+with everything (it should be answered) and once with its gold articles
+excluded from the search (the answer is not there: it should be refused). For
+both, the gate's four features are computed (support, coverage, fused,
+margin). Then
+
+1. a logistic model of the features is fitted (numpy, L2) on the *tune* two
+   thirds of the questions (ids not divisible by 3) and its weights printed,
+   with the threshold that keeps 97.5 % of the tune questions answered;
+2. the gate as the product has it now (``bot.gate.WEIGHTS``, ``BIAS``) is swept
+   over thresholds on the tune and the *check* third, and, for comparison, the
+   support score alone (the gate before);
+3. everything goes to bench/results/calibration.json.
 
     python -m bench.calibrate [--articles DIR] [--questions FILE]
 
@@ -17,11 +22,35 @@ What it leaves out: answer correctness (see bench.eval); it only sets the gate.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
+
 from bench.common import EVAL, RESULTS, article_ids_by_file, cached_store, load_questions, offline
 from bot.settings import Settings
+
+TARGET_ANSWER_RATE = 0.975
+
+
+def fit(positives: np.ndarray, negatives: np.ndarray, l2: float = 0.05) -> tuple[np.ndarray, float]:
+    """Logistic regression weights and bias on the raw features (standardised inside, undone after)."""
+    x = np.vstack([positives, negatives])
+    y = np.array([1.0] * len(positives) + [0.0] * len(negatives))
+    mean, spread = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / spread
+    weights, bias = np.zeros(x.shape[1]), 0.0
+    for _ in range(5000):
+        p = 1 / (1 + np.exp(-(z @ weights + bias)))
+        weights -= 0.5 * (z.T @ (p - y) / len(y) + l2 * weights)
+        bias -= 0.5 * float((p - y).mean())
+    return weights / spread, bias - float((weights * mean / spread).sum())
+
+
+def sweep(answerable: np.ndarray, unanswerable: np.ndarray, thresholds: list[float]) -> list[dict]:
+    return [{"threshold": round(t, 3), "refusal_recall": round(float((unanswerable < t).mean()), 3),
+             "answer_rate": round(float((answerable >= t).mean()), 3)} for t in thresholds]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,42 +59,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=EVAL / "dev_questions.jsonl")
     args = parser.parse_args(argv)
     offline()
+    from bot import gate
     from bot.embeddings import embeddings_for
+    from bot.extractive import ExtractiveAnswerer
     from bot.retrieve import Filters, Retriever
 
     settings = Settings()
     store, _ = cached_store([args.articles], "eval", settings)
-    from bot.chain import support_score
-    from bot.extractive import ExtractiveAnswerer
-
     embeddings = embeddings_for(settings)
     retriever = Retriever.from_settings(store, embeddings, settings)
     extractive = ExtractiveAnswerer(embeddings)
     ids = article_ids_by_file(args.articles)
-    answerable, unanswerable = [], []
+    rows = []
     for question in load_questions(args.questions):
         gold = [ids[e["article_file"]] for e in question["evidence"] if e["article_file"] in ids]
-        full = retriever.search(question["question"])
-        without = retriever.search(question["question"], filters=Filters(exclude_articles=gold))
-        answerable.append(support_score(extractive, question["question"], full))
-        unanswerable.append(support_score(extractive, question["question"], without))
-    rows = []
-    for step in range(10, 81, 2):
-        threshold = step / 100
-        recall = sum(s < threshold for s in unanswerable) / len(unanswerable)
-        rate = sum(s >= threshold for s in answerable) / len(answerable)
-        rows.append({"threshold": threshold, "refusal_recall": round(recall, 3), "answer_rate": round(rate, 3)})
-    best = max(rows, key=lambda r: (r["refusal_recall"] + r["answer_rate"], r["answer_rate"]))
-    print(f"{'threshold':>9} {'refusal_recall':>15} {'answer_rate':>12}")
-    for row in rows:
-        mark = "  <- best balanced accuracy" if row is best else ""
-        print(f"{row['threshold']:>9.2f} {row['refusal_recall']:>15.3f} {row['answer_rate']:>12.3f}{mark}")
-    print(f"current min_score {settings.min_score:.2f}")
+        as_of = dt.date.fromisoformat(question["question_date"])
+        text = question["question"]
+        found = {}
+        for name, filters in (("answerable", None), ("unanswerable", Filters(exclude_articles=gold))):
+            passages = retriever.search(text, filters=filters, as_of=as_of)
+            found[name] = gate.features(text, extractive.sentences(text, passages), passages).as_tuple()
+        rows.append({"id": question["id"], "check": int(question["id"].rsplit("-", 1)[-1]) % 3 == 0, **found})
+    split = {name: [r for r in rows if r["check"] == (name == "check")] for name in ("tune", "check")}
+
+    def matrix(part: str, kind: str) -> np.ndarray:
+        return np.array([r[kind] for r in split[part]])
+
+    weights, bias = fit(matrix("tune", "answerable"), matrix("tune", "unanswerable"))
+
+    def probabilities(features: np.ndarray, w: np.ndarray | tuple, b: float) -> np.ndarray:
+        return 1 / (1 + np.exp(-(features @ np.asarray(w) + b)))
+
+    tune_p = probabilities(matrix("tune", "answerable"), weights, bias)
+    threshold = float(np.quantile(tune_p, 1 - TARGET_ANSWER_RATE))
+    print("fitted on the tune split: weights (support, coverage, fused, margin) "
+          f"{tuple(round(float(w), 4) for w in weights)}, bias {bias:.4f}; threshold for {TARGET_ANSWER_RATE:.1%} "
+          f"answered {threshold:.3f}")
+    result = {"questions": len(rows), "fitted": {"weights": [float(w) for w in weights], "bias": bias,
+                                                 "threshold": threshold}, "product": {}}
+    thresholds = [t / 100 for t in range(10, 91, 5)]
+    for label, w, b in (("product gate", gate.WEIGHTS, gate.BIAS), ("fitted now", weights, bias)):
+        for part in ("tune", "check"):
+            rows_at = sweep(probabilities(matrix(part, "answerable"), w, b),
+                            probabilities(matrix(part, "unanswerable"), w, b), thresholds)
+            result["product" if label == "product gate" else "fitted_now"] = {
+                **result.get("product" if label == "product gate" else "fitted_now", {}), part: rows_at}
+            at = min(rows_at, key=lambda r: abs(r["threshold"] - settings.min_score))
+            print(f"{label:<13} {part:<5} at min_score {settings.min_score:.2f}: refusal_recall "
+                  f"{at['refusal_recall']:.3f}, answer_rate {at['answer_rate']:.3f}")
+    for part in ("tune", "check"):
+        support = sweep(matrix(part, "answerable")[:, 0], matrix(part, "unanswerable")[:, 0], [0.36, 0.40, 0.44])
+        result.setdefault("support_alone", {})[part] = support
+        print(f"support score alone (the gate before), {part}: " + ", ".join(
+            f"{r['threshold']:.2f}: {r['refusal_recall']:.3f} / {r['answer_rate']:.3f}" for r in support))
+    print(f"{'threshold':>9} {'tune recall':>12} {'tune answered':>14} {'check recall':>13} {'check answered':>15}")
+    for tune_row, check_row in zip(result["product"]["tune"], result["product"]["check"]):
+        print(f"{tune_row['threshold']:>9.2f} {tune_row['refusal_recall']:>12.3f} {tune_row['answer_rate']:>14.3f} "
+              f"{check_row['refusal_recall']:>13.3f} {check_row['answer_rate']:>15.3f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "calibration.json").write_text(
-        json.dumps({"questions": len(answerable), "best": best, "sweep": rows,
-                    "answerable_scores": answerable, "unanswerable_scores": unanswerable}, indent=1)
-    )
+    (RESULTS / "calibration.json").write_text(json.dumps({**result, "rows": rows}, indent=1))
     return 0
 
 

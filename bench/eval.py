@@ -2,7 +2,7 @@
 
     python -m bench.eval [--articles DIR] [--questions FILE] [--distractors JSONL.gz]
                          [--unanswerable N] [--llm NAME] [--k K] [--pipeline product|naive]
-                         [--json] [--limit N] [--label L]
+                         [--json] [--limit N] [--split tune|check] [--label L]
 
 The articles (plus the distractor feed, if given) are ingested with the
 product's ingest into a store cached by corpus hash (bench/cache). Each question
@@ -70,7 +70,13 @@ from bot.settings import Settings, load_settings
 
 UNANSWERABLE_SEED = 20240617
 RANK_DEPTH = 10  # passages retrieved for the article ranking (hits@10, MRR@10)
-DATASET_TEXT = ("question", "gold_answer")  # left out of the results file: the dev set stays in ../shared
+DATASET_TEXT = ("question", "gold_answer", "choices")
+#: The RealTime QA paper's own systems on its questions (Kasai et al., NeurIPS 2023): multiple-choice accuracy
+#: and open-answer EM / F1, for comparison.
+PAPER = {
+    "GPT-3 + Google search (MC)": 0.861, "RAG + Google search (MC)": 0.623,
+    "GPT-3 + Google search (open EM)": 0.533, "GPT-3 + Google search (open F1)": 0.642,
+}  # left out of the results file: the dev set stays in ../shared
 
 
 def feed_name(feed: Path) -> str:
@@ -86,6 +92,8 @@ def default_label(args: argparse.Namespace) -> str:
         parts.append(f"unanswerable{args.unanswerable}")
     if args.limit:
         parts.append(f"limit{args.limit}")
+    if args.split:
+        parts.append(args.split)
     return "-".join(parts)
 
 
@@ -111,6 +119,7 @@ def question_rows(questions: list[dict], ids: dict[str, str], unanswerable: set[
                               "pass the --articles folder that goes with --questions")
         rows.append({
             "id": question["id"], "question": question["question"], "gold_answer": question["answer"],
+            "choices": question.get("choices") or [], "answer_index": question.get("answer_index"),
             "answer_in_article": question.get("answer_in_article"), "question_date": question["question_date"],
             "gold_files": files, "gold": list(dict.fromkeys(ids[name] for name in files)),
             "unanswerable": question["id"] in unanswerable,
@@ -146,6 +155,7 @@ def run_product(rows: list[dict], paths: list[Path], store_label: str, settings:
         row["seconds"] = time.perf_counter() - started
         row["refused"] = answer.refused
         row["answer"] = answer.text
+        row["short"] = answer.short.text if answer.short else None
         row["quotes"] = [
             {"article_id": c.article_id, "quote": c.quote,
              "verbatim": metrics.is_verbatim(c.quote, texts.get(c.article_id, ""))}
@@ -198,8 +208,11 @@ def score(rows: list[dict[str, Any]], answers: bool, model: bool) -> dict[str, f
         "quote_has_answer": _share(answerable, _any_quote_has_answer) if answers else None,
         "quote_has_answer_when_in_article": _share(in_article, _any_quote_has_answer) if answers else None,
         "top_quote_has_answer": _share(answerable, _top_quote_has_answer) if answers else None,
-        "answer_em": _mean_over(answerable, metrics.exact_match) if model else None,
-        "answer_f1": _mean_over(answerable, metrics.f1) if model else None,
+        "quote_has_answer_lenient": _share(answerable, _any_quote_has_answer_lenient) if answers else None,
+        "mc_accuracy": metrics.mean(_mc(row) for row in answerable if row["choices"]) if answers else None,
+        "short_answers": _share(answerable, lambda row: bool(row.get("short"))) if answers else None,
+        "answer_em": _mean_over(answerable, metrics.exact_match) if answers else None,
+        "answer_f1": _mean_over(answerable, metrics.f1) if answers else None,
         "refusal_recall": metrics.refusal_recall([r["refused"] for r in withheld]) if answers else None,
         "answer_rate": metrics.answer_rate([r["refused"] for r in answerable]) if answers else None,
         "latency_p50_s": metrics.percentile([r["seconds"] for r in rows], 50),
@@ -214,6 +227,18 @@ def _any_quote_has_answer(row: dict[str, Any]) -> bool:
     return any(metrics.contains_answer(q["quote"], row["gold_answer"]) for q in row["quotes"])
 
 
+def _any_quote_has_answer_lenient(row: dict[str, Any]) -> bool:
+    return any(metrics.contains_answer_lenient(q["quote"], row["gold_answer"]) for q in row["quotes"])
+
+
+def _mc(row: dict[str, Any]) -> float:
+    """The multiple-choice credit of the answer (its text and quotes); a refusal supports no choice."""
+    if row["refused"] or row["answer_index"] is None:
+        return 0.0
+    said = " ".join([row.get("answer") or "", *(q["quote"] for q in row["quotes"])])
+    return metrics.mc_credit(said, row["choices"], row["answer_index"])
+
+
 def _top_quote_has_answer(row: dict[str, Any]) -> bool:
     return bool(row["top_quote"]) and metrics.contains_answer(row["top_quote"], row["gold_answer"])
 
@@ -223,9 +248,10 @@ def _share(rows: list[dict[str, Any]], test: Any) -> float | None:
 
 
 def _mean_over(rows: list[dict[str, Any]], compare: Any) -> float | None:
-    """A model answer against the gold answer; a refusal is the empty answer."""
+    """The short answer (else the answer text) against the gold answer; a refusal is the empty answer."""
     return metrics.mean(
-        float(compare("" if row["refused"] else metrics.strip_markers(row["answer"]), row["gold_answer"]))
+        float(compare("" if row["refused"] else (row.get("short") or metrics.strip_markers(row["answer"])),
+                      row["gold_answer"]))
         for row in rows
     )
 
@@ -247,6 +273,8 @@ def print_table(result: dict[str, Any]) -> None:
     for name, value in result["metrics"].items():
         shown = "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
         print(f"{name:<{width}}  {shown}")
+    print("for comparison, the RealTime QA paper on its dev questions: " +
+          ", ".join(f"{name} {value:.3f}" for name, value in PAPER.items()))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -262,6 +290,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pipeline", choices=["product", "naive"], default="product")
     parser.add_argument("--json", action="store_true", help="end with one JSON summary line")
     parser.add_argument("--limit", type=int, default=0, metavar="N", help="only the first N questions")
+    parser.add_argument("--split", choices=["tune", "check"],
+                        help="two thirds of the questions to tune methods on (ids not divisible by 3), or the third "
+                             "kept aside to check them (ids divisible by 3)")
     parser.add_argument("--label", help="name of the results file (default from pipeline, llm and corpus)")
     args = parser.parse_args(argv)
     if args.pipeline == "naive" and args.unanswerable:
@@ -279,6 +310,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not path.exists():
             raise ConfigError(f"{path} does not exist; check --articles, --questions and --distractors")
     questions = load_questions(args.questions)[: args.limit or None]
+    if args.split:
+        kept_aside = [int(q["id"].rsplit("-", 1)[-1]) % 3 == 0 for q in questions]
+        questions = [q for q, aside in zip(questions, kept_aside) if aside == (args.split == "check")]
     if args.unanswerable > len(questions):
         raise ConfigError(f"--unanswerable {args.unanswerable} is more than the {len(questions)} questions asked")
     withheld = {q["id"] for q in random.Random(UNANSWERABLE_SEED).sample(questions, args.unanswerable)}
@@ -302,7 +336,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "questions": str(args.questions), "distractors": str(args.distractors) if args.distractors else None,
             "unanswerable": args.unanswerable, "unanswerable_seed": UNANSWERABLE_SEED,
             "unanswerable_method": "gold article ids excluded in the store query (Filters.exclude_articles)",
-            "limit": args.limit or None, "label": args.label, "min_score": settings.min_score if product else None,
+            "limit": args.limit or None, "split": args.split, "label": args.label,
+            "min_score": settings.min_score if product else None,
             "embedding_model": settings.embedding_model,
         },
         "machine": machine(), "store": store,

@@ -67,6 +67,96 @@ def contains_answer(text: str, gold: str) -> bool:
     return bool(wanted) and f" {wanted} " in f" {normalize_answer(text)} "
 
 
+# Lenient matching: a right answer in other words still counts. Both sides are reduced to tokens with
+# possessives dropped, number words as digits ("six" -> "6"), "12-year-old" -> "12 year old", percent
+# signs spelled out, and demonyms as their place ("Ukrainian" -> "ukraine").
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12", "first": "1", "second": "2",
+                      "third": "3", "fourth": "4", "fifth": "5"})
+_DEMONYMS = {
+    "american": "us", "americans": "us", "british": "uk", "briton": "uk", "britons": "uk", "english": "england",
+    "european": "europe", "europeans": "europe", "asian": "asia", "african": "africa", "australian": "australia",
+    "ukrainian": "ukraine", "ukrainians": "ukraine", "russian": "russia", "russians": "russia", "chinese": "china",
+    "japanese": "japan", "korean": "korea", "indian": "india", "pakistani": "pakistan", "iranian": "iran",
+    "iraqi": "iraq", "israeli": "israel", "palestinian": "palestine", "saudi": "saudi arabia", "turkish": "turkey",
+    "german": "germany", "germans": "germany", "french": "france", "italian": "italy", "spanish": "spain",
+    "portuguese": "portugal", "dutch": "netherlands", "swedish": "sweden", "finnish": "finland",
+    "norwegian": "norway", "danish": "denmark", "polish": "poland", "greek": "greece", "irish": "ireland",
+    "scottish": "scotland", "welsh": "wales", "canadian": "canada", "mexican": "mexico", "brazilian": "brazil",
+    "argentine": "argentina", "argentinian": "argentina", "chilean": "chile", "peruvian": "peru",
+    "colombian": "colombia", "venezuelan": "venezuela", "cuban": "cuba", "haitian": "haiti",
+    "egyptian": "egypt", "nigerian": "nigeria", "kenyan": "kenya", "ethiopian": "ethiopia",
+    "sudanese": "sudan", "libyan": "libya", "moroccan": "morocco", "afghan": "afghanistan",
+    "syrian": "syria", "lebanese": "lebanon", "taiwanese": "taiwan", "filipino": "philippines",
+    "vietnamese": "vietnam", "thai": "thailand", "indonesian": "indonesia", "malaysian": "malaysia",
+    "sri": "sri", "lankan": "lanka", "hungarian": "hungary", "swiss": "switzerland", "austrian": "austria",
+    "belgian": "belgium", "czech": "czechia", "romanian": "romania", "serbian": "serbia", "croatian": "croatia",
+    "belarusian": "belarus", "georgian": "georgia", "armenian": "armenia", "azerbaijani": "azerbaijan",
+    "icelandic": "iceland", "new zealander": "new zealand", "hawaiian": "hawaii", "californian": "california",
+    "floridian": "florida", "texan": "texas", "antarctic": "antarctica", "arctic": "arctic",
+}
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)?\b")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def _amount(match: re.Match[str]) -> str:
+    number = float(match.group(1).replace(",", "")) * _SCALE.get(match.group(2) or "", 1)
+    return f" {number:.15g} "
+
+
+def lenient_tokens(text: str) -> list[str]:
+    """``text`` as comparable tokens (see the note above ``lenient_tokens``); amounts as one number
+    ("$12.6 million" and "$12,600,000" both become 12600000)."""
+    text = text.lower().replace("’", "'").replace("%", " percent ")
+    text = _AMOUNT.sub(_amount, text)
+    text = re.sub(r"'s\b", "", text)
+    tokens = []
+    for token in _TOKEN.findall(text):
+        token = _NUMBER_WORDS.get(token, token)
+        tokens.extend(_DEMONYMS.get(token, token).split())
+    return [t for t in tokens if t not in ("a", "an", "the")]
+
+
+def contains_answer_lenient(text: str, gold: str) -> bool:
+    """The gold answer in ``text`` allowing other wordings of the same thing: its tokens, reduced by
+    ``lenient_tokens``, occur in order as whole words ("Ukrainian troops" holds "Ukraine", "six months" holds
+    "6", "a 12-year-old boy" holds "12")."""
+    wanted = " ".join(lenient_tokens(gold))
+    return bool(wanted) and f" {wanted} " in f" {' '.join(lenient_tokens(text))} "
+
+
+_GLUE = frozenset(["and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as", "is", "are", "was",
+                   "were", "be", "its", "their", "his", "her", "they", "it", "that", "this"])
+
+
+def choice_support(text: str, choices: Sequence[str]) -> list[float]:
+    """For each multiple-choice option, the share of its words (lenient tokens, glue words left out) found
+    in ``text``."""
+    have = set(lenient_tokens(text))
+    shares = []
+    for choice in choices:
+        words = set(lenient_tokens(choice)) - _GLUE or set(lenient_tokens(choice))
+        shares.append(len(words & have) / len(words) if words else 0.0)
+    return shares
+
+
+def mc_credit(text: str, choices: Sequence[str], correct: int) -> float:
+    """Multiple-choice accuracy of one answer: 1 when it supports the correct choice best, 1/n when n choices
+    tie for best with it, 0 when another choice is better or no choice has a word in the answer."""
+    shares = choice_support(text, choices)
+    best = max(shares, default=0.0)
+    if best == 0.0:
+        return 0.0
+    tied = [i for i, share in enumerate(shares) if share == best]
+    return 1.0 / len(tied) if correct in tied else 0.0
+
+
 def exact_match(prediction: str, gold: str) -> bool:
     return normalize_answer(prediction) == normalize_answer(gold)
 

@@ -10,10 +10,11 @@ An LCEL pipeline of runnables:
     check      raw text -> Answer whose every quote is a verified body span
                (bot/citations.py)
 
-Refusal happens twice: before answering, when no passage sentence supports the
-question well enough (``support_score`` below ``min_score``, calibrated on the
-dev set with ``python -m bench.calibrate``), and after, when the model answers
-with the refusal sentence or keeps no citation at all. A refused
+Refusal happens twice: before answering, when the passages are unlikely to
+answer the question (``bot/gate.py``: a calibrated probability from the best
+sentence's support, the top article's coverage of the question's words and the
+retrieval's agreement, below ``min_score``; ``python -m bench.calibrate``), and
+after, when the model answers with the refusal sentence or keeps no citation. A refused
 Answer has no citations; the closest articles are listed as "related".
 """
 
@@ -30,8 +31,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
-from bot import requests
-from bot.citations import check, is_refusal
+from bot import gate, requests
+from bot.citations import check, is_refusal, short_answer
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer, followup_query
 from bot.prompts import REFUSAL, template
@@ -55,8 +56,8 @@ class Prepared:
 
 def support_score(extractive: ExtractiveAnswerer, question: str, passages: Sequence[Passage]) -> float:
     """How well the best passage sentence answers the question (0 when there is none)."""
-    scored = extractive.scored_sentences(question, passages)
-    return scored[0][0] if scored else 0.0
+    scored = extractive.sentences(question, passages)
+    return scored[0].score if scored else 0.0
 
 
 _CLOSING_TAG = re.compile(r"<\s*/\s*passages\s*>", re.IGNORECASE)
@@ -120,7 +121,7 @@ class NewsBot:
         return self.retriever.search(inputs["query"], inputs.get("k"), inputs.get("filters"), inputs.get("as_of"))
 
     def _extract(self, inputs: dict[str, Any]) -> str:
-        return self.extractive.answer(inputs["question"], inputs["passages_list"])
+        return self.extractive.answer(inputs["question"], inputs["passages_list"], inputs.get("sentences"))
 
     # --- public --------------------------------------------------------------------
     def prepare(
@@ -150,7 +151,8 @@ class NewsBot:
     ) -> Iterator[str | Answer]:
         """Yield answer text as it is generated, then the final checked Answer."""
         prepared = self.prepare(question, history, filters, as_of, k)
-        if support_score(self.extractive, prepared.query, prepared.passages) < self.min_score:
+        sentences = self.extractive.sentences(prepared.query, prepared.passages)  # scored once, used twice
+        if gate.probability(gate.features(prepared.query, sentences, prepared.passages)) < self.min_score:
             yield self._refusal(prepared.passages)
             return
         inputs = {
@@ -159,6 +161,7 @@ class NewsBot:
             "refusal": REFUSAL,
             "passages": format_passages(prepared.passages),
             "passages_list": prepared.passages,
+            "sentences": sentences,
         }
         if self.llm is not None and prepared.query != prepared.question:
             inputs["question"] = f"{prepared.question}\n(Meaning: {prepared.query})"
@@ -195,7 +198,8 @@ class NewsBot:
             return self._refusal(passages)
         text = checked.text if self.llm is None else strip_links(checked.text, {p.url for p in passages})
         cited = {c.article_id: bodies[c.article_id] for c in checked.citations}
-        return Answer(text=text, refused=False, citations=checked.citations, bodies=cited)
+        return Answer(text=text, refused=False, citations=checked.citations,
+                      short=short_answer(text, checked.citations, bodies), bodies=cited)
 
     @staticmethod
     def _refusal(passages: Sequence[Passage]) -> Answer:

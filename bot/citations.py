@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from bot.prompts import REFUSAL
 from bot.text import content_words, sentence_spans
-from bot.types import Citation, Passage
+from bot.types import Citation, Passage, ShortAnswer
 
 MIN_CHARS = 12  # a shorter quote is too short to verify at all
 MIN_WORDS = 3  # a quote of fewer words must match exactly
@@ -401,3 +401,35 @@ def _citation(passage: Passage, body: str, start: int, end: int) -> Citation:
         start=start,
         end=end,
     )
+
+
+#: A short answer has at most this many words; a longer opening is a sentence, not a short answer.
+SHORT_WORDS = 10
+_OPENING = re.compile(r"^[ \t]*(?:\*\*|__)?([^\n\[]{1,200}?)(?:\*\*|__)?[ \t.]*\[(\d+)\]")
+
+
+def short_answer(text: str, citations: list[Citation], bodies: dict[str, str]) -> ShortAnswer | None:
+    """The answer's opening words before its first marker, when they are a short answer ("The Tony Awards [1]").
+
+    Located inside the quote of the citation the marker names (exactly, else ignoring case), it is a span
+    of that article (``n`` > 0, ``body[start:end] == text``); not found there, it is a paraphrase
+    (``n == 0``). An opening of more than SHORT_WORDS words, or one that is the whole quote, is no short answer.
+    """
+    match = _OPENING.match(text)
+    if not match:
+        return None
+    opening = match.group(1).strip()
+    if not opening or len(opening.split()) > SHORT_WORDS or opening[-1] in ".!?”\"…":
+        return None  # a sentence (it ends like one), not a short answer
+    for citation in sorted(citations, key=lambda c: c.n != int(match.group(2))):
+        quote = bodies[citation.article_id][citation.start : citation.end]
+        at = quote.find(opening)
+        if at == -1:
+            at = quote.lower().find(opening.lower())
+        if at != -1:
+            if len(opening) >= len(quote.strip().rstrip(".")):
+                return None  # the whole quote: a sentence answer, not a short one
+            start = citation.start + at
+            return ShortAnswer(bodies[citation.article_id][start : start + len(opening)], citation.n, start,
+                               start + len(opening))
+    return ShortAnswer(opening)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Sequence
 
 from langchain_core.embeddings import Embeddings
 
+from bot.short import _FITS, Expectation, Sentence, _new, candidates, choose, expect, stem
 from bot.text import content_words, sentence_spans
 from bot.types import Passage
 
@@ -48,68 +48,84 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
-class ExtractiveAnswerer:
-    """Picks the passage sentences that best answer a question."""
+#: How much a sentence gains for saying something new (words the question does not have), and for holding
+#: a candidate of the kind of answer the question asks for (a number for "how many", a name for "who").
+NOVELTY, TYPED = 0.15, 0.1
 
-    def __init__(self, embeddings: Embeddings, max_sentences: int = 2, second_ratio: float = 0.9) -> None:
+
+def answering(expected: Expectation, sentences: Sequence[Sentence]) -> list[tuple[float, Sentence]]:
+    """The sentences ranked for quoting: their support, plus NOVELTY x the share of their content words that
+    the question does not have (a sentence that only restates the question tells nothing), plus TYPED when
+    they hold a candidate of the expected kind. Best first."""
+    ranked = []
+    for sentence in sentences:
+        words = [stem(w) for w in content_words(sentence.text)]
+        novelty = sum(1 for w in words if w not in expected.asked) / len(words) if words else 0.0
+        typed = any(span.kind in _FITS.get(expected.kind, ()) and _new(span.text, expected.asked)
+                    for span in candidates(sentence.text))
+        ranked.append((sentence.score + NOVELTY * novelty + (TYPED if typed else 0.0), sentence))
+    return sorted(ranked, key=lambda item: -item[0])
+
+
+class ExtractiveAnswerer:
+    """Picks the passage sentences that best answer a question, and the short answer inside them."""
+
+    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.8) -> None:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio
-        self._lock = threading.Lock()
-        self._last: tuple[tuple, list[tuple[float, int, str]]] | None = None
 
-    def scored_sentences(self, question: str, passages: Sequence[Passage]) -> list[tuple[float, int, str]]:
-        """(score, passage n, sentence text) for every candidate sentence, best first.
+    def sentences(self, question: str, passages: Sequence[Passage]) -> list[Sentence]:
+        """Every candidate sentence of the passages with how well it answers the question, best first.
 
-        The refusal gate and the answer both need this for the same question and
-        passages; the last result is kept so the sentences are embedded once.
+        Score: 0.6 x cosine of its embedding to the question's + 0.4 x the IDF-weighted share of the
+        question's content words it holds. The refusal gate and the answer use the same list.
         """
-        key = (question, tuple((p.n, p.article_id, p.start, p.text) for p in passages))
-        with self._lock:
-            if self._last and self._last[0] == key:
-                return self._last[1]
-        scored = self._score(question, passages)
-        with self._lock:
-            self._last = (key, scored)
-        return scored
-
-    def _score(self, question: str, passages: Sequence[Passage]) -> list[tuple[float, int, str]]:
         candidates = [
-            (passage.n, passage.text[start:end])
+            (passage, start, end)
             for passage in passages
             for start, end in sentence_spans(passage.text)
             if len(passage.text[start:end].split()) >= _MIN_WORDS
         ]
         if not candidates:
             return []
+        texts = [passage.text[start:end] for passage, start, end in candidates]
         question_vector = self.embeddings.embed_query(question)
-        vectors = self.embeddings.embed_documents([text for _, text in candidates])
-        stems = [{_stem(w) for w in content_words(text)} for _, text in candidates]
+        vectors = self.embeddings.embed_documents(texts)
+        stems = [{_stem(w) for w in content_words(text)} for text in texts]
         frequency: dict[str, int] = {}
         for sentence_stems in stems:
-            for stem in sentence_stems:
-                frequency[stem] = frequency.get(stem, 0) + 1
+            for word in sentence_stems:
+                frequency[word] = frequency.get(word, 0) + 1
         asked = {_stem(w) for w in content_words(question)}
-        weight = {stem: math.log(1 + len(candidates) / (1 + frequency.get(stem, 0))) for stem in asked}
+        weight = {word: math.log(1 + len(candidates) / (1 + frequency.get(word, 0))) for word in asked}
         total = sum(weight.values()) or 1.0
         scored = []
-        for (n, text), vector, sentence_stems in zip(candidates, vectors, stems):
+        for (passage, start, end), text, vector, sentence_stems in zip(candidates, texts, vectors, stems):
             dense = sum(a * b for a, b in zip(question_vector, vector))
             lexical = sum(weight[s] for s in asked & sentence_stems) / total
-            scored.append((0.6 * dense + 0.4 * lexical, n, text))
-        return sorted(scored, key=lambda item: -item[0])
+            scored.append(Sentence(0.6 * dense + 0.4 * lexical, passage.n, passage.start + start,
+                                   passage.start + end, text))
+        return sorted(scored, key=lambda sentence: -sentence.score)
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> str:
-        """The answer in the cited format the citation checker reads (empty if nothing fits)."""
-        scored = self.scored_sentences(question, passages)
+    def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> str:
+        """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer
+        and its sentence when one is found (``bot.short``), else the best sentence or two."""
+        scored = list(sentences) if sentences is not None else self.sentences(question, passages)
         if not scored:
             return ""
-        chosen = [scored[0]]
-        for candidate in scored[1:]:
-            if len(chosen) == self.max_sentences or candidate[0] < self.second_ratio * scored[0][0]:
+        expected = expect(question)
+        choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings)
+        ranked = answering(expected, scored)
+        chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
+        for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence
+            if len(chosen) == self.max_sentences or value < self.second_ratio * ranked[0][0]:
                 break
-            if candidate[2] not in {text for _, _, text in chosen}:
+            if candidate.text not in {sentence.text for sentence in chosen}:
                 chosen.append(candidate)
-        text = " ".join(f"{sentence} [{n}]" for _, n, sentence in chosen)
-        quotes = "\n".join(f'[{n}] "{sentence}"' for _, n, sentence in chosen)
+        quotes = "\n".join(f'[{sentence.n}] "{sentence.text}"' for sentence in chosen)
+        if choice is not None:
+            markers = " ".join(f"[{n}]" for n in dict.fromkeys(sentence.n for sentence in chosen))
+            return f"{choice.span.text} {markers}\n\nQuotes:\n{quotes}"
+        text = " ".join(f"{sentence.text} [{sentence.n}]" for sentence in chosen)
         return f"{text}\n\nQuotes:\n{quotes}"

@@ -1,6 +1,8 @@
 """Find the passages that may answer a question: hybrid dense + keyword search, date-aware.
 
-Four ranked lists are fused by weighted reciprocal rank fusion (RRF):
+Four ranked lists are fused by weighted reciprocal rank fusion (RRF), each
+passage's fused score scaled to 0..1 (1: first in every list), so that the
+refusal gate reads it the same whatever lists a question gets:
 
 - dense: the question's embedding against the chunk vectors in the Chroma
   collection ingest writes;
@@ -168,9 +170,10 @@ class Retriever:
             lists += [([i for i in nearest if narrowed.admits(metas[i])][:n], self.fusion.window),
                       ([i for i, meta in keyword if narrowed.admits(meta)][:n], self.fusion.window)]
         fused: dict[str, float] = {}
+        most = sum(weight for _, weight in lists) / (self.fusion.rrf_k + 1) or 1.0  # first in every list
         for ranked, weight in lists:
             for rank, chunk_id in enumerate(ranked):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.fusion.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.fusion.rrf_k + rank + 1) / most
         order = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
         return self._passages(order, fused, metas, k)
 

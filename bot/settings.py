@@ -129,9 +129,9 @@ class Settings(BaseSettings):
     )
     k: int = Field(6, ge=1, le=50, description="How many passages are retrieved per question.")
     min_score: float = Field(
-        0.40,
-        description="Refuse when the best passage's similarity to the question is below this "
-        "(calibrated on the dev set: python -m bench.calibrate).",
+        0.40, ge=0, le=1,
+        description="Refuse when the refusal gate's probability that the passages answer the question is below "
+        "this (bot/gate.py; calibrated on the dev set: python -m bench.calibrate).",
     )
     per_article: int = Field(2, ge=1, description="Most passages taken from one article for one answer.")
     fusion_dense: float = Field(

@@ -103,6 +103,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The answer in a few words. When it is a span of a cited article (``n`` > 0), ``body[start:end] == text``
+    in that citation's article, inside its quote; a model's paraphrase has ``n == 0`` and no span."""
+
+    text: str
+    n: int = 0
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the bot says: the text with ``[n]`` markers and the citations they point at.
 
@@ -114,6 +125,7 @@ class Answer:
     refused: bool = False
     citations: list[Citation] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
+    short: ShortAnswer | None = None
     bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:

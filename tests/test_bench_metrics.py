@@ -98,3 +98,25 @@ def test_p50_and_p95_interpolate_between_ranks_like_numpy():
 def test_the_mean_of_nothing_is_unmeasured_not_zero():
     assert mean([]) is None
     assert mean([1.0, 0.0]) == 0.5
+
+
+def test_a_lenient_match_accepts_the_same_answer_in_other_words():
+    from bench.metrics import contains_answer_lenient
+
+    assert contains_answer_lenient("Ukrainian troops pushed on", "Ukraine")
+    assert contains_answer_lenient("the detention was extended six months", "6")
+    assert contains_answer_lenient("a 12-year-old boy", "12")
+    assert contains_answer_lenient("the card sold for $12,600,000", "$12.6 million")
+    assert contains_answer_lenient("Russia's foreign ministry", "Russia")
+    assert not contains_answer_lenient("Russian troops", "Ukraine")
+    assert not contains_answer_lenient("sixteen", "6")
+
+
+def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
+    from bench.metrics import mc_credit
+
+    choices = ["Ukraine and Ireland", "Sweden and Finland", "Bosnia and Malta", "Georgia and Austria"]
+    assert mc_credit("NATO invited Sweden and Finland to join.", choices, 1) == 1.0
+    assert mc_credit("NATO invited Sweden and Finland to join.", choices, 0) == 0.0
+    assert mc_credit("Nothing about any of them.", choices, 1) == 0.0  # no choice found is wrong
+    assert mc_credit("Finland and Ireland", choices, 1) == 0.5  # two choices tie: half the credit

@@ -1,0 +1,66 @@
+"""Whether the passages answer the question: the refusal gate, one calibrated probability.
+
+What decides, per question (``features``):
+
+- ``support``: how well the best passage sentence answers it (the extractive
+  answerer's score: embedding similarity blended with question-word overlap);
+- ``coverage``: the share of the question's content words that the top
+  article's title and body hold (an article about something else shares a
+  topic, rarely all the names);
+- ``fused``: the top passage's fused retrieval score (1 when it is first in
+  every ranked list: dense, keyword and the date windows agree);
+- ``margin``: how far the top article's fused score stands above the next
+  article's (a clear winner, or a shrug among several).
+
+``probability`` is a logistic model of these four, fitted by ``python -m
+bench.calibrate`` on two thirds of the dev questions (each asked once with its
+articles, once with them excluded from the search) and checked on the third
+kept aside; the product refuses below ``Settings.min_score``. The fit's numbers
+are in ``WEIGHTS``; bench.calibrate prints new ones when the retrieval changes.
+
+What it leaves out: judging the answer itself (a sentence can support the
+question's topic and still not answer it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.short import Sentence
+from bot.text import content_words
+from bot.types import Passage
+
+#: (support, coverage, fused, margin) weights and the bias, from ``python -m bench.calibrate`` (2026-12-01).
+WEIGHTS = (5.7276, 3.275, 3.93, 1.87)
+BIAS = -8.309
+
+
+@dataclass(frozen=True)
+class Features:
+    support: float
+    coverage: float
+    fused: float
+    margin: float
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.support, self.coverage, self.fused, self.margin)
+
+
+def features(question: str, sentences: Sequence[Sentence], passages: Sequence[Passage]) -> Features:
+    """What the gate reads for a question and its retrieved passages (best first)."""
+    if not passages or not sentences:
+        return Features(0.0, 0.0, 0.0, 0.0)
+    top = passages[0]
+    words = content_words(question)
+    text = f"{top.title}\n{top.body or top.text}".lower()
+    coverage = sum(1 for word in words if word in text) / len(words) if words else 1.0
+    runner_up = next((p.score for p in passages if p.article_id != top.article_id), 0.0)
+    return Features(sentences[0].score, coverage, top.score, top.score - runner_up)
+
+
+def probability(found: Features, weights: Sequence[float] = WEIGHTS, bias: float = BIAS) -> float:
+    """How likely the passages answer the question (0..1), by the fitted logistic model."""
+    z = bias + sum(w * x for w, x in zip(weights, found.as_tuple()))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

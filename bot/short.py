@@ -1,0 +1,455 @@
+"""Short answers without a language model: the few words of a passage that answer the question.
+
+``expect(question)`` reads what kind of answer a question asks for from its
+wording: a person ("who", "which singer"), a place ("where", "which country"),
+an organisation ("which company", "which team"), a number, an amount of money,
+a percentage, a date, or a thing named by its head noun ("which awards show",
+"which virus"); "why" and "what happened" questions ask for a reason or an
+event, which a few words rarely carry.
+
+``candidates(sentence)`` finds the spans a short answer can be: names
+(capitalised word runs, joined by "of", "and", "de" …), quoted titles,
+numbers with their units, sums of money, percentages, dates.
+
+``choose`` scores every candidate of the best passage sentences: how well its
+sentence supports the question (the extractive answerer's score), whether its
+kind fits the question, how close it is in meaning to the noun the question
+asks for (the embedding model: "Europe" to "continent"), how many passages
+name it, whether a headline names it (headlines name what the body calls "the
+show"), and how near it stands to the question's own words in the sentence. A
+candidate made of the question's own words is never the answer. The best one,
+if it clears ``MIN_SCORE``, becomes the short answer; its sentence is the quote.
+
+What it leaves out: answers that are common-noun phrases or clauses
+("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
+any language but English.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+
+from bot.text import STOPWORDS
+
+#: A candidate's total score must reach this to be given as the short answer (else the sentence alone).
+MIN_SCORE = 0.9
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_PLACE_NOUNS = _set("""country nation city state continent island region area town capital province county
+territory place neighborhood neighbourhood sea ocean river mountain lake airport port village district park
+peninsula border""")
+_PERSON_NOUNS = _set("""person man woman head star actor actress singer rapper player athlete leader president
+minister senator judge ceo founder author director host comedian musician celebrity politician candidate
+governor mayor king queen prince princess pope chancellor official scientist billionaire slugger quarterback
+coach pitcher footballer golfer boxer tennis chef artist writer journalist lawyer secretary general officer
+soldier activist astronaut explorer designer entrepreneur executive anchor legend icon driver swimmer gymnast
+skater figure monarch dictator premier lawmaker congressman congresswoman spokesperson billionaire heir
+member""")
+_ORG_NOUNS = _set("""company firm brand retailer chain restaurant airline carrier automaker network team club
+party organization organisation agency group app platform website site studio university college school bank
+league union band business store supermarket manufacturer maker startup giant publisher newspaper magazine
+broadcaster channel service streamer streaming church charity institution court government ministry
+department committee council commission corporation conglomerate outlet label""")
+_NUMBER_WORDS = _set("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+thousand million billion trillion dozen dozens hundreds thousands millions billions half""")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_PLACES = _set("""afghanistan albania algeria argentina armenia australia austria azerbaijan bahamas
+bangladesh belarus belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo
+croatia cuba cyprus czechia denmark ecuador egypt england estonia ethiopia fiji finland france georgia
+germany ghana greece guatemala haiti honduras hungary iceland india indonesia iran iraq ireland israel italy
+jamaica japan jordan kazakhstan kenya korea kosovo kuwait latvia lebanon libya lithuania luxembourg
+madagascar malaysia mali malta mexico moldova mongolia montenegro morocco mozambique myanmar nepal
+netherlands nicaragua niger nigeria norway pakistan palestine panama paraguay peru philippines poland
+portugal qatar romania russia rwanda scotland senegal serbia singapore slovakia slovenia somalia spain sudan
+sweden switzerland syria taiwan tanzania thailand tunisia turkey uganda ukraine uruguay uzbekistan venezuela
+vietnam wales yemen zambia zimbabwe africa asia europe antarctica america arctic oceania alabama alaska
+arizona arkansas california colorado connecticut delaware florida hawaii idaho illinois indiana iowa kansas
+kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana nebraska
+nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
+london paris berlin moscow beijing tokyo delhi kyiv kiev rome madrid chicago boston seattle miami houston
+dallas atlanta denver phoenix jerusalem gaza tehran baghdad kabul istanbul sydney toronto vancouver montreal""")
+_LEADING = _set("""the a an this that these those in on at for after before when while but and its his her
+their our some many it as by from with to of if so yet also then there here what which who how why where mr
+mrs ms dr""")
+_MONEY_WORDS = re.compile(r"\b(cost|costs|price|priced|pay|paid|pays|fine|fined|worth|sold|sell|raise|raised|"
+                          r"spend|spent|damage|damages|salary|budget|fee|charge|much)\b")
+
+_WORD = re.compile(r"[A-Za-z0-9][\w’'&.-]*")
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:(?:US)?\$|£|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|[mbk]n?)\b)?"
+    r"|(?<![\w.-])\d[\d,]*(?:\.\d+)?(?:\s?%|\s(?:percent|per cent)\b)"
+    r"|(?<![\w.-])\d[\d,]*(?:\.\d+)?(?:-[a-z]+)?(?:\s(?:million|billion|trillion|thousand|hundred))?"
+    r"(?:\s[a-z]+)?"
+)
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{2,80})[”\"]")
+_SPOKEN = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) +
+                     r")(?:[- ](?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))*"
+                     r"(?:\s(?!of\b|the\b|and\b)[a-z]+)?", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?\s+\d{1,2}(?:,\s*\d{4})?"
+                   r"|\b(?:" + "|".join(d.capitalize() for d in _WEEKDAYS) + r")\b|\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a question asks for: ``kind`` and the noun it names (``head``), and the words it already says."""
+
+    kind: str  # person, place, org, number, money, percent, date, thing, reason, event
+    head: str
+    asked: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer inside a sentence: ``sentence[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # name, quote, number, money, percent, date
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A scored passage sentence: its support score, passage number, and where it lies in the body."""
+
+    score: float
+    n: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The short answer: ``span`` of ``sentence``, with its total score."""
+
+    sentence: Sentence
+    span: Span
+    score: float
+
+    @property
+    def start(self) -> int:
+        return self.sentence.start + self.span.start
+
+    @property
+    def end(self) -> int:
+        return self.sentence.start + self.span.end
+
+
+def stem(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    for suffix in ("'s", "s'", "ies", "es", "s"):
+        if len(word) > len(suffix) + 1 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip(".’'") for word in _WORD.findall(text)]
+
+
+def expect(question: str) -> Expectation:
+    """The kind of answer ``question`` asks for (see the module docstring)."""
+    lowered = question.lower().replace("’", "'")
+    asked = frozenset(stem(w) for w in _words(lowered) if w not in STOPWORDS)
+    head = ""
+    if re.search(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b", lowered):
+        return Expectation("percent", "percentage", asked)
+    if match := re.search(r"\bhow (many|much|long|old|far|tall|big|large|high|fast|often)\b", lowered):
+        word = match.group(1)
+        kind = "money" if word == "much" and _MONEY_WORDS.search(lowered) else "number"
+        return Expectation(kind, word, asked)
+    if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|\bwhen\b", lowered):
+        return Expectation("date", "date", asked)
+    if re.search(r"\bwhy\b", lowered):
+        return Expectation("reason", "", asked)
+    if re.search(r"\bwho(?:m|se)?\b", lowered):
+        return Expectation("person", "person", asked)
+    if re.search(r"\bwhere\b", lowered):
+        return Expectation("place", "place", asked)
+    head = _head(lowered)
+    if head:
+        nouns = set(head.split())
+        last = stem(head.split()[-1])
+        for kind, lexicon in (("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS), ("org", _ORG_NOUNS)):
+            if nouns & lexicon or last in lexicon:
+                return Expectation(kind, head, asked)
+        return Expectation("thing", head, asked)
+    if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
+        return Expectation("event", "", asked)
+    return Expectation("thing", "", asked)
+
+
+_SKIP = _set("""two three four kind type sort of popular major new famous common prestigious ancient
+controversial big biggest largest small smallest top leading legendary beloved notable former current other
+one""")
+_END = _set("""is are was were did does do has have had will would can could should may might be been being to
+in on at for of that with from by as about after before during this last next recently now soon also just a
+an the its their his her who which what where when""")
+
+
+def _head(question: str) -> str:
+    """The noun phrase after "which" or "what" ("which prestigious awards show" -> "awards show"), or ''."""
+    match = re.search(r"\b(?:which|what)\b((?:\s+[\w'-]+){1,6})", question)
+    if not match:
+        return ""
+    words: list[str] = []
+    for word in match.group(1).split():
+        if word in _END or (words and word.endswith(("ed", "ing", "ly")) and stem(word) not in _ALL_NOUNS):
+            break
+        if not words and word in _SKIP:
+            continue
+        words.append(word)
+        if len(words) == 3:
+            break
+    return " ".join(words)
+
+
+def candidates(sentence: str) -> list[Span]:
+    """The spans of ``sentence`` that a short answer can be (names, quoted titles, numbers, money, dates)."""
+    found: list[Span] = []
+    for match in _QUOTED.finditer(sentence):
+        if len(match.group(1).split()) <= 10:
+            found.append(Span(match.start(1), match.end(1), match.group(1), "quote"))
+    for pattern in (_NUMBER, _SPOKEN):
+        for match in pattern.finditer(sentence):
+            text = _without_trailing_word(match.group().rstrip(",. "))
+            words = text.lower().split()
+            if not words or words[0] in _MULTIPLIERS or (pattern is _SPOKEN and words[0] in ("one", "half")):
+                continue
+            if re.fullmatch(r"(?:19|20)\d\d", text):  # a year is a date, not a count
+                continue
+            kind = "money" if text[:1] in "$£€" or text.startswith("US$") else (
+                "percent" if "%" in text or "percent" in text or "per cent" in text else "number")
+            found.append(Span(match.start(), match.start() + len(text), text, kind))
+    for match in _DATE.finditer(sentence):
+        found.append(Span(match.start(), match.end(), match.group(), "date"))
+    found += _names(sentence)
+    return found
+
+
+_MULTIPLIERS = frozenset(["hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "hundreds",
+                          "thousands", "millions", "billions"])
+
+
+def _without_trailing_word(text: str) -> str:
+    """A number without a last word that is not its unit ("2022 was" -> "2022", "six months" stays)."""
+    head, _, last = text.rpartition(" ")
+    if head and (last.lower() in STOPWORDS or last.lower() in _LEADING or last.endswith(("ed", "ly"))):
+        return head
+    return text
+
+
+_CONNECTORS = frozenset(["of", "and", "de", "del", "da", "van", "von", "la", "le", "du", "the", "&", "for", "los",
+                         "las", "el"])
+
+
+def _names(sentence: str) -> list[Span]:
+    """Runs of capitalised words (a name), joined by a connector between two capitalised words."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(sentence)]
+    spans, run = [], []
+    for index, (start, end, word) in enumerate(tokens):
+        if run and sentence[run[-1][1] : start].strip():  # punctuation between two words ends a name
+            spans += _name_span(sentence, run)
+            run = []
+        capital = (word[0].isupper() or (word[0].isdigit() and run and "-" in word)
+                   or (len(word) > 1 and word[0].islower() and word[1].isupper()))  # iPhone, eBay
+        if capital and (re.search(r"-[a-z]", word) or word.lower().rstrip(".") in _CALENDAR):
+            capital = False  # "Four-time", "Far-right" are modifiers; "Tuesday", "May" are dates
+        joins = run and word.lower() in _CONNECTORS and _joined(tokens, index)
+        if capital or joins:
+            run.append((start, end, word))
+            continue
+        spans += _name_span(sentence, run)
+        run = []
+    spans += _name_span(sentence, run)
+    return spans
+
+
+_CALENDAR = frozenset([*_MONTHS, *_WEEKDAYS, *(m[:3] for m in _MONTHS), "sept"])
+
+
+def _joined(tokens: list[tuple[int, int, str]], index: int) -> bool:
+    """Whether the connector at ``index`` (with any connectors after it) is followed by a capitalised word."""
+    for _, _, word in tokens[index + 1 : index + 3]:
+        if word[:1].isupper():
+            return True
+        if word.lower() not in _CONNECTORS:
+            return False
+    return False
+
+
+_NOT_FIRST = frozenset(["of", "and", "&", "for", "the"])
+
+
+def _name_span(sentence: str, run: list[tuple[int, int, str]]) -> list[Span]:
+    while run and (run[0][2].lower().strip("’'") in _LEADING or run[0][2].lower() in _NOT_FIRST):
+        run = run[1:]
+    while run and run[-1][2].lower() in _CONNECTORS:
+        run = run[:-1]
+    if not run:
+        return []
+    start, end = run[0][0], run[-1][1]
+    text = sentence[start:end]
+    for suffix in ("’s", "'s"):
+        if text.endswith(suffix):
+            end -= len(suffix)
+            text = text[: -len(suffix)]
+    text = text.rstrip(".’'")
+    end = start + len(text)
+    if start == 0 and len(run) == 1 and text.lower() in STOPWORDS | _LEADING:
+        return []
+    return [Span(start, end, text, "name")] if text else []
+
+
+_ALL_NOUNS = _PLACE_NOUNS | _PERSON_NOUNS | _ORG_NOUNS
+
+_TITLE_NOUNS = _set("""song single album film movie show series book novel title slogan name word phrase
+nickname motto hashtag play musical episode podcast game""")
+_FITS = {
+    "person": ("name",), "place": ("name",), "org": ("name",), "thing": ("name", "quote"),
+    "number": ("number", "money", "percent"), "money": ("money", "number"), "percent": ("percent",),
+    "date": ("date",),
+}
+_PROTOTYPES = {"person": "a person's name", "place": "a country or city", "org": "a company or organization"}
+
+
+def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequence[str], texts: Sequence[str],
+           embeddings: Embeddings, top: int = 8) -> Choice | None:
+    """The best short answer among the candidates of the ``top`` best sentences, or None (see the module)."""
+    kinds = _FITS.get(expectation.kind)
+    if not kinds or not sentences:
+        return None
+    best = sentences[0].score or 1.0
+    proper = _proper_words(texts)
+    pool: list[tuple[Sentence, Span]] = []
+    for sentence in sentences[:top]:
+        for span in candidates(sentence.text):
+            span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
+            if span and span.kind in kinds and _new(span.text, expectation.asked):
+                pool.append((sentence, span))
+    if not pool:
+        return None
+    corpus = " ".join(texts).lower()
+    headlines = " ".join(titles).lower()
+    fits = _fit(expectation, [span.text for _, span in pool], embeddings)
+    scored = []
+    for (sentence, span), fit in zip(pool, fits):
+        if not _typed(expectation, span, fit):
+            continue
+        key = span.text.lower()
+        mentions = corpus.count(key) if len(key) > 2 else 1
+        numeric = span.kind in ("number", "money", "percent", "date")
+        score = (sentence.score / best
+                 + 0.5 * fit
+                 + 0.12 * math.log1p(max(mentions - 1, 0))
+                 + (0.15 if key in headlines else 0.0)
+                 + 0.1 * _nearness(sentence.text, span, expectation.asked)
+                 + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
+                 + _kind_bonus(expectation, span)
+                 - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked)))
+        scored.append((score, sentence, span))
+    if not scored:
+        return None
+    score, sentence, span = max(scored, key=lambda item: item[0])
+    return Choice(sentence, span, score) if score >= MIN_SCORE else None
+
+
+_PROPER = re.compile(r"(?<=[a-z0-9,;:’'\)] )([A-Z][\w’'&-]*)")
+
+
+def _proper_words(texts: Sequence[str]) -> set[str]:
+    """Words that are names, not sentence openers: capitalised in mid-sentence somewhere in the passages, or
+    capitalised wherever they occur (never written in lower case)."""
+    mid = {match.group(1).lower().strip("’'") for text in texts for match in _PROPER.finditer(text)}
+    capitalised, lower = set(), set()
+    for text in texts:
+        for word in _WORD.findall(text):
+            word = word.strip(".’'")
+            (capitalised if word[:1].isupper() else lower).add(word.lower())
+    return mid | (capitalised - lower) | (_PLACES & capitalised)
+
+
+def _trim_sentence_start(span: Span, proper: set[str], sentence: str) -> Span | None:
+    """A name at the start of a sentence (or of a quotation) without a first word that is capitalised only for
+    being first: kept only if the passages also capitalise it mid-sentence."""
+    before = sentence[: span.start].rstrip()
+    if before and before[-1] not in "“\"‘'(:—–-":
+        return span
+    first, _, rest = span.text.partition(" ")
+    if first.lower().strip("’'") in proper or first.isupper():
+        return span
+    if not rest:
+        return None
+    offset = len(first) + 1
+    return Span(span.start + offset, span.end, rest, span.kind)
+
+
+def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
+    """Whether a candidate can be the kind of thing the question asks for."""
+    words = [w.lower() for w in _words(span.text)]
+    if expectation.kind == "place":
+        return any(w in _PLACES for w in words) or fit >= 0.45
+    if expectation.kind == "person":  # "who" may be a person, a country or an organisation
+        return span.kind == "name"
+    if expectation.kind == "thing":
+        title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
+        return (span.kind == "name" or title_like) and fit >= 0.5
+    return True
+
+
+def _repeated(text: str, asked: frozenset[str]) -> float:
+    """The share of a candidate's words that the question already says."""
+    own = [stem(w) for w in _words(text) if w.lower() not in STOPWORDS]
+    return sum(1 for w in own if w in asked) / len(own) if own else 1.0
+
+
+def _new(text: str, asked: frozenset[str]) -> bool:
+    """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword."""
+    own = [stem(w) for w in _words(text) if w.lower() not in STOPWORDS]
+    return bool(own) and (not all(w in asked for w in own) or any(c.isdigit() for c in text))
+
+
+def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> list[float]:
+    """How close each candidate is in meaning to what the question asks for (cosine, 0 for numbers and dates)."""
+    target = expectation.head if expectation.kind in ("thing", "org", "place", "person") and expectation.head \
+        else _PROTOTYPES.get(expectation.kind)
+    if not target or expectation.kind in ("number", "money", "percent", "date"):
+        return [0.0] * len(texts)
+    vectors = embeddings.embed_documents([target, *texts])
+    want = vectors[0]
+    return [max(0.0, sum(a * b for a, b in zip(want, vector))) for vector in vectors[1:]]
+
+
+def _kind_bonus(expectation: Expectation, span: Span) -> float:
+    words = [w.lower() for w in _words(span.text)]
+    if expectation.kind == "place":
+        return 0.25 if any(w in _PLACES for w in words) else 0.0
+    if expectation.kind == "person":
+        return 0.15 if 2 <= len(words) <= 4 and not any(w in _PLACES for w in words) else 0.0
+    if expectation.kind in ("money", "percent"):
+        return 0.2 if span.kind == expectation.kind else 0.0
+    if expectation.kind == "number" and expectation.head == "much":
+        return 0.1 if span.kind == "money" else 0.0
+    return 0.0
+
+
+def _nearness(sentence: str, span: Span, asked: frozenset[str]) -> float:
+    """1 when a question word stands right next to the candidate, falling to 0 at 12 words away."""
+    positions = [m.start() for m in _WORD.finditer(sentence) if stem(m.group().strip(".’'")) in asked]
+    if not positions:
+        return 0.0
+    words_between = min(len(_WORD.findall(sentence[min(p, span.start) : max(p, span.end)])) for p in positions)
+    return max(0.0, 1.0 - words_between / 12)

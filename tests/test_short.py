@@ -1,0 +1,139 @@
+"""Short answers: what a question asks for, the spans that can answer it, and the one chosen.
+
+The choice uses the real embedding model (it judges "Europe" close to
+"continent"); the sentences are hand-made, so what is right can be seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import short
+from bot.citations import short_answer
+from bot.types import Citation
+from tests.conftest import make_bot
+
+
+@pytest.mark.parametrize(("question", "kind", "head"), [
+    ("Which country was shaken by a 7.0-magnitude earthquake this week?", "place", "country"),
+    ("Which continent will soon require a single charging standard?", "place", "continent"),
+    ("What NFL star announced his retirement on Tuesday?", "person", "nfl star"),
+    ("Who holds the overall major league single-season home run record?", "person", "person"),
+    ("Which food chain launched a redesigned menu?", "org", "food chain"),
+    ("Which Major League Baseball team was invited to the White House?", "org", "league baseball team"),
+    ("How many minutes did the violence play out?", "number", "many"),
+    ("How much was Instagram fined this week?", "money", "much"),
+    ("What percentage of US adults disapprove of the decision?", "percent", "percentage"),
+    ("When will the new bridge open?", "date", "date"),
+    ("Broadway's biggest stars were recognized at which prestigious awards show?", "thing", "awards show"),
+    ("Why did some cities cancel their fireworks?", "reason", ""),
+])
+def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
+    expected = short.expect(question)
+    assert (expected.kind, expected.head) == (kind, head)
+
+
+def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles():
+    sentence = ('Four-time Super Bowl champion Rob Gronkowski said on Tuesday that he paid $5 million, '
+                'or 60% of the fee, for six tickets to “The Lion King” at the Bank of America Stadium.')
+    found = {(span.text, span.kind) for span in short.candidates(sentence)}
+    assert {("Rob Gronkowski", "name"), ("$5 million", "money"), ("60%", "percent"), ("six tickets", "number"),
+            ("Tuesday", "date"), ("The Lion King", "quote"), ("Bank of America Stadium", "name")} <= found
+    assert ("Four-time Super Bowl", "name") not in found  # a capitalised modifier is not a name
+    for span in short.candidates(sentence):
+        assert sentence[span.start : span.end] == span.text
+
+
+def _sentences(*texts: str) -> list[short.Sentence]:
+    body, spans = "", []
+    for text in texts:
+        spans.append((len(body), len(body) + len(text)))
+        body += text + " "
+    return [short.Sentence(1.0 - 0.1 * i, 1, start, end, text) for i, (text, (start, end)) in
+            enumerate(zip(texts, spans))]
+
+
+@pytest.mark.parametrize(("question", "texts", "answer"), [
+    ("Which country was shaken by a 7.0-magnitude earthquake this week?",
+     ["The 7.0-magnitude quake hit northern Luzon, the most populous island of the Philippines, on Wednesday."],
+     "Philippines"),
+    ("How many people died in the storm?",
+     ["The storm that hit the coast on Monday killed twelve people, officials in Ostrak said."], "twelve people"),
+    ("How much was Instagram fined this week for failing to protect children's data?",
+     ["Ireland's regulator fined Instagram $402 million on Thursday over its handling of children's data."],
+     "$402 million"),
+    ("What percentage of US adults disapprove of the court's decision?",
+     ["In a new survey, 60% of US adults disapprove of the decision, with 37% approving."], "60%"),
+    ("Which NFL star announced his retirement on Tuesday?",
+     ["Four-time Super Bowl champion Rob Gronkowski announced his retirement from the NFL on Tuesday."],
+     "Rob Gronkowski"),
+    ("Broadway's biggest stars were recognized at which prestigious awards show?",
+     ["Broadway's best were recognized on Sunday night at the 75th Tony Awards in New York."], "Tony Awards"),
+])
+def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
+        real_embeddings, question, texts, answer):
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.span.text == answer
+
+
+def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words_fit(real_embeddings):
+    why = "Why did some cities cancel their Fourth of July fireworks displays?"
+    texts = ["Some cities in Utah cancelled their Fourth of July fireworks because of the drought."]
+    assert short.choose(short.expect(why), _sentences(*texts), [], texts, real_embeddings) is None
+    who = "Who did Rob Gronkowski play for?"
+    texts = ["Rob Gronkowski said on Tuesday that he is retiring."]
+    assert short.choose(short.expect(who), _sentences(*texts), [], texts, real_embeddings) is None
+
+
+def _citation(body: str, quote: str, n: int = 1) -> Citation:
+    start = body.index(quote)
+    return Citation(n, "a", "T", "S", "", "", "", quote, start, start + len(quote))
+
+
+def test_the_checker_takes_a_short_opening_as_the_short_answer_and_locates_it_in_the_quote():
+    body = "Intro. Broadway's best were recognized at the Tony Awards on Sunday. More."
+    citation = _citation(body, "Broadway's best were recognized at the Tony Awards on Sunday.")
+    found = short_answer("The Tony Awards [1]\nBroadway's best were recognized there [1].", [citation], {"a": body})
+    assert found is not None and found.n == 1 and body[found.start : found.end] == found.text == "the Tony Awards"
+    paraphrase = short_answer("A theatre prize [1]", [citation], {"a": body})
+    assert paraphrase is not None and (paraphrase.text, paraphrase.n) == ("A theatre prize", 0)
+    assert short_answer("Broadway's best were recognized at the Tony Awards on Sunday. [1]", [citation],
+                        {"a": body}) is None  # a sentence is not a short answer
+    assert short_answer("It was the Tony Awards, which honour Broadway shows every June [1]", [citation],
+                        {"a": body}) is None  # too long
+
+
+def test_every_backend_gives_answers_whose_quotes_and_short_answers_are_spans_of_their_articles(
+        seed_store, real_embeddings):
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    scripted = GenericFakeChatModel(messages=iter([AIMessage(content=reply) for reply in [
+        'Russia [1]\nRussia called on Baku to unblock the corridor [1].\n\nQuotes:\n'
+        '[1] "Russia on Wednesday called on Baku to unblock the Lachin Corridor"',
+        'The Russian Foreign Ministry [1]\n\nQuotes:\n[1] "Maria Zakharova"',
+    ]]))
+    backends = [("extractive", None), ("scripted", scripted)]
+    try:
+        from bot.llm import load_llm
+        from bot.settings import Settings, default_llm_model
+
+        if default_llm_model():
+            backends.append(("llamacpp", load_llm(Settings(llm="llamacpp", llm_max_tokens=120))))
+    except Exception:  # llama-cpp-python not installed: the two others still run  # noqa: BLE001
+        pass
+    for name, llm in backends:
+        bot = make_bot(seed_store, real_embeddings, llm=llm, backend=name)
+        for question in ("Who called on Baku to unblock the Lachin Corridor?",
+                         "Who is the spokeswoman of the Russian Foreign Ministry?"):
+            answer = bot.ask(question)
+            for citation in answer.citations:
+                body, _ = seed_store.article(citation.article_id)
+                assert body[citation.start : citation.end] == citation.quote, name
+            if answer.short is not None and answer.short.n:
+                cited = next(c for c in answer.citations if c.n == answer.short.n)
+                body, _ = seed_store.article(cited.article_id)
+                assert body[answer.short.start : answer.short.end] == answer.short.text, name
+                assert cited.start <= answer.short.start < answer.short.end <= cited.end, name
+    extractive = make_bot(seed_store, real_embeddings).ask("Who called on Baku to unblock the Lachin Corridor?")
+    assert extractive.short is not None and extractive.short.text == "Russia"
