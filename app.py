@@ -35,10 +35,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gradio import SelectData  # at module level: Gradio finds event data by resolving this annotation
+
 from bot import requests
 from bot.chain import NewsBot, build_bot
 from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import NewsBotError
+from bot.export import as_json, as_markdown
 from bot.retrieve import Filters
 from bot.settings import Settings, load_settings
 from bot.store import Store, open_store
@@ -180,28 +183,34 @@ class ChatApp:
 
     def respond(
         self, message: Any, history: Any, date_from: Any = None, date_to: Any = None,
-        sources: Any = None, as_of: Any = None, k: Any = None,
-    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-        """Stream the answer into the chat; then show the checked text and its source cards."""
+        sources: Any = None, as_of: Any = None, k: Any = None, focus: Any = "", answers: Any = None,
+    ) -> Iterator[tuple[list[dict[str, Any]], str, str, list[dict[str, Any]]]]:
+        """Stream the answer into the chat; then show the checked text and its source cards.
+
+        ``focus``: an article id the chat is about (from the Library), or ''; ``answers``: the conversation's
+        turns so far ({"question", "answer"}), to which this one is added (for keeping and exporting).
+        """
+        turns_kept = list(answers or [])
         with friendly_errors("answering"):
             request = requests.of(message, history, k)
             filters = Filters(requests.day(date_from, "Published from"), requests.day(date_to, "Published to"),
-                              requests.sources(sources))
+                              requests.sources(sources), articles=(focus,) if focus else ())
             day = requests.day(as_of, "As of")
         shown = list(history or []) + [{"role": "user", "content": plain(request.question)},
                                        {"role": "assistant", "content": ""}]
         turns = [(unplain(q), unplain(a)) for q, a in request.history]  # the chat shows them escaped
-        yield shown, "", '<div class="refused">Searching the articles…</div>'
+        yield shown, "", '<div class="refused">Searching the articles…</div>', turns_kept
         streamed = ""
         with friendly_errors("answering"):
             for item in self.bot.stream(request.question, turns, filters=filters, as_of=day, k=request.k):
                 if isinstance(item, Answer):
                     shown[-1] = {"role": "assistant", "content": bubble(item)}
-                    yield shown, "", sources_html(item, item.bodies)
+                    turns_kept = [*turns_kept, {"question": request.question, "answer": item.to_dict()}]
+                    yield shown, "", sources_html(item, item.bodies), turns_kept
                 else:
                     streamed += item
                     shown[-1] = {"role": "assistant", "content": plain(streamed)}
-                    yield shown, "", '<div class="refused">Answering…</div>'
+                    yield shown, "", '<div class="refused">Answering…</div>', turns_kept
 
     def ask(self, question: Any, history: Any = None, as_of: Any = "", k: Any = 0) -> str:
         """API: answer one question (with earlier [question, answer] turns) -> the Answer as a JSON string.
@@ -286,6 +295,80 @@ class ChatApp:
                          str(state.get("result") or "")])
         return rows
 
+    # --- the Library -------------------------------------------------------------------
+    def library(self, words: Any = "", sources: Any = None, date_from: Any = None, date_to: Any = None,
+                page: Any = 0) -> tuple[str, Any, list[list[Any]], list[str], str, int]:
+        """One page of the Library: (counts, chart data, table rows, their ids, page label, page)."""
+        import pandas as pd
+
+        with friendly_errors("reading the library"):
+            since, until = requests.day(date_from, "Published from"), requests.day(date_to, "Published to")
+            chosen = requests.sources(sources)
+            query = (str(words or "")[:200], chosen, since.isoformat() if since else "",
+                     until.isoformat() if until else "")
+            pages = max(int(page or 0), 0)
+            rows, total = self.bot.store.library(*query, offset=pages * LIBRARY_PAGE, limit=LIBRARY_PAGE)
+            if not rows and pages and total:
+                pages = (total - 1) // LIBRARY_PAGE
+                rows, total = self.bot.store.library(*query, offset=pages * LIBRARY_PAGE, limit=LIBRARY_PAGE)
+            counts = self.bot.store.library_summary(*query)
+            chart = pd.DataFrame(per_period(self.bot.store.per_day(*query)), columns=["period", "source", "articles"])
+        table = [[row["published"] or "undated", row["source"], row["title"], row["chunks"],
+                  _when(row["ingested_at"])] for row in rows]
+        label = (f"{pages * LIBRARY_PAGE + 1}–{pages * LIBRARY_PAGE + len(rows)} of {total:,}" if rows
+                 else "no article matches")
+        return library_counts(counts), chart, table, [row["article_id"] for row in rows], label, pages
+
+    def article_view(self, ids: list[str], evt: Any) -> tuple[str, str]:
+        """The article a click in the table chose: its metadata and text (escaped), and its id."""
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if not ids or not isinstance(index, int) or not 0 <= index < len(ids):
+            return '<div class="refused">Click an article in the table to read it.</div>', ""
+        found = self.bot.store.article(ids[index])
+        if found is None:
+            return '<div class="refused">That article is no longer in the store.</div>', ""
+        body, meta = found
+        return article_html(ids[index], body, meta), ids[index]
+
+    def delete_article(self, article_id: Any) -> str:
+        """Remove one article from the store: its record, chunks and keyword rows."""
+        import gradio as gr
+
+        with friendly_errors("deleting the article"):
+            if not article_id:
+                raise gr.Error("Choose an article in the table first.")
+            if not self.bot.store.records([article_id]):
+                raise gr.Error("That article is no longer in the store.")
+            self.bot.store.delete([article_id])
+            return f"Deleted. The store now holds {self.bot.store.count_articles():,} articles."
+
+    def about(self, article_id: Any, saved: Any) -> tuple[Any, ...]:
+        """Start a conversation about one article (from the Library): the chat searches only it."""
+        import gradio as gr
+
+        record = self.bot.store.records([article_id]).get(article_id) if article_id else None
+        if record is None:
+            raise gr.Error("Choose an article in the table first.")
+        saved, messages, turns, cards, _, _, _ = new_chat(saved)
+        note = (f"Asking about one article only: **{plain(record.get('title') or article_id)}** — "
+                "“New conversation” asks them all again.")
+        return article_id, note, gr.Tabs(selected="chat-tab"), saved, messages, turns, cards
+
+    # --- conversations that last --------------------------------------------------------
+    @staticmethod
+    def export(turns: Any, kind: str) -> str | None:
+        """The conversation written to a file (Markdown or JSON) for download; None when it is empty."""
+        import gradio as gr
+
+        if not turns:
+            raise gr.Error("Ask something first: there is nothing to export yet.")
+        title = str(turns[0].get("question", ""))[:80]
+        text = as_markdown(turns, title) if kind == "md" else as_json(turns, title)
+        folder = Path(tempfile.mkdtemp(prefix="newsbot-export-"))
+        target = folder / f"newsbot-chat.{kind}"
+        target.write_text(text, encoding="utf-8")
+        return str(target)
+
     def _ingest(self, inputs: list[Any], progress: Any, content_ids: bool = False) -> Any:
         """Ingest with the chat's own embedding model, a progress bar, and URLs fetched as for an untrusted user."""
         from ingest.feeds import StoreRobots
@@ -314,6 +397,49 @@ class ChatApp:
 
 
 _MAX_URLS = 20
+LIBRARY_PAGE = 25
+
+
+def _when(stamp: Any) -> str:
+    return dt.datetime.fromtimestamp(float(stamp)).strftime("%Y-%m-%d %H:%M") if stamp else ""
+
+
+def library_counts(counts: dict[str, Any]) -> str:
+    """The Library's header line: articles, chunks, sources, date span, last ingest."""
+    span = f"{counts['first']} to {counts['last']}" if counts.get("first") else "no dates"
+    return (f"**{counts['articles']:,} articles** · {counts['chunks']:,} chunks · {counts['sources']:,} sources · "
+            f"published {span} · last ingest {_when(counts.get('last_ingest')) or 'never'}")
+
+
+def per_period(days: list[tuple[str, str, int]], colours: int = 8) -> list[tuple[str, str, int]]:
+    """Articles per day, week or month (whichever gives a readable chart over the span), by source; sources
+    past the ``colours`` largest are counted as "other"."""
+    if not days:
+        return []
+    first, last = dt.date.fromisoformat(days[0][0][:10]), dt.date.fromisoformat(days[-1][0][:10])
+    span = (last - first).days
+    totals: dict[str, int] = {}
+    for _, source, count in days:
+        totals[source] = totals.get(source, 0) + count
+    kept = set(sorted(totals, key=lambda name: -totals[name])[:colours])
+    counted: dict[tuple[str, str], int] = {}
+    for day, source, count in days:
+        date = dt.date.fromisoformat(day[:10])
+        period = (date.isoformat() if span <= 31 else
+                  (date - dt.timedelta(days=date.weekday())).isoformat() if span <= 200 else date.strftime("%Y-%m"))
+        key = (period, source if source in kept else "other")
+        counted[key] = counted.get(key, 0) + count
+    return [(period, source or "unknown", count) for (period, source), count in sorted(counted.items())]
+
+
+def article_html(article_id: str, body: str, meta: dict[str, Any]) -> str:
+    """One article for reading: its title (linked when the url is http(s)), metadata and text, all escaped."""
+    details = " · ".join(html.escape(str(part)) for part in (meta.get("source"), meta.get("author"),
+                                                              meta.get("published") or "undated") if part)
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in body.split("\n") if line.strip())
+    return (f'<div class="card article"><h3>{_link(meta.get("title", ""), meta.get("url", ""))}</h3>'
+            f'<div class="meta">{details}</div><div class="meta">id: {html.escape(article_id)}</div>'
+            f"{paragraphs}</div>")
 
 
 def _summary(report: Any, failed: list[dict[str, str]]) -> str:
@@ -348,48 +474,98 @@ def build_ui(app: ChatApp) -> Any:
             f"## Ask the news articles\nAnswers cite their sources; every quote is checked against the article. "
             f"Backend: **{html.escape(backend)}**{where}"
         )
-        with gr.Row():
-            with gr.Column(scale=3):
-                # Markdown only for our own bold short answer: every text from an article or a model is
-                # escaped first (``plain``), so it shows as written; no math, no HTML
-                chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=True, sanitize_html=True,
-                                     latex_delimiters=[], elem_id="chat", buttons=["copy"], feedback_options=None)
+        saved = gr.BrowserState({"current": "", "chats": {}}, storage_key="newsbot-chats")  # survives a reload
+        answers = gr.State([])  # this conversation's turns: question and Answer, for keeping and export
+        focus = gr.State("")  # the article the chat is about (from the Library), or ''
+        with gr.Tabs() as tabs:
+            with gr.Tab("Chat", id="chat-tab"):
+                focus_note = gr.Markdown("", elem_id="focus")
                 with gr.Row():
-                    question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                          scale=5, elem_id="question", autofocus=True)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                clear = gr.Button("New conversation", size="sm")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources_panel = gr.HTML(sources_html(None, {}), elem_id="sources")
-        with gr.Accordion("Filters and options", open=False):
-            with gr.Row():
-                date_from = gr.DateTime(include_time=False, type="string", label="Published from")
-                date_to = gr.DateTime(include_time=False, type="string", label="Published to")
-                as_of = gr.DateTime(include_time=False, type="string", label="As of (default today)")
-            with gr.Row():
-                source_filter = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources (all if empty)")
-                k = gr.Slider(1, requests.MAX_K, value=min(settings.k, requests.MAX_K), step=1,
-                              label="Passages per question")
-        with gr.Accordion("Add articles", open=False):
-            with gr.Row():
-                with gr.Column():
-                    files = gr.File(file_count="multiple", file_types=list(app.upload_types()), label="Article files")
-                    add = gr.Button("Ingest", elem_id="ingest")
-                with gr.Column():
-                    urls = gr.Textbox(label="Feed or page URLs (RSS, Atom, JSON Feed, sitemap, OPML, article page), "
-                                            "one per line", lines=3, elem_id="urls")
-                    add_urls = gr.Button("Add URLs", elem_id="add-urls")
-            summary = gr.Markdown(elem_id="ingest-summary")
-            gr.Markdown("Followed feeds (`python -m ingest --watch MINUTES URL…` or cron keeps them current):")
-            feeds = gr.Dataframe(headers=["URL", "title", "kind", "last check", "result"], value=app.feeds_table(),
-                                 interactive=False, wrap=True, elem_id="feeds")
-            check = gr.Button("Check the feeds now", size="sm", elem_id="check-feeds")
-        inputs = [question, chatbot, date_from, date_to, source_filter, as_of, k]
-        outputs = [chatbot, question, sources_panel]
-        send.click(app.respond, inputs, outputs, api_name="respond")
-        question.submit(app.respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources_panel], api_visibility="private")
+                    with gr.Column(scale=3):
+                        # Markdown only for our own bold short answer: every text from an article or a model
+                        # is escaped first (``plain``), so it shows as written; no math, no HTML
+                        chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=True, sanitize_html=True,
+                                             latex_delimiters=[], elem_id="chat", buttons=["copy"],
+                                             feedback_options=None)
+                        with gr.Row():
+                            question = gr.Textbox(placeholder="Ask a question about the articles…",
+                                                  show_label=False, scale=5, elem_id="question", autofocus=True)
+                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        with gr.Row():
+                            clear = gr.Button("New conversation", size="sm", elem_id="new-chat")
+                            past = gr.Dropdown(choices=[], label="Past conversations", elem_id="past-chats",
+                                               scale=3)
+                        with gr.Row():
+                            export_md = gr.Button("Export as Markdown", size="sm", elem_id="export-md")
+                            export_json = gr.Button("Export as JSON", size="sm", elem_id="export-json")
+                            exported = gr.File(label="Export", elem_id="exported", scale=2)
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Sources")
+                        sources_panel = gr.HTML(sources_html(None, {}), elem_id="sources")
+                with gr.Accordion("Filters and options", open=False):
+                    with gr.Row():
+                        date_from = gr.DateTime(include_time=False, type="string", label="Published from")
+                        date_to = gr.DateTime(include_time=False, type="string", label="Published to")
+                        as_of = gr.DateTime(include_time=False, type="string", label="As of (default today)")
+                    with gr.Row():
+                        source_filter = gr.Dropdown(choices=app.sources(), multiselect=True,
+                                                    label="Sources (all if empty)")
+                        k = gr.Slider(1, requests.MAX_K, value=min(settings.k, requests.MAX_K), step=1,
+                                      label="Passages per question")
+                with gr.Accordion("Add articles", open=False):
+                    with gr.Row():
+                        with gr.Column():
+                            files = gr.File(file_count="multiple", file_types=list(app.upload_types()),
+                                            label="Article files")
+                            add = gr.Button("Ingest", elem_id="ingest")
+                        with gr.Column():
+                            urls = gr.Textbox(label="Feed or page URLs (RSS, Atom, JSON Feed, sitemap, OPML, "
+                                                    "article page), one per line", lines=3, elem_id="urls")
+                            add_urls = gr.Button("Add URLs", elem_id="add-urls")
+                    summary = gr.Markdown(elem_id="ingest-summary")
+                    gr.Markdown("Followed feeds (`python -m ingest --watch MINUTES URL…` or cron keeps them current):")
+                    feeds = gr.Dataframe(headers=["URL", "title", "kind", "last check", "result"],
+                                         value=app.feeds_table(), interactive=False, wrap=True, elem_id="feeds")
+                    check = gr.Button("Check the feeds now", size="sm", elem_id="check-feeds")
+            with gr.Tab("Library", id="library-tab") as library_tab:
+                counts = gr.Markdown(elem_id="library-counts")
+                with gr.Row():
+                    words = gr.Textbox(label="Search titles", elem_id="library-search", scale=2)
+                    chosen = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources",
+                                         elem_id="library-sources", scale=2)
+                    since = gr.DateTime(include_time=False, type="string", label="Published from")
+                    until = gr.DateTime(include_time=False, type="string", label="Published to")
+                    apply = gr.Button("Show", elem_id="library-apply", scale=0)
+                chart = gr.BarPlot(x="period", y="articles", color="source", label="Articles published",
+                                   elem_id="library-chart", height=260)
+                table = gr.Dataframe(headers=["published", "source", "title", "chunks", "ingested"],
+                                     datatype=["str", "str", "str", "number", "str"], interactive=False, wrap=True,
+                                     elem_id="library-table")
+                with gr.Row():
+                    previous = gr.Button("← Newer", size="sm", elem_id="library-previous")
+                    position = gr.Markdown(elem_id="library-position")
+                    following = gr.Button("Older →", size="sm", elem_id="library-next")
+                ids, page, selected = gr.State([]), gr.State(0), gr.State("")
+                article = gr.HTML('<div class="refused">Click an article in the table to read it.</div>',
+                                  elem_id="library-article")
+                with gr.Row():
+                    ask_about = gr.Button("Ask about this article", elem_id="ask-about")
+                    delete = gr.Button("Delete this article", variant="stop", elem_id="delete-article")
+                done = gr.Markdown(elem_id="library-message")
+
+        inputs = [question, chatbot, date_from, date_to, source_filter, as_of, k, focus, answers]
+        outputs = [chatbot, question, sources_panel, answers]
+        keep = {"fn": remember, "inputs": [saved, chatbot, answers], "outputs": [saved, past],
+                "api_visibility": "private"}
+        send.click(app.respond, inputs, outputs, api_name="respond").then(**keep)
+        question.submit(app.respond, inputs, outputs, api_visibility="private").then(**keep)
+        clear.click(new_chat, saved, [saved, chatbot, answers, sources_panel, focus, focus_note, past],
+                    api_visibility="private")
+        past.input(open_chat, [saved, past], [saved, chatbot, answers, sources_panel, focus, focus_note],
+                   api_visibility="private")
+        export_md.click(lambda turns: app.export(turns, "md"), answers, exported, api_visibility="private")
+        export_json.click(lambda turns: app.export(turns, "json"), answers, exported, api_visibility="private")
+        demo.load(restore, saved, [chatbot, answers, past], api_visibility="private")
 
         def upload(uploaded: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
             return app.upload(uploaded, progress)
@@ -409,8 +585,81 @@ def build_ui(app: ChatApp) -> Any:
         fresh_sources = lambda: gr.update(choices=app.sources())  # noqa: E731
         demo.load(fresh_sources, None, source_filter, api_visibility="private")
         source_filter.focus(fresh_sources, None, source_filter, api_visibility="private")
+        chosen.focus(fresh_sources, None, chosen, api_visibility="private")
+
+        shelf = [counts, chart, table, ids, position, page]
+        query = [words, chosen, since, until]
+        first_page = {"fn": lambda *q: app.library(*q, 0), "inputs": query, "outputs": shelf}
+        apply.click(**first_page, api_name="library")
+        words.submit(**first_page, api_visibility="private")
+        library_tab.select(**first_page, api_visibility="private")
+        previous.click(lambda *q: app.library(*q[:4], q[4] - 1), [*query, page], shelf, api_visibility="private")
+        following.click(lambda *q: app.library(*q[:4], q[4] + 1), [*query, page], shelf, api_visibility="private")
+        def view(shown: list[str], evt: SelectData) -> tuple[str, str]:  # Gradio passes the click by this type
+            return app.article_view(shown, evt)
+
+        table.select(view, ids, [article, selected], api_visibility="private")
+        delete.click(app.delete_article, selected, done, api_visibility="private").then(
+            lambda *q: app.library(*q[:4], q[4]), [*query, page], shelf, api_visibility="private")
+        ask_about.click(app.about, [selected, saved], [focus, focus_note, tabs, saved, chatbot, answers, sources_panel],
+                        api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
+
+
+# --- conversations in the browser's storage -------------------------------------------------
+_CHATS_KEPT = 20
+
+
+def _title(turns: list[dict[str, Any]]) -> str:
+    return str(turns[0].get("question", ""))[:60] if turns else "(empty)"
+
+
+def _choices(saved: dict[str, Any]) -> Any:
+    import gradio as gr
+
+    chats = saved.get("chats", {})
+    return gr.update(choices=[(chat["title"], chat_id) for chat_id, chat in reversed(list(chats.items()))],
+                     value=saved.get("current") or None)
+
+
+def remember(saved: Any, messages: Any, turns: Any) -> tuple[dict[str, Any], Any]:
+    """Keep the current conversation in the browser (under its id; the oldest go past 20)."""
+    import uuid
+
+    saved = dict(saved or {"current": "", "chats": {}})
+    chats = dict(saved.get("chats") or {})
+    current = saved.get("current") or uuid.uuid4().hex[:10]
+    if turns:
+        chats.pop(current, None)
+        chats[current] = {"title": _title(turns), "messages": messages or [], "turns": turns}
+        while len(chats) > _CHATS_KEPT:
+            chats.pop(next(iter(chats)))
+    saved.update(current=current, chats=chats)
+    return saved, _choices(saved)
+
+
+def restore(saved: Any) -> tuple[list[Any], list[Any], Any]:
+    """The conversation the browser kept, as it was before the page was reloaded."""
+    saved = saved or {}
+    chat = (saved.get("chats") or {}).get(saved.get("current") or "", {})
+    return chat.get("messages", []), chat.get("turns", []), _choices(saved)
+
+
+def open_chat(saved: Any, chat_id: Any) -> tuple[dict[str, Any], list[Any], list[Any], str, str, str]:
+    saved = dict(saved or {})
+    chat = (saved.get("chats") or {}).get(chat_id or "", {})
+    if chat:
+        saved["current"] = chat_id
+    return saved, chat.get("messages", []), chat.get("turns", []), sources_html(None, {}), "", ""
+
+
+def new_chat(saved: Any) -> tuple[dict[str, Any], list[Any], list[Any], str, str, str, Any]:
+    import uuid
+
+    saved = dict(saved or {"chats": {}})
+    saved["current"] = uuid.uuid4().hex[:10]
+    return saved, [], [], sources_html(None, {}), "", "", _choices(saved)
 
 
 def ensure_articles(store: Store, settings: Settings) -> str | None:

@@ -1,7 +1,11 @@
-"""``python -m bot ask "QUESTION"`` and ``python -m bot chat``: answers with numbered, verified quotes.
+"""``python -m bot ask|chat``: answers with numbered, verified quotes; ``articles|show|delete``: the library.
 
-Exit status: 0 on an answer (refusals included), 2 for configuration errors,
-an empty store or an unreachable endpoint.
+    python -m bot ask "QUESTION"     one answer          python -m bot articles [--search W] [--source S] [--since D]
+    python -m bot chat               a terminal chat     python -m bot show ID        python -m bot delete ID...
+
+Exit status: 0 on an answer (refusals included) or a done library command, 1 when
+an article to show or delete is not in the store, 2 for configuration errors, an
+empty store or an unreachable endpoint.
 """
 
 from __future__ import annotations
@@ -40,6 +44,21 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON on the last line")
     commands.add_parser("chat", parents=[common], help="a terminal chat; follow-up questions keep context")
+    store_only = argparse.ArgumentParser(add_help=False)
+    for flag in ("--store", "--chroma-host", "--chroma-port", "--collection"):
+        store_only._add_action(next(a for a in common._actions if flag in a.option_strings))
+    store_only.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    listing = commands.add_parser("articles", parents=[store_only], help="what the store holds, newest first")
+    listing.add_argument("--search", default="", help="words the title holds")
+    listing.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    listing.add_argument("--since", type=_date, help="published on or after this date")
+    listing.add_argument("--until", type=_date, help="published on or before this date")
+    listing.add_argument("--limit", type=int, default=50, help="most articles listed (default 50)")
+    listing.add_argument("--offset", type=int, default=0, help="skip this many first")
+    show = commands.add_parser("show", parents=[store_only], help="one article with its metadata")
+    show.add_argument("article_id", metavar="ID")
+    delete = commands.add_parser("delete", parents=[store_only], help="remove articles (chunks and keyword rows)")
+    delete.add_argument("article_ids", nargs="+", metavar="ID")
     return parser
 
 
@@ -60,6 +79,8 @@ def render(answer: Answer, with_text: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in ("articles", "show", "delete"):
+        return _library(args)
     try:
         settings = load_settings(
             store_dir=args.store_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port,
@@ -106,6 +127,74 @@ def _chat(bot, as_of: dt.date | None) -> int:
         else:
             print(("\n" if streamed else "") + render(final), flush=True)
         history.append((question, final.text))
+
+
+
+def _library(args: argparse.Namespace) -> int:
+    """The store's catalog: list, show or delete articles (no embedding model is loaded)."""
+    from bot.store import open_store
+
+    try:
+        settings = load_settings(store_dir=args.store_dir, chroma_host=args.chroma_host,
+                                 chroma_port=args.chroma_port, collection=args.collection)
+        store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
+                           lock_timeout=settings.lock_timeout,
+                           on_wait=lambda message: print(message, file=sys.stderr, flush=True))
+        store.refresh()
+        if args.command == "articles":
+            return _articles(store, args)
+        if args.command == "show":
+            return _show(store, args)
+        found = store.records(args.article_ids)
+        missing = [article_id for article_id in args.article_ids if article_id not in found]
+        store.delete(list(found))
+        if args.json:
+            print(json.dumps({"deleted": list(found), "missing": missing}, ensure_ascii=False))
+        else:
+            print(f"deleted {len(found)} article(s); store: {store.count_articles()} articles")
+        for article_id in missing:
+            print(f"error: no article {article_id!r} in the store; see python -m bot articles", file=sys.stderr)
+        return 1 if missing else 0
+    except NewsBotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _articles(store, args: argparse.Namespace) -> int:
+    since = args.since.isoformat() if args.since else ""
+    until = args.until.isoformat() if args.until else ""
+    rows, total = store.library(args.search, args.source, since, until, max(args.offset, 0), max(args.limit, 1))
+    summary = store.library_summary(args.search, args.source, since, until)
+    if args.json:
+        print(json.dumps({"summary": summary, "total": total, "articles": rows}, ensure_ascii=False))
+        return 0
+    print(f"{summary['articles']} articles, {summary['chunks']} chunks, {summary['sources']} sources, "
+          f"{summary['first'] or '?'} to {summary['last'] or '?'}")
+    for row in rows:
+        print(f"{row['published'] or 'undated':<10}  {row['source'][:20]:<20}  {row['title'][:90]}\n"
+              f"{'':<10}  {row['article_id']}")
+    if total > len(rows):
+        print(f"… {total - len(rows) - max(args.offset, 0)} more (--offset, --limit)")
+    return 0
+
+
+def _show(store, args: argparse.Namespace) -> int:
+    found = store.article(args.article_id)
+    if found is None:
+        print(f"error: no article {args.article_id!r} in the store; see python -m bot articles", file=sys.stderr)
+        return 1
+    body, meta = found
+    fields = {key: meta.get(key, "") for key in ("title", "source", "author", "published", "url", "path",
+                                                 "chunks", "ingested_at")}
+    if args.json:
+        print(json.dumps({"id": args.article_id, **fields, "body": body}, ensure_ascii=False))
+        return 0
+    for key, value in fields.items():
+        if value not in ("", None):
+            print(f"{key}: {value}")
+    print()
+    print(body)
+    return 0
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ K1, B = 1.2, 0.75
 _COMPACT_SHARE, _COMPACT_MIN = 0.25, 2_000
 #: The filter fields ``nearest`` and ``filters_of`` return for each chunk.
 FILTER_FIELDS = ("article_id", "source", "published_num")
-_VERSION = 3  # PRAGMA user_version; 1 was an FTS5 table, 2 had no article versions
+_VERSION = 4  # PRAGMA user_version; 1 was an FTS5 table, 2 had no article versions, 3 no catalog
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunk_filters (
     id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, article_id TEXT, version TEXT, source TEXT,
@@ -66,7 +66,12 @@ CREATE TABLE IF NOT EXISTS chunk_filters (
 );
 CREATE INDEX IF NOT EXISTS chunk_filters_article ON chunk_filters(article_id);
 CREATE INDEX IF NOT EXISTS chunk_filters_source ON chunk_filters(source);
-CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, version TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, version TEXT, title TEXT, source TEXT, published TEXT, url TEXT, chunks INTEGER,
+    ingested_at REAL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value REAL);
 CREATE TABLE IF NOT EXISTS chunk_terms (id INTEGER PRIMARY KEY, length INTEGER, terms BLOB, counts BLOB);
 CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
@@ -148,6 +153,29 @@ def _chunk_terms(title: str, text: str) -> tuple[int, bytes, bytes]:
     return title_length + text_length, keys.tobytes(), values.tobytes()
 
 
+def _catalog_row(meta: dict[str, Any]) -> tuple[Any, ...]:
+    return (meta.get("title", ""), meta.get("source", ""), meta.get("published", ""), meta.get("url", ""),
+            int(meta.get("chunks", 0) or 0), float(meta.get("ingested_at", 0) or 0))
+
+
+def _catalog_filter(words: str, sources: Sequence[str], since: str, until: str) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a catalog query: every word of ``words`` in the title."""
+    clauses, params = ["title IS NOT NULL"], []
+    for word in words.split()[:10]:
+        clauses.append("title LIKE ? ESCAPE '\\'")
+        params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if sources:
+        clauses.append(f"source IN ({','.join('?' * len(sources))})")
+        params += list(sources)
+    if since:
+        clauses.append("published >= ?")
+        params.append(since)
+    if until:
+        clauses.append("published != '' AND published <= ?")
+        params.append(until)
+    return "WHERE " + " AND ".join(clauses), params
+
+
 @dataclass(frozen=True)
 class _Postings:
     """Postings sorted by term: ``terms[i]`` is held by ``ids[starts[i]:starts[i + 1]]``."""
@@ -226,6 +254,11 @@ class LexicalIndex:
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
         with self._writing():
+            if int(self._db.execute("PRAGMA user_version").fetchone()[0]) == 3:  # add the catalog's columns
+                for column in ("title TEXT", "source TEXT", "published TEXT", "url TEXT", "chunks INTEGER",
+                               "ingested_at REAL"):
+                    self._db.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+                self._db.execute(f"PRAGMA user_version = {_VERSION}")
             if int(self._db.execute("PRAGMA user_version").fetchone()[0]) != _VERSION:  # new, or an older file
                 for table in ("chunks", "chunk_filters", "chunk_terms", "deleted", "next_id", "snapshot",
                               "articles", "state"):
@@ -284,14 +317,61 @@ class LexicalIndex:
             db.execute("INSERT OR REPLACE INTO next_id VALUES (1, ?)", [first + len(todo)])
         self._compact_if_due()
 
-    def retire(self, versions: dict[str, str]) -> None:
-        """Record each article's current version and drop its rows of any other version."""
+    def retire(self, versions: dict[str, str], catalog: dict[str, dict[str, Any]] | None = None) -> None:
+        """Record each article's current version (and its ``catalog`` entry: title, source, published, url,
+        chunks, ingested_at) and drop its rows of any other version."""
+        catalog = catalog or {}
         with self._writing() as db:
             upto = self._snapshot_upto(db)
             for article_id, version in versions.items():
                 self._delete(db, "article_id = ? AND version IS NOT ?", [article_id, version], upto)
-            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", list(versions.items()))
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                (article_id, version, *_catalog_row(catalog.get(article_id, {}))) for article_id, version in
+                versions.items()])
         self._compact_if_due()
+
+    def describe(self, catalog: dict[str, dict[str, Any]]) -> None:
+        """Fill in the catalog entries of these (indexed) articles."""
+        with self._writing() as db:
+            db.executemany("UPDATE articles SET title = ?, source = ?, published = ?, url = ?, chunks = ?, "
+                           "ingested_at = ? WHERE article_id = ?",
+                           [(*_catalog_row(meta), article_id) for article_id, meta in catalog.items()])
+
+    def undescribed(self) -> int:
+        """How many indexed articles have no catalog entry yet (an index from before the catalog)."""
+        return int(self._reader().execute("SELECT count(*) FROM articles WHERE title IS NULL").fetchone()[0])
+
+    def catalog(self, words: str = "", sources: Sequence[str] = (), since: str = "", until: str = "",
+                offset: int = 0, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
+        """A page of the catalog (newest first) matching a title search, sources and a published range
+        (YYYY-MM-DD), and how many match in all."""
+        where, params = _catalog_filter(words, sources, since, until)
+        db = self._reader()
+        total = int(db.execute(f"SELECT count(*) FROM articles {where}", params).fetchone()[0])
+        rows = db.execute(
+            "SELECT article_id, title, source, published, url, chunks, ingested_at FROM articles "
+            f"{where} ORDER BY published DESC, title LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        fields = ("article_id", "title", "source", "published", "url", "chunks", "ingested_at")
+        return [dict(zip(fields, row)) for row in rows], total
+
+    def catalog_summary(self, words: str = "", sources: Sequence[str] = (), since: str = "",
+                        until: str = "") -> dict[str, Any]:
+        """Counts over the matching catalog: articles, chunks, sources, first and last date, last ingest."""
+        where, params = _catalog_filter(words, sources, since, until)
+        row = self._reader().execute(
+            "SELECT count(*), coalesce(sum(chunks), 0), count(DISTINCT nullif(source, '')), "
+            "min(nullif(published, '')), max(nullif(published, '')), max(ingested_at) FROM articles "
+            f"{where}", params).fetchone()
+        return dict(zip(("articles", "chunks", "sources", "first", "last", "last_ingest"), row))
+
+    def per_day(self, words: str = "", sources: Sequence[str] = (), since: str = "",
+                until: str = "") -> list[tuple[str, str, int]]:
+        """(published day, source, articles) over the matching catalog, dated articles only."""
+        where, params = _catalog_filter(words, sources, since, until)
+        where = f"{where} AND" if where else "WHERE"
+        return [tuple(row) for row in self._reader().execute(
+            f"SELECT published, source, count(*) FROM articles {where} published != '' "
+            "GROUP BY published, source ORDER BY published", params)]
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Drop every row of these articles."""

@@ -58,7 +58,7 @@ _WIDER = 8
 
 @dataclass(frozen=True)
 class Filters:
-    """Which articles may be searched: a published-date range, some sources, minus some articles.
+    """Which articles may be searched: a published-date range, some sources, only some articles, minus some.
 
     ``undated``: whether articles without a date pass the date range (they do
     for the as-of bound, not for a range a user picked).
@@ -69,6 +69,7 @@ class Filters:
     sources: Sequence[str] = field(default_factory=tuple)
     exclude_articles: Sequence[str] = field(default_factory=tuple)
     undated: bool = False
+    articles: Sequence[str] = field(default_factory=tuple)  # only these articles (asking about one)
 
     def date_range(self) -> tuple[int, int] | None:
         if not (self.date_from or self.date_to):
@@ -84,6 +85,8 @@ class Filters:
                 return False
         if self.sources and meta.get("source") not in self.sources:
             return False
+        if self.articles and meta.get("article_id") not in self.articles:
+            return False
         return not (self.exclude_articles and meta.get("article_id") in self.exclude_articles)
 
     def where(self) -> dict[str, Any] | None:
@@ -97,6 +100,8 @@ class Filters:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.exclude_articles:
             clauses.append({"article_id": {"$nin": list(self.exclude_articles)}})
+        if self.articles:
+            clauses.append({"article_id": {"$in": list(self.articles)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

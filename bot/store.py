@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.errors import EmptyStoreError, StoreError
+from bot.errors import ConfigError, EmptyStoreError, StoreError
 from bot.lexical import FILTER_FIELDS, KeywordRow, LexicalIndex
 from bot.locks import Generation, StoreLock
 from bot.types import Article, Chunk, published_number
@@ -140,6 +140,18 @@ class _Handle:
         self.files = files  # the folder's files counter this client's view of the files is from
         self.users = 0
         self.retired = False
+        self._dimension: int | None = None
+
+    def dimension(self) -> int | None:
+        """The length of the vectors the collection holds (None while it is empty)."""
+        if self._dimension is None:
+            try:
+                found = self.chunks.get(limit=1, include=["embeddings"])["embeddings"]
+            except Exception:  # noqa: BLE001 - a client new to vectors another process has not flushed yet
+                return None  # unknown: Chroma's own check on the write still refuses a wrong length
+            if len(found):
+                self._dimension = len(found[0])
+        return self._dimension
 
     def warm_up(self) -> None:
         """Load the vector index now (a client reads it from disk on first use): under the lock, not later."""
@@ -263,13 +275,24 @@ class Store:
         for attempt in (1, 2):
             try:
                 with self._use() as h:
+                    self._check_dimension(h, len(vector))
                     found = h.chunks.query(query_embeddings=[list(vector)], n_results=n, where=where, include=[])
                 return list(found["ids"][0])
-            except Exception:
-                if attempt == 2 or self.generation is None:
+            except Exception as error:
+                if attempt == 2 or self.generation is None or isinstance(error, ConfigError):
                     raise
                 self._reopen()
         raise AssertionError("unreachable")
+
+    def _check_dimension(self, h: _Handle, length: int) -> None:
+        """A ConfigError naming the fix when vectors of ``length`` do not fit the ones the store holds."""
+        held = h.dimension()
+        if held is not None and held != length:
+            raise ConfigError(
+                f"{self.where}: the store holds vectors of {held} numbers and this embedding model gives {length}: "
+                "the store was made with another embedding backend or model. Use the ones it was made with "
+                "(NEWSBOT_EMBEDDING_BACKEND, NEWSBOT_EMBEDDING_MODEL), or another --store or --collection."
+            )
 
     def keyword(self, query: str, n: int, admits: Callable[[dict[str, Any]], bool] | None = None
                 ) -> list[tuple[str, dict[str, Any]]]:
@@ -409,14 +432,34 @@ class Store:
         """The sources of the stored articles, sorted (from the keyword index's filter table)."""
         return self.lexical.sources()
 
+    def library(self, words: str = "", sources: Sequence[str] = (), since: str = "", until: str = "",
+                offset: int = 0, limit: int = 25) -> tuple[list[dict[str, Any]], int]:
+        """A page of the stored articles, newest first (title, source, published, url, chunks, ingested_at),
+        whose titles hold every word of ``words``, from ``sources``, published within since..until (YYYY-MM-DD),
+        and how many match. Read from the keyword index's catalog: fast at any size."""
+        return self.lexical.catalog(words, sources, since, until, offset, limit)
+
+    def library_summary(self, words: str = "", sources: Sequence[str] = (), since: str = "",
+                        until: str = "") -> dict[str, Any]:
+        """Counts of the matching articles: articles, chunks, sources, first and last date, last ingest."""
+        return self.lexical.catalog_summary(words, sources, since, until)
+
+    def per_day(self, words: str = "", sources: Sequence[str] = (), since: str = "",
+                until: str = "") -> list[tuple[str, str, int]]:
+        """(published day, source, articles) of the matching dated articles, by day."""
+        return self.lexical.per_day(words, sources, since, until)
+
     # --- writing ---------------------------------------------------------------------
     @contextlib.contextmanager
-    def _writing(self, article_ids: Sequence[str]) -> Iterator[_Handle]:
-        """Hold the lock, with a client whose view of the files is current, and a journal entry for the block."""
+    def _writing(self, article_ids: Sequence[str], dimension: int | None = None) -> Iterator[_Handle]:
+        """Hold the lock, with a client whose view of the files is current, and a journal entry for the block
+        (vectors of ``dimension`` numbers are checked against the store's first: a refused write leaves nothing)."""
         with self.lock.held():
             if self.generation and self.generation.read().files != self._handle.files:
                 self._swap(self._open())  # somebody else touched the files since this client loaded them
             with self._use() as h:
+                if dimension is not None:
+                    self._check_dimension(h, dimension)
                 entry = uuid.uuid4().hex
                 h.journal.add(ids=[entry], embeddings=[_RECORD_VECTOR], documents=[json.dumps(list(article_ids))],
                               metadatas=[{"started_at": time.time(), "pid": os.getpid(), "host": socket.gethostname()}])
@@ -433,7 +476,8 @@ class Store:
             return
         ids = [item.article.article_id for item in items]
         versions = {item.article.article_id: item.content_hash for item in items}
-        with self._writing(ids) as h:
+        length = next((len(vector) for item in items for vector in item.vectors), None)
+        with self._writing(ids, length) as h:
             old = self.records(ids)
             rows = [
                 (chunk_id(item.article.article_id, item.content_hash, chunk.index), vector, chunk.text,
@@ -449,10 +493,12 @@ class Store:
             self.step_hook("chunks")
             self.lexical.add([_keyword_row(i, t, m) for i, _, t, m in rows])
             self.step_hook("keyword")
-            self._put_records(h, items, origin)
+            now = time.time()
+            self._put_records(h, items, origin, now)
             self.step_hook("records")
             self._drop_old_versions(h, versions, old)
-            self.lexical.retire(versions)
+            self.lexical.retire(versions, {item.article.article_id: {
+                **article_metadata(item.article), "chunks": len(item.chunks), "ingested_at": now} for item in items})
             self.step_hook("old versions")
 
     def update_records(self, changes: dict[str, dict[str, Any]]) -> None:
@@ -476,8 +522,7 @@ class Store:
                 self._delete_chunks_of(h, batch)
                 self.lexical.remove(batch)
 
-    def _put_records(self, h: _Handle, items: Sequence[Indexed], origin: str) -> None:
-        now = time.time()
+    def _put_records(self, h: _Handle, items: Sequence[Indexed], origin: str, now: float) -> None:
         for batch in _batches(list(items), h.batch):
             h.articles.upsert(
                 ids=[item.article.article_id for item in batch],
@@ -590,7 +635,7 @@ class Store:
             have = self.lexical.versions(changed)
             todo = {a: m for a, m in changed.items() if m.get("state") == READY and have.get(a) != m.get("hash")}
             done = self._index_in_steps(todo)
-            if self.lexical.article_count() == total:
+            if self.lexical.article_count() == total and not self.lexical.undescribed():
                 self.lexical.set_watermark(started)
                 return done
         else:
@@ -603,6 +648,9 @@ class Store:
         if gone:
             with self.lock.held():
                 self.lexical.remove(gone)
+        if self.lexical.undescribed():  # an index from before the catalog: its entries, once
+            with self.lock.held():
+                self.lexical.describe({a: m for a, m in records.items() if a in have and a not in todo})
         self.lexical.set_watermark(started)
         return done + len(gone)
 
@@ -626,7 +674,7 @@ class Store:
                      zip(result["ids"], result["documents"], result["metadatas"])
                      if is_current(meta, records.get(meta["article_id"]))]
         self.lexical.add(rows)
-        self.lexical.retire({a: m.get("hash", "") for a, m in records.items()})
+        self.lexical.retire({a: m.get("hash", "") for a, m in records.items()}, records)
 
     def follow(self, interval: float = 1.0, on_error: Callable[[str], None] | None = None) -> None:
         """Keep catching up in a background thread, every ``interval`` seconds, until ``close()``."""

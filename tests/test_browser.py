@@ -134,3 +134,117 @@ def test_a_feed_url_added_on_the_page_is_ingested_listed_and_answered_from(brows
     finally:
         stop(process)
         site.close()
+
+
+# --- the Library and conversations that last ---------------------------------------------------
+@pytest.fixture(scope="module")
+def library_url(tmp_path_factory):
+    """The app over the dev articles (the seed article among them) and the hostile one."""
+    from tests.conftest import EVAL_ARTICLES
+
+    if not EVAL_ARTICLES.exists():
+        pytest.skip("the shared eval set is not here")
+    folder = tmp_path_factory.mktemp("library")
+    shutil.copytree(EVAL_ARTICLES, folder / "dev")
+    (folder / "dev" / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    store = tmp_path_factory.mktemp("library-store") / "chroma"
+    subprocess.run([sys.executable, "-m", "ingest", str(folder / "dev"), "--store", str(store)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=900)
+    url, process = start_app(store)
+    yield url, store
+    stop(process)
+
+
+def _library(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    page.get_by_role("tab", name="Library").click()
+    page.wait_for_function("document.querySelector('#library-counts').innerText.includes('articles')",
+                           timeout=60_000)
+
+
+def test_the_library_lists_counts_narrows_charts_and_keeps_hostile_text_inert(library_url, browser, tmp_path):
+    from bot.store import open_store
+
+    url, store_dir = library_url
+    store = open_store(store_dir, None, 8000, "news")
+    everything, tony = store.library_summary(), store.library_summary("Tony")
+    store.close()
+    assert everything["articles"] == 169
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _library(page, url)
+    assert f"{everything['articles']} articles" in page.inner_text("#library-counts")
+    assert f"{everything['chunks']:,} chunks" in page.inner_text("#library-counts")
+    page.wait_for_selector("#library-chart canvas, #library-chart svg", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    assert "1–25 of 169" in page.inner_text("#library-position")
+    page.fill("#library-search textarea, #library-search input", "Tony")
+    page.click("#library-apply")
+    page.wait_for_function(f"document.querySelector('#library-counts').innerText.includes('{tony['articles']} "
+                           "articles')", timeout=30_000)
+    rows = page.locator("#library-table [role=row]").all_inner_texts()[1:]  # the first is the header
+    assert rows and all("tony" in row.lower() for row in rows), rows
+    _open_hostile_article(page)
+    assert "<script>window.__pwned=1</script>" in page.inner_text("#library-article")
+    assert "<script>" in page.inner_text("#library-table")  # the hostile title, as text
+    assert page.evaluate("window.__pwned") is None and dialogs == []
+    assert page.locator("#library-article img, #library-table img").count() == 0
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    page.screenshot(path=str(tmp_path / "library-article.png"), full_page=True)
+
+
+def _open_hostile_article(page) -> None:
+    """Search the Library for the hostile article and open it."""
+    page.fill("#library-search textarea, #library-search input", "lighthouse vote")
+    page.click("#library-apply")
+    page.wait_for_function("document.querySelector('#library-counts').innerText.includes('1 articles')",
+                           timeout=30_000)
+    page.locator("#library-table [role=row]").nth(1).get_by_text("lighthouse vote").click()
+    page.wait_for_function("document.querySelector('#library-article').innerText.includes('lighthouse')",
+                           timeout=30_000)
+
+
+def test_a_reloaded_page_keeps_its_chat_and_an_export_holds_the_quotes_as_the_cards_show_them(library_url,
+                                                                                              browser):
+    url, _ = library_url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _ask(page, url, "Who called on Baku to unblock the Lachin Corridor?")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('Russia')", timeout=60_000)
+    card = page.inner_text("#sources .card mark")
+    page.wait_for_timeout(1500)  # the conversation is written to the browser's storage after the answer
+    page.reload()
+    page.wait_for_selector("#chat", timeout=60_000)
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('Lachin Corridor')",
+                           timeout=60_000)
+    assert "Russia" in page.inner_text("#chat")
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#export-md")
+        page.wait_for_selector("#exported a", timeout=30_000)
+        page.locator("#exported a").first.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Who called on Baku to unblock the Lachin Corridor?" in text
+    assert f"> {card}" in text  # the exported quote is the card's, character for character
+
+
+def test_deleting_an_article_in_the_library_removes_it_from_the_answers(library_url, browser):
+    url, _ = library_url
+    question = "What did the harbour council approve on Tuesday?"
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    _ask(page, url, question)
+    assert "Hostile Wire" in page.inner_text("#sources")
+    _library(page, url)
+    _open_hostile_article(page)
+    page.click("#delete-article")
+    page.wait_for_function("document.querySelector('#library-message').innerText.includes('Deleted')",
+                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#library-counts').innerText.includes('0 articles')",
+                           timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.click("#new-chat")
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function("!document.querySelector('#sources').innerText.includes('Searching')", timeout=120_000)
+    page.wait_for_timeout(1000)
+    assert "Hostile Wire" not in page.inner_text("#sources")

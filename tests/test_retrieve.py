@@ -241,6 +241,7 @@ def test_the_python_filter_admits_exactly_what_the_chroma_clause_selects(tmp_pat
     for filters in [Filters(), Filters().until(dt.date(2023, 6, 25)), Filters(sources=["CNN", "AP"]),
                     Filters(dt.date(2023, 6, 1), dt.date(2023, 6, 30)), Filters(exclude_articles=["https://x/0"]),
                     Filters(dt.date(2023, 1, 1), None, ["Wire"]).until(dt.date(2023, 12, 31)),
+                    Filters(articles=["https://x/1", "https://x/3"]),
                     Filters().until(dt.date(2023, 6, 25)).within(dt.date(2023, 6, 18), dt.date(2023, 6, 25))]:
         chosen = set(chunks.get(where=filters.where())["ids"]) if filters.where() else set(everything["ids"])
         admitted = {i for i, meta in zip(everything["ids"], everything["metadatas"]) if filters.admits(meta)}

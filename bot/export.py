@@ -1,0 +1,44 @@
+"""A conversation written down: Markdown to read or send, JSON for programs, quotes as they were verified.
+
+A conversation is a list of turns, each the question asked and the ``Answer``
+it got (as ``Answer.to_dict()``): its text, short answer, refusal and
+citations (title, source, date, url, and the quote that was checked to be
+``body[start:end]`` of its article). Nothing is re-searched or re-quoted here:
+the export holds exactly what the chat showed.
+
+What it leaves out: the articles' full texts (the citations link to them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+
+def as_json(turns: Sequence[dict[str, Any]], title: str = "") -> str:
+    """The conversation as JSON: {"title", "turns": [{"question", "answer": Answer.to_dict()}]}."""
+    return json.dumps({"title": title, "turns": list(turns)}, ensure_ascii=False, indent=1)
+
+
+def as_markdown(turns: Sequence[dict[str, Any]], title: str = "") -> str:
+    """The conversation as Markdown: each question, the answer, and its sources with their verbatim quotes."""
+    lines = [f"# {_line(title) or 'A conversation with the news bot'}", ""]
+    for number, turn in enumerate(turns, 1):
+        answer = turn.get("answer") or {}
+        lines += [f"## {number}. {_line(turn.get('question', ''))}", ""]
+        short = answer.get("short") or {}
+        if short.get("text"):
+            lines += [f"**{_line(short['text'])}**", ""]
+        lines += [answer.get("text", ""), ""]
+        for citation in answer.get("citations") or []:
+            where = ", ".join(part for part in (citation.get("source"), citation.get("published")) if part)
+            link = f" — <{citation['url']}>" if str(citation.get("url", "")).startswith(("http://", "https://")) \
+                else ""
+            lines.append(f"[{citation.get('n')}] {_line(citation.get('title', ''))} ({where}){link}")
+            lines += ["", *(f"> {line}" for line in str(citation.get("quote", "")).splitlines()), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _line(text: str) -> str:
+    return " ".join(str(text).split())
