@@ -51,6 +51,9 @@ from ingest.web import is_url
 CONTEXT_CHARS = 320
 
 CSS = """
+/* Vega sizes the chart without its legend and clips what falls below: let the legend row show */
+#library-chart { padding-bottom: 34px !important; }
+#library-chart svg, #library-chart .vega-embed { overflow: visible !important; }
 #sources { max-height: 72vh; overflow-y: auto; }
 .card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
 .card .num { font-weight: 700; margin-right: 4px; }
@@ -537,7 +540,7 @@ def build_ui(app: ChatApp) -> Any:
                     until = gr.DateTime(include_time=False, type="string", label="Published to")
                     apply = gr.Button("Show", elem_id="library-apply", scale=0)
                 chart = gr.BarPlot(x="period", y="articles", color="source", label="Articles published",
-                                   elem_id="library-chart", height=260)
+                                   x_title="published", elem_id="library-chart", height=360)
                 table = gr.Dataframe(headers=["published", "source", "title", "chunks", "ingested"],
                                      datatype=["str", "str", "str", "number", "str"], interactive=False, wrap=True,
                                      elem_id="library-table")
@@ -589,18 +592,27 @@ def build_ui(app: ChatApp) -> Any:
 
         shelf = [counts, chart, table, ids, position, page]
         query = [words, chosen, since, until]
-        first_page = {"fn": lambda *q: app.library(*q, 0), "inputs": query, "outputs": shelf}
+
+        def plotted(shown: tuple[Any, ...]) -> tuple[Any, ...]:  # a time axis (ticks readable over any span)
+            import pandas as pd
+
+            frame = shown[1].assign(period=pd.to_datetime(shown[1]["period"]))  # and every source in the legend
+            return (shown[0], gr.BarPlot(value=frame, colors_in_legend=sorted(set(frame["source"]))), *shown[2:])
+
+        first_page = {"fn": lambda *q: plotted(app.library(*q, 0)), "inputs": query, "outputs": shelf}
         apply.click(**first_page, api_name="library")
         words.submit(**first_page, api_visibility="private")
         library_tab.select(**first_page, api_visibility="private")
-        previous.click(lambda *q: app.library(*q[:4], q[4] - 1), [*query, page], shelf, api_visibility="private")
-        following.click(lambda *q: app.library(*q[:4], q[4] + 1), [*query, page], shelf, api_visibility="private")
+        previous.click(lambda *q: plotted(app.library(*q[:4], q[4] - 1)), [*query, page], shelf,
+                       api_visibility="private")
+        following.click(lambda *q: plotted(app.library(*q[:4], q[4] + 1)), [*query, page], shelf,
+                        api_visibility="private")
         def view(shown: list[str], evt: SelectData) -> tuple[str, str]:  # Gradio passes the click by this type
             return app.article_view(shown, evt)
 
         table.select(view, ids, [article, selected], api_visibility="private")
         delete.click(app.delete_article, selected, done, api_visibility="private").then(
-            lambda *q: app.library(*q[:4], q[4]), [*query, page], shelf, api_visibility="private")
+            lambda *q: plotted(app.library(*q[:4], q[4])), [*query, page], shelf, api_visibility="private")
         ask_about.click(app.about, [selected, saved], [focus, focus_note, tabs, saved, chatbot, answers, sources_panel],
                         api_visibility="private")
         gr.api(app.ask, api_name="ask")
