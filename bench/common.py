@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.embeddings import vectors_kind
 from bot.settings import Settings
 from bot.store import Store, open_store
 
@@ -37,8 +38,9 @@ def corpus_key(paths: list[Path], settings: Settings, recipe: str = "") -> str:
     from ingest.pipeline import INDEX_VERSION
 
     digest.update(f"{INDEX_VERSION}|{settings.chunk_tokens}|{settings.embedding_model}".encode())
-    if settings.embedding_backend == "onnx-int8":  # other backends give the same vectors as torch
-        digest.update(b"|int8")
+    kind = vectors_kind(settings.embedding_backend)
+    if kind != "fp32":  # torch and onnx give the same vectors (and the same key as before static existed)
+        digest.update(f"|{kind}".encode())
     if recipe:
         digest.update(recipe.encode())
     for path in paths:
@@ -110,3 +112,20 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
+
+def wait_until_up(url: str, process: Any, seconds: float, poll: float = 0.3) -> None:
+    """Poll ``url`` until it answers; kill ``process`` and raise if it dies or ``seconds`` pass
+    (benchmarks and tests start app.py and servers with it)."""
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{process.args[:3]} did not come up at {url}") from None
+            time.sleep(poll)

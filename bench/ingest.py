@@ -12,7 +12,11 @@ repository), with the same embedding weights, it times:
   (d) re-ingesting the unchanged feed into store (a) with a fresh store object and Indexer
       (chromadb still reuses its in-process client for the folder);
   (e) (a) again into a fresh store with the torch backend (sentence-transformers, float32): what the
-      ONNX int8 backend gains (skipped when (a) already uses torch).
+      ONNX backends gain (only when (a) uses one of them).
+
+The settings choose (a)'s model: ``NEWSBOT_EMBEDDING_BACKEND=static`` times the
+static mode, ``NEWSBOT_EMBEDDING_THREADS=1`` one embedding thread (``--out`` keeps
+each run's file).
 
 Every model is loaded and run once on a short text, and chromadb is imported,
 before any timer starts, so start-up (model load, first call, imports) is left
@@ -177,13 +181,14 @@ def run(feed_gz: Path, n: int) -> dict[str, Any]:
         d, d_report, store = our_ingest(feed, folder / "a", Indexer.from_settings(settings))
         duplicates = duplicate_chunks(store)
         e = None
-        if settings.embedding_backend != "torch":
+        if settings.embedding_backend.startswith("onnx"):
             on_torch = settings.model_copy(update={"embedding_backend": "torch"})
             e = our_ingest(feed, folder / "e", ready_indexer(on_torch))[0]
     unchanged_ok = (d_report.unchanged, d_report.added, d_report.updated, d_report.deleted) == (n, 0, 0, 0)
     return {
         "articles": n, "feed": str(feed_gz), "model": settings.embedding_model,
-        "batch_size": settings.embedding_batch_size, "backend": settings.embedding_backend, "machine": machine(),
+        "batch_size": settings.embedding_batch_size, "backend": settings.embedding_backend,
+        "embedding_threads": settings.embedding_threads or os.cpu_count(), "machine": machine(),
         "variants": {"a": a.as_dict(), "b": b.as_dict(), "c": c.as_dict(), "d": d.as_dict(),
                      **({"e": e.as_dict()} if e else {})},
         "reports": {"a": a_report.as_dict(), "d": d_report.as_dict()},
@@ -213,7 +218,8 @@ NAMES = {"a": "(a) this ingest", "b": "(b) LangChain docs", "c": "(c) encode onl
 
 def print_summary(result: dict[str, Any]) -> None:
     m, r, d = result["machine"], result["ratios"], result["reports"]["d"]
-    print(f"{result['articles']} articles, (a) embeds with {result['backend']}; {m['cpu_count']} CPUs, "
+    print(f"{result['articles']} articles, (a) embeds with {result['backend']} "
+          f"({result.get('embedding_threads', m['cpu_count'])} threads); {m['cpu_count']} CPUs, "
           f"torch {m['torch']} ({m['torch_threads']} threads); commit {m['commit']}{' (dirty)' if m['dirty'] else ''}")
     print("Model load, a one-text warm-up run and imports happen before every timer; "
           "feed reading and store opening are timed.")
@@ -244,15 +250,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=150, help="how many articles of the feed (default 150)")
     parser.add_argument("--feed", type=Path, help=f"gzipped JSON Lines feed (default: {FEED} from the repository root)")
     parser.add_argument("--json", action="store_true", help="print the JSON result as the last line")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help=f"results file (default {RESULTS.relative_to(ROOT)}; name another when comparing "
+                        "settings, e.g. NEWSBOT_EMBEDDING_BACKEND=static)")
     args = parser.parse_args(argv)
     feed = args.feed or (ROOT / FEED).resolve()
     if not feed.exists():
         parser.error(f"no feed at {feed}; pass --feed")
     result = run(feed, args.articles)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print_summary(result)
-    print(f"written to {RESULTS}")
+    print(f"written to {args.out}")
     if args.json:
         print(json.dumps(result))
     return 0

@@ -8,36 +8,134 @@ fakes included) plugs into the same place:
     torch      LangChain's own ``HuggingFaceEmbeddings`` (sentence-transformers on torch)
     onnx       ``OnnxEmbeddings`` over an ONNX export of the same weights, float32
     onnx-int8  the same export with its weights quantized to int8 (dynamic quantization)
+    static     ``StaticEmbeddings``: one vector per token, distilled from the same weights
+               (model2vec), averaged; no transformer runs at all (for big archives)
 
-The ONNX file is exported here, from the installed weights, the first time a
-backend asks for it, and reused after that (see ``export_onnx``). What this
-leaves out: models whose sentence-transformers pipeline is not
-Transformer -> mean Pooling -> Normalize (they must use the torch backend), and
-any GPU; everything runs on the CPU.
+The ONNX file (or the static model) is made here, from the installed weights,
+the first time a backend asks for it, and reused after that (``export_onnx``,
+``distill_static``). ``Runtime`` says where the model runs: ``resolve_device``
+picks a GPU when torch sees one (setting ``device``), and on a GPU the batch
+grows to fill its memory (``gpu_batch_size``). What this leaves out: models
+whose sentence-transformers pipeline is not Transformer -> mean Pooling ->
+Normalize (they must use the torch backend); int8 on a GPU (dynamic
+quantization is a CPU technique: the onnx backends run the float model there,
+with ONNX Runtime's CUDA provider when onnxruntime-gpu is installed, else on
+torch in float16).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import secrets
+import shutil
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from bot.errors import ConfigError
+from bot.settings import Settings
 
-#: Where exports go unless told otherwise (``Settings.embedding_cache_dir``).
-DEFAULT_CACHE_DIR = Path("data/models")
-#: The default backend: int8 ONNX embeds about 1.6x faster than torch on a 2-core AVX2 CPU at the same
-#: retrieval quality (README, Benchmarks).
-DEFAULT_BACKEND = "onnx-int8"
+#: Where exports go and which backend runs, unless told otherwise: the settings' defaults.
+DEFAULT_CACHE_DIR: Path = Settings.model_fields["embedding_cache_dir"].default
+DEFAULT_BACKEND: str = Settings.model_fields["embedding_backend"].default
 #: Bump when the export or quantization recipe changes, so cached exports are redone.
 EXPORT_VERSION = "1"
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+#: Dimensions the static model keeps (model2vec's PCA; its default, and what its own models use).
+STATIC_DIMS = 256
+DEVICES = ("auto", "cpu", "cuda", "mps")
+#: Largest batch a GPU gets, however much memory it has (beyond it the GPU is already busy).
+MAX_GPU_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where and how the embedding model runs: device (after ``resolve_device``), batch size, CPU threads (0: all)."""
+
+    device: str = "cpu"
+    batch_size: int = 16
+    threads: int = 0
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.device != "cpu"
+
+
+def resolve_device(requested: str, available: Callable[[str], bool] | None = None) -> str:
+    """The device the embedding model runs on: ``requested`` (auto, cpu, cuda, mps) checked against torch.
+
+    ``auto`` takes CUDA, then Apple's MPS, else the CPU; a GPU asked for by name that
+    torch does not see is a ConfigError (not a silent fall back to the CPU).
+    ``available(device)`` answers whether torch sees it (tests pass their own).
+    """
+    if requested not in DEVICES:
+        raise ConfigError(f"Unknown device {requested!r}; choose one of {', '.join(DEVICES)} (setting NEWSBOT_DEVICE).")
+    if requested == "cpu":
+        return "cpu"
+    available = available or _torch_sees
+    if requested == "auto":
+        return next((device for device in ("cuda", "mps") if available(device)), "cpu")
+    if not available(requested):
+        raise ConfigError(
+            f"NEWSBOT_DEVICE={requested}, but torch sees no {requested.upper()} device (the CPU build of torch "
+            f"is installed, or no driver); set NEWSBOT_DEVICE=auto or cpu."
+        )
+    return requested
+
+
+def _torch_sees(device: str) -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    if device == "cuda":
+        return bool(torch.cuda.is_available())
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def gpu_batch_size(free_bytes: int, max_length: int = 256, hidden: int = 384, layers: int = 6) -> int:
+    """A batch that fills about half of ``free_bytes`` of GPU memory in float16, as a power of two (32..1024).
+
+    Per text and token, a BERT layer keeps about 12 hidden-sized activations plus the
+    attention scores; this is an estimate, not a measurement, so it stays well below the free memory.
+    """
+    per_text = 2 * max_length * (12 * hidden + 2 * max_length) * layers
+    fits = max(1, int(free_bytes * 0.5) // max(per_text, 1))
+    batch = 32
+    while batch * 2 <= min(fits, MAX_GPU_BATCH):
+        batch *= 2
+    return batch
+
+
+def _free_gpu_bytes(device: str) -> int:
+    import torch
+
+    if device == "cuda":
+        free, _total = torch.cuda.mem_get_info()
+        return int(free)
+    return 8 << 30  # MPS shares the machine's memory and does not say how much is free
+
+
+def make_runtime(device: str = "auto", batch_size: int = 16, gpu_batch: int = 0, threads: int = 0) -> Runtime:
+    """The runtime for a requested device: resolved, with ``batch_size`` on the CPU and ``gpu_batch``
+    (0: sized to the GPU's free memory) on a GPU."""
+    resolved = resolve_device(device)
+    if resolved == "cpu":
+        return Runtime("cpu", batch_size, threads)
+    return Runtime(resolved, gpu_batch or gpu_batch_size(_free_gpu_bytes(resolved)), threads)
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime the settings ask for (device, embedding_batch_size, gpu_batch_size, embedding_threads)."""
+    return make_runtime(settings.device, settings.embedding_batch_size, settings.gpu_batch_size,
+                        settings.embedding_threads)
 
 
 def check_model_path(model_path: str | Path) -> Path:
@@ -55,11 +153,13 @@ def load_embeddings(
     batch_size: int = 16,
     backend: str = DEFAULT_BACKEND,
     cache_dir: str | Path = DEFAULT_CACHE_DIR,
+    runtime: Runtime | None = None,
 ) -> Embeddings:
-    """Normalized sentence embeddings on the CPU from the model folder ``model_path``.
+    """Normalized sentence embeddings from the model folder ``model_path`` (on the CPU unless ``runtime`` says).
 
-    ``backend`` is one of ``BACKENDS``; the ONNX backends export the model into
-    ``cache_dir`` the first time and reuse the export after that.
+    ``backend`` is one of ``BACKENDS``; the ONNX and static backends make their
+    model into ``cache_dir`` the first time and reuse it after that.
+    ``runtime`` (device, batch size, threads) wins over ``batch_size``.
     """
     path = check_model_path(model_path)
     factory = BACKENDS.get(backend)
@@ -68,37 +168,74 @@ def load_embeddings(
             f"Unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)} "
             "(setting embedding_backend, NEWSBOT_EMBEDDING_BACKEND)."
         )
-    return factory(path, batch_size, Path(cache_dir))
+    return factory(path, Path(cache_dir), runtime or Runtime(batch_size=batch_size))
 
 
-def _torch(path: Path, batch_size: int, cache_dir: Path) -> Embeddings:
+def _torch(path: Path, cache_dir: Path, runtime: Runtime) -> Embeddings:
     _offline()
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+    model_kwargs: dict[str, Any] = {"device": runtime.device, "local_files_only": True}
+    if runtime.device == "cuda":  # float16 halves memory and doubles throughput on tensor cores
+        model_kwargs["model_kwargs"] = {"dtype": "float16"}
+    if runtime.threads and not runtime.on_gpu:
+        import torch
+
+        torch.set_num_threads(runtime.threads)
     return HuggingFaceEmbeddings(
         model_name=str(path),
-        model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
+        model_kwargs=model_kwargs,
+        encode_kwargs={"normalize_embeddings": True, "batch_size": runtime.batch_size},
     )
 
 
-def _onnx(path: Path, batch_size: int, cache_dir: Path, quantize: bool = False) -> Embeddings:
-    _require("onnxruntime", "onnx" if not quantize else "onnx-int8")
+def _onnx(path: Path, cache_dir: Path, runtime: Runtime, quantize: bool = False) -> Embeddings:
+    name = "onnx-int8" if quantize else "onnx"
+    ort = _require("onnxruntime", name)
+    engine = gpu_engine(runtime.device, ort.get_available_providers())
+    if engine == "torch":
+        return _torch(path, cache_dir, runtime)
+    providers = ["CPUExecutionProvider"]
+    if engine == "onnxruntime-cuda":
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        quantize = False  # int8 dynamic quantization is a CPU technique
     onnx_file = export_onnx(path, cache_dir, quantize=quantize)
-    return OnnxEmbeddings(path, onnx_file, batch_size=batch_size, max_length=_max_seq_length(path))
+    return OnnxEmbeddings(path, onnx_file, batch_size=runtime.batch_size, max_length=_max_seq_length(path),
+                          threads=runtime.threads or None, providers=providers)
 
 
-def _onnx_int8(path: Path, batch_size: int, cache_dir: Path) -> Embeddings:
-    return _onnx(path, batch_size, cache_dir, quantize=True)
+def gpu_engine(device: str, providers: Sequence[str]) -> str:
+    """What runs an onnx backend on ``device``: "onnxruntime" (the CPU), "onnxruntime-cuda" (onnxruntime-gpu
+    installed: its CUDA provider is among ``providers``) or "torch" (any other GPU: the float model in float16)."""
+    if device == "cpu":
+        return "onnxruntime"
+    if device == "cuda" and "CUDAExecutionProvider" in providers:
+        return "onnxruntime-cuda"
+    return "torch"
 
 
-BACKENDS: dict[str, Callable[[Path, int, Path], Embeddings]] = {
+def _onnx_int8(path: Path, cache_dir: Path, runtime: Runtime) -> Embeddings:
+    return _onnx(path, cache_dir, runtime, quantize=True)
+
+
+def _static(path: Path, cache_dir: Path, runtime: Runtime) -> Embeddings:
+    return StaticEmbeddings(distill_static(path, cache_dir), max_length=_max_seq_length(path))
+
+
+BACKENDS: dict[str, Callable[[Path, Path, Runtime], Embeddings]] = {
     "torch": _torch,
     "onnx": _onnx,
     "onnx-int8": _onnx_int8,
+    "static": _static,
 }
+
+
+def vectors_kind(backend: str) -> str:
+    """Which family of vectors a backend's store holds, for content hashes: vectors of one kind are
+    interchangeable (torch, onnx and the GPU runs agree to a cosine of 0.999; int8 to 0.99), others are not."""
+    return {"onnx-int8": "int8", "static": f"static{STATIC_DIMS}"}.get(backend, "fp32")
 
 
 def load_tokenizer(model_path: str | Path) -> tuple[Any, int]:
@@ -133,6 +270,7 @@ class OnnxEmbeddings(Embeddings):
         batch_size: int = 16,
         max_length: int = 256,
         threads: int | None = None,
+        providers: Sequence[str] = ("CPUExecutionProvider",),
     ) -> None:
         path = check_model_path(model_path)
         _check_mean_pooling(path)
@@ -140,7 +278,7 @@ class OnnxEmbeddings(Embeddings):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(onnx_file), options, providers=list(providers))
         options.intra_op_num_threads = 1
         self.query_session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs() if i.name in ONNX_INPUTS]
@@ -220,16 +358,97 @@ def export_onnx(model_path: str | Path, cache_dir: str | Path, quantize: bool = 
     return int8
 
 
-def export_pending(settings: Any) -> bool:
-    """Whether loading the settings' embedding model will export it to ONNX first (about 15 s, once)."""
-    if settings.embedding_backend == "torch":
+def export_pending(settings: Settings) -> bool:
+    """Whether loading the settings' embedding model will export (or distill) it first (15-30 s, once)."""
+    wanted = {"onnx-int8": "model-int8.onnx", "onnx": "model.onnx", "static": STATIC_FOLDER}
+    if settings.embedding_backend not in wanted:
         return False
     folder = export_dir(check_model_path(settings.embedding_model), settings.embedding_cache_dir)
-    wanted = "model-int8.onnx" if settings.embedding_backend == "onnx-int8" else "model.onnx"
-    return not (folder / wanted).exists()
+    return not (folder / wanted[settings.embedding_backend]).exists()
 
 
-EXPORT_NOTE = "First use of this embedding model: exporting it to ONNX (once, about 15 s)."
+EXPORT_NOTE = "First use of this embedding model: exporting it (once, 15-30 s)."
+STATIC_FOLDER = f"static-{STATIC_DIMS}"
+
+
+class StaticEmbeddings(Embeddings):
+    """Sentence embeddings as the normalized mean of per-token vectors (a model2vec ``StaticModel``).
+
+    No transformer runs: a chunk costs its tokenization and a sum, about 400 times
+    less than MiniLM on a CPU. The vectors are a distillation of MiniLM's, so
+    they rank less well on their own (README, Big archives); the keyword side of
+    the hybrid search is unchanged. Safe to call from several threads.
+    """
+
+    def __init__(self, folder: str | Path, max_length: int = 256) -> None:
+        _offline()
+        StaticModel = _require("model2vec", "static").StaticModel  # noqa: N806
+
+        self.model = StaticModel.from_pretrained(str(folder))
+        self.max_length = max_length
+        self.folder = Path(folder)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        import numpy as np
+
+        vectors = self.model.encode(list(texts), max_length=self.max_length, normalize=False,
+                                    use_multiprocessing=False, batch_size=1024).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.clip(norms, 1e-12, None)).tolist()  # in float32: the model's float16 is not exact
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def distill_static(model_path: str | Path, cache_dir: str | Path) -> Path:
+    """The static model distilled from the model folder ``model_path`` (model2vec), made once.
+
+    Every token of the model's vocabulary is embedded alone by the model itself,
+    the vectors are reduced to ``STATIC_DIMS`` by PCA and weighted by an estimate of
+    the token's frequency (SIF, model2vec's recipe): about 30 s on 2 CPU cores,
+    no download. Kept in ``export_dir(...)/static-256``, written under a temporary
+    name and renamed into place, like the ONNX exports.
+    """
+    path = check_model_path(model_path)
+    target = export_dir(path, cache_dir) / STATIC_FOLDER
+    if (target / "model.safetensors").exists():
+        return target
+    try:
+        from model2vec.distill import distill
+    except ImportError as error:  # model2vec, or the skeletoken its distillation needs, is missing
+        raise ConfigError(
+            f"The 'static' embedding backend needs model2vec and skeletoken ({error}): `pip install -e .` "
+            "installs them; or set NEWSBOT_EMBEDDING_BACKEND=onnx-int8."
+        ) from None
+    _offline()
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with _quiet_progress():
+            distill(model_name=str(path), pca_dims=STATIC_DIMS, device="cpu").save_pretrained(str(tmp))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process got there first: its model stands
+            if not (target / "model.safetensors").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@contextlib.contextmanager
+def _quiet_progress() -> Any:
+    """model2vec's tqdm bar would print 120 lines to a log; the caller says the distillation is running."""
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield
 
 
 def export_dir(model_path: str | Path, cache_dir: str | Path) -> Path:
@@ -295,7 +514,13 @@ def _quantize(fp32: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # per-channel keeps cosine to float32 near 0.993 on news chunks; per-tensor drops it to about 0.95
-    quantize_dynamic(fp32, target, per_channel=True, weight_type=QuantType.QInt8)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer warns on the root logger to "consider pre-processing"
+    try:
+        quantize_dynamic(fp32, target, per_channel=True, weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
 
 
 def _check_mean_pooling(path: Path) -> None:
@@ -347,10 +572,10 @@ def _offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def embeddings_for(settings: Any) -> Embeddings:
-    """The embedding model the settings name (model path, batch size, backend, export cache)."""
+def embeddings_for(settings: Settings) -> Embeddings:
+    """The embedding model the settings name (model path, backend, export cache, device, batch size, threads)."""
     return load_embeddings(
-        settings.embedding_model, settings.embedding_batch_size, settings.embedding_backend,
-        settings.embedding_cache_dir,
+        settings.embedding_model, backend=settings.embedding_backend, cache_dir=settings.embedding_cache_dir,
+        runtime=runtime_for(settings),
     )
 

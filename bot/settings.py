@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR
 from bot.errors import ConfigError
 
 
@@ -75,15 +74,29 @@ class Settings(BaseSettings):
         16, ge=1, description="How many chunks are embedded per forward pass. 16 embeds as fast as 64 on a "
         "CPU with half the memory (the runtime keeps room for the largest batch it has seen).",
     )
-    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        DEFAULT_BACKEND,
-        description="What runs the embedding model: onnx-int8 (ONNX Runtime with int8 weights: the fastest, "
-        "vectors differ slightly from float32), onnx (ONNX Runtime, float32) or torch "
-        "(sentence-transformers; any model). ONNX files are exported from the installed weights on first "
-        "use. Switching to or from onnx-int8 re-indexes the articles on the next ingest.",
+    embedding_backend: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
+        "onnx-int8",  # int8 ONNX: twice torch's speed at the same retrieval quality (README, Benchmarks)
+        description="What runs the embedding model: onnx-int8 (ONNX Runtime with int8 weights: the fastest "
+        "transformer, vectors differ slightly from float32), onnx (ONNX Runtime, float32), torch "
+        "(sentence-transformers; any model) or static (per-token vectors distilled from the same weights: "
+        "hundreds of times faster, ranks less well; for big archives, see the README). ONNX files and the "
+        "static model are made from the installed weights on first use. Switching to or from onnx-int8 "
+        "re-indexes the articles on the next ingest; a static store needs its own --store or --collection.",
+    )
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field(
+        "auto", description="Where the embedding model runs: auto (a GPU when torch sees one, else the CPU), "
+        "cpu, cuda or mps. On a GPU the onnx backends run the float model (ONNX Runtime's CUDA provider when "
+        "onnxruntime-gpu is installed, else torch in float16).",
+    )
+    gpu_batch_size: int = Field(
+        0, ge=0, description="Chunks per forward pass on a GPU; 0 sizes the batch to half the free GPU memory "
+        "(32 to 1024).",
+    )
+    embedding_threads: int = Field(
+        0, ge=0, description="CPU threads for embedding articles; 0: one per core. Questions use one thread.",
     )
     embedding_cache_dir: Path = Field(
-        DEFAULT_CACHE_DIR,
+        Path("data/models"),
         description="Folder for the ONNX exports of the embedding model (made once per model version).",
     )
     chunk_tokens: int = Field(
@@ -174,8 +187,8 @@ class Settings(BaseSettings):
     ui_password: str | None = Field(None, description="Password for ui_username.")
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
     upload_types: str = Field(
-        ".txt,.md,.markdown,.html,.htm,.jsonl,.jsonl.gz",
-        description="Comma-separated file types the UI accepts for upload (only types ingest can read count).",
+        "", description="Comma-separated file types the UI accepts for upload, e.g. .txt,.md; empty: every type "
+        "ingest reads (.txt .md .markdown .html .htm .jsonl .jsonl.gz). Types ingest cannot read are ignored.",
     )
     samples_dir: Path = Field(
         Path("samples"), description="Articles ingested on the first start, when the store is empty."
@@ -205,3 +218,18 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(
             f"Bad setting ({problems}). Fix the flag, the NEWSBOT_* variable or .env."
         ) from None
+
+
+def choices(field: str) -> list[str]:
+    """The values a Literal setting allows (``choices("llm")``): argparse's choices come from here."""
+    return list(get_args(Settings.model_fields[field].annotation))
+
+
+def add_store_arguments(parser: Any, llm: bool = True) -> None:
+    """The flags every entry point takes: where the store is (and, with ``llm``, the answering backend)."""
+    parser.add_argument("--store", dest="store_dir", type=Path, help="folder of the embedded Chroma store")
+    parser.add_argument("--chroma-host", help="use the Chroma server on this host instead of a folder")
+    parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
+    parser.add_argument("--collection", help="Chroma collection name")
+    if llm:
+        parser.add_argument("--llm", choices=choices("llm"), help="answering backend")

@@ -35,8 +35,9 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR
-from bot.errors import ArticleError, StoreError
+from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR, vectors_kind
+from bot.errors import ArticleError, ConfigError, StoreError
+from bot.settings import Settings
 from bot.store import READY, Indexed, Store
 from bot.types import Article, Chunk
 from ingest.chunk import Chunker
@@ -64,28 +65,34 @@ class Indexer:
         tokenizer: tuple[Any, int] | None = None,
         backend: str = DEFAULT_BACKEND,
         cache_dir: Path = DEFAULT_CACHE_DIR,
+        device: str = "cpu",
+        gpu_batch_size: int = 0,
+        threads: int = 0,
     ) -> None:
         self.model_path = model_path
         self.chunk_tokens = chunk_tokens
         self.batch_size = batch_size
         self.backend = backend
         self.cache_dir = cache_dir
+        self.device = device  # resolved (torch asked whether it sees a GPU) only when the model loads
+        self.gpu_batch_size = gpu_batch_size
+        self.threads = threads
         self._embeddings = embeddings
         self._tokenizer = tokenizer
 
     @classmethod
-    def from_settings(cls, settings: Any, embeddings: Embeddings | None = None) -> Indexer:
+    def from_settings(cls, settings: Settings, embeddings: Embeddings | None = None) -> Indexer:
         """The indexer the settings describe; ``embeddings``: a model already loaded for them (the app's)."""
         return cls(
             settings.embedding_model, settings.chunk_tokens, settings.embedding_batch_size, embeddings=embeddings,
-            backend=settings.embedding_backend, cache_dir=settings.embedding_cache_dir,
+            backend=settings.embedding_backend, cache_dir=settings.embedding_cache_dir, device=settings.device,
+            gpu_batch_size=settings.gpu_batch_size, threads=settings.embedding_threads,
         )
 
     @property
     def signature(self) -> str:
         """What the stored index depends on besides the article; part of every content hash."""
-        vectors = "int8" if self.backend == "onnx-int8" else "fp32"  # torch and onnx (fp32) give the same vectors
-        return f"v{INDEX_VERSION}|{Path(self.model_path).name}|{self.chunk_tokens}|{vectors}"
+        return f"v{INDEX_VERSION}|{Path(self.model_path).name}|{self.chunk_tokens}|{vectors_kind(self.backend)}"
 
     @cached_property
     def chunker(self) -> Chunker:
@@ -100,9 +107,11 @@ class Indexer:
     @cached_property
     def embeddings(self) -> Embeddings:
         if self._embeddings is None:
-            from bot.embeddings import load_embeddings
+            from bot.embeddings import load_embeddings, make_runtime
 
-            self._embeddings = load_embeddings(self.model_path, self.batch_size, self.backend, self.cache_dir)
+            runtime = make_runtime(self.device, self.batch_size, self.gpu_batch_size, self.threads)
+            self._embeddings = load_embeddings(self.model_path, backend=self.backend, cache_dir=self.cache_dir,
+                                               runtime=runtime)
         return self._embeddings
 
     def chunk(self, article: Article) -> list[Chunk]:
@@ -375,8 +384,8 @@ class _Writer:
         try:
             self.store.write(items, origin)
             written = items
-        except StoreError:
-            raise  # the store itself is unreachable or locked: the run cannot go on
+        except (StoreError, ConfigError):
+            raise  # the store itself is unreachable, locked or of other vectors: the run cannot go on
         except Exception:  # noqa: BLE001 - one article Chroma refuses: find it, write the others
             self.failed_writes = True
             written = []
@@ -384,7 +393,7 @@ class _Writer:
                 try:
                     self.store.write([item], origin)
                     written.append(item)
-                except StoreError:
+                except (StoreError, ConfigError):
                     raise
                 except Exception as exc:
                     self.report.failed.append({"path": item.article.path or item.article.article_id,

@@ -106,3 +106,125 @@ def test_a_pending_export_is_announced_before_it_happens(tmp_path):
     folder.mkdir(parents=True)
     (folder / "model-int8.onnx").write_bytes(b"exported")
     assert not export_pending(fresh)
+
+
+# --- where the model runs (GPU logic, checked here on the CPU) -----------------------------------
+
+
+def test_auto_takes_a_gpu_when_torch_sees_one_and_the_cpu_otherwise():
+    from bot.embeddings import resolve_device
+
+    assert resolve_device("auto", lambda device: device == "cuda") == "cuda"
+    assert resolve_device("auto", lambda device: device == "mps") == "mps"
+    assert resolve_device("auto", lambda device: False) == "cpu"
+    assert resolve_device("cpu", lambda device: True) == "cpu"
+    assert resolve_device("auto") == "cpu"  # this machine: the CPU build of torch, for real
+
+
+def test_a_gpu_asked_for_by_name_that_torch_lacks_is_an_error_not_a_silent_cpu_run():
+    from bot.embeddings import make_runtime, resolve_device
+
+    with pytest.raises(ConfigError, match="NEWSBOT_DEVICE=cuda.*no CUDA"):
+        resolve_device("cuda", lambda device: False)
+    with pytest.raises(ConfigError, match="Unknown device 'tpu'"):
+        resolve_device("tpu")
+    with pytest.raises(ConfigError, match="NEWSBOT_DEVICE=cuda"):
+        make_runtime("cuda")  # the real torch of this machine sees no GPU
+
+
+def test_gpu_batches_grow_with_free_memory_as_powers_of_two_within_bounds():
+    from bot.embeddings import MAX_GPU_BATCH, gpu_batch_size
+
+    sizes = [gpu_batch_size(gib << 30) for gib in (0, 1, 4, 16, 80, 140)]
+    assert sizes == sorted(sizes)
+    assert sizes[0] == 32 and sizes[-1] == MAX_GPU_BATCH
+    assert all(size & (size - 1) == 0 for size in sizes)
+    assert gpu_batch_size(4 << 30) > gpu_batch_size(4 << 30, max_length=512)  # longer texts, smaller batches
+
+
+def test_the_cpu_keeps_its_batch_size_and_threads_and_a_gpu_setting_wins_over_sizing():
+    from bot.embeddings import Runtime, make_runtime, runtime_for
+    from bot.settings import Settings
+
+    assert make_runtime("cpu", 16, 0, 1) == Runtime("cpu", 16, 1)
+    settings = Settings(device="cpu", embedding_batch_size=8, embedding_threads=2, gpu_batch_size=512)
+    assert runtime_for(settings) == Runtime("cpu", 8, 2)  # gpu_batch_size is for GPUs only
+    assert not Runtime("cpu").on_gpu and Runtime("cuda").on_gpu
+
+
+def test_onnx_backends_use_onnxruntime_gpu_when_installed_and_torch_on_other_gpus():
+    from bot.embeddings import gpu_engine
+
+    assert gpu_engine("cpu", ["CUDAExecutionProvider", "CPUExecutionProvider"]) == "onnxruntime"
+    assert gpu_engine("cuda", ["CUDAExecutionProvider", "CPUExecutionProvider"]) == "onnxruntime-cuda"
+    assert gpu_engine("cuda", ["CPUExecutionProvider"]) == "torch"
+    assert gpu_engine("mps", ["CoreMLExecutionProvider", "CPUExecutionProvider"]) == "torch"
+
+
+@pytest.mark.slow
+def test_embedding_threads_reach_onnx_runtime(onnx_cache):
+    from bot.embeddings import Runtime
+
+    embeddings = load_embeddings(default_embedding_model(), backend="onnx-int8", cache_dir=onnx_cache,
+                                 runtime=Runtime("cpu", 16, 1))
+    assert embeddings.session.get_session_options().intra_op_num_threads == 1
+    assert embeddings.batch_size == 16
+
+
+# --- the static backend (distilled locally, no hub) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def static_model(model_cache):
+    from bot.embeddings import distill_static
+
+    return distill_static(default_embedding_model(), model_cache)
+
+
+@pytest.mark.slow
+def test_the_static_model_is_distilled_from_the_installed_weights_once(static_model, model_cache):
+    from bot.embeddings import STATIC_DIMS, StaticEmbeddings, distill_static, export_pending
+    from bot.settings import Settings
+
+    assert static_model.parent == export_dir(default_embedding_model(), model_cache)
+    before = static_model.stat().st_mtime_ns
+    assert distill_static(default_embedding_model(), model_cache) == static_model
+    assert static_model.stat().st_mtime_ns == before
+    assert not [p for p in static_model.parent.iterdir() if p.name.endswith(".tmp")]
+    assert not export_pending(Settings(embedding_cache_dir=model_cache, embedding_backend="static"))
+    embeddings = load_embeddings(default_embedding_model(), backend="static", cache_dir=model_cache)
+    assert isinstance(embeddings, StaticEmbeddings)
+    vectors = np.array(embeddings.embed_documents(SENTENCES))
+    assert vectors.shape == (len(SENTENCES), STATIC_DIMS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embeddings.embed_documents([]) == []
+
+
+@pytest.mark.slow
+def test_static_vectors_still_rank_the_related_text_first(static_model, model_cache):
+    from bot.embeddings import StaticEmbeddings
+
+    embeddings = StaticEmbeddings(static_model)
+    query = np.array(embeddings.embed_query("Which frog species did researchers discover in Ecuador?"))
+    scores = np.array(embeddings.embed_documents(SENTENCES)) @ query
+    assert int(scores.argmax()) == 3
+    storm = np.array(embeddings.embed_query("power outages after the storm flooded substations"))
+    assert int((np.array(embeddings.embed_documents(SENTENCES)) @ storm).argmax()) == 1
+
+
+def test_a_store_refuses_vectors_of_another_length_with_the_fix(tmp_path):
+    from bot.store import Indexed, open_store
+    from bot.types import Article, Chunk
+
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    body = "A short article body about the harbour."
+    article = Article(article_id="a1", title="Harbour", body=body, source="Wire")
+    chunk = Chunk(article_id="a1", index=0, start=0, end=len(body), text=body, n_tokens=8)
+    store.write([Indexed(article, "h1", [chunk], [[1.0] + [0.0] * 383])], origin="test")
+    other = Article(article_id="a2", title="Other", body=body, source="Wire")
+    with pytest.raises(ConfigError, match="vectors of 384 numbers.*gives 256.*NEWSBOT_EMBEDDING_BACKEND"):
+        store.write([Indexed(other, "h2", [chunk], [[1.0] + [0.0] * 255])], origin="test")
+    with pytest.raises(ConfigError, match="another --store or --collection"):
+        store.nearest([1.0] + [0.0] * 255, 3)
+    assert store.nearest([1.0] + [0.0] * 383, 3) == [store.nearest([1.0] + [0.0] * 383, 1)[0]]
+    assert list(store.all_records()) == ["a1"]  # the refused write left nothing
