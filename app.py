@@ -43,7 +43,7 @@ from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import NewsBotError
 from bot.export import as_json, as_markdown
 from bot.retrieve import Filters
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, add_store_arguments, load_settings
 from bot.store import Store, open_store
 from bot.types import Answer
 from ingest.web import is_url
@@ -178,7 +178,7 @@ class ChatApp:
         """The upload types the settings allow, limited to those ingest can read, longest first."""
         from ingest.sources import FILE_TYPES
 
-        wanted = {t.strip().lower() for t in self.settings.upload_types.split(",") if t.strip()}
+        wanted = {t.strip().lower() for t in self.settings.upload_types.split(",") if t.strip()} or set(FILE_TYPES)
         return tuple(sorted((t for t in FILE_TYPES if t in wanted), key=len, reverse=True))
 
     def sources(self) -> list[str]:
@@ -741,11 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python app.py", description="The news bot's Gradio chat.")
     parser.add_argument("--host", dest="ui_host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", dest="ui_port", type=int, help="port (default 7860)")
-    parser.add_argument("--store", dest="store_dir", type=Path, help="folder of the embedded Chroma store")
-    parser.add_argument("--chroma-host", help="use the Chroma server on this host")
-    parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
-    parser.add_argument("--collection", help="Chroma collection name")
-    parser.add_argument("--llm", choices=["extractive", "llamacpp", "openai"], help="answering backend")
+    add_store_arguments(parser)
     args = parser.parse_args(argv)
     import os
 

@@ -26,11 +26,20 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import EVAL, RESULTS, cached_store, free_port, load_questions, machine, offline, store_folder
+from bench.common import (
+    EVAL,
+    RESULTS,
+    cached_store,
+    free_port,
+    load_questions,
+    machine,
+    offline,
+    store_folder,
+    wait_until_up,
+)
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,15 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"
         try:
-            deadline = time.monotonic() + 300
-            while True:
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    if app.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("app.py did not start") from None
-                    time.sleep(0.5)
+            wait_until_up(url, app, 300, poll=0.5)
             latencies: list[float] = []
             errors: list[str] = []
             upload: dict = {}

@@ -18,10 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from bench.common import RESULTS, free_port, machine
+from bench.common import RESULTS, free_port, machine, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Who called on Baku to unblock the Lachin Corridor?"
@@ -43,14 +42,7 @@ def main() -> int:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f"http://127.0.0.1:{port}/"
-            while True:
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.perf_counter() - started > 300:
-                        raise RuntimeError("app.py did not start") from None
-                    time.sleep(0.2)
+            wait_until_up(url, process, 300, poll=0.2)
             ready = time.perf_counter() - started
             client = Client(url, verbose=False)
             first, final = [], []

@@ -15,10 +15,9 @@ import datetime as dt
 import json
 import sys
 import textwrap
-from pathlib import Path
 
 from bot.errors import NewsBotError
-from bot.settings import load_settings
+from bot.settings import add_store_arguments, load_settings
 from bot.types import Answer
 
 
@@ -32,11 +31,7 @@ def _date(value: str) -> dt.date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Ask questions about the ingested articles.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", dest="store_dir", type=Path, help="folder of the embedded Chroma store")
-    common.add_argument("--chroma-host", help="use the Chroma server on this host")
-    common.add_argument("--chroma-port", type=int, help="port of the Chroma server")
-    common.add_argument("--collection", help="Chroma collection name")
-    common.add_argument("--llm", choices=["extractive", "llamacpp", "openai"], help="answering backend")
+    add_store_arguments(common)
     common.add_argument("--as-of", type=_date, help="the date questions are asked on (default: today)")
     common.add_argument("--k", type=int, help="passages retrieved per question")
     commands = parser.add_subparsers(dest="command", required=True)

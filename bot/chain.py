@@ -36,12 +36,13 @@ from bot.citations import check, is_refusal, short_answer
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer, followup_query
 from bot.prompts import REFUSAL, template
-from bot.retrieve import Filters, Retriever
+from bot.retrieve import Filters, NewsRetriever, Retriever
+from bot.settings import Settings
 from bot.store import Store
 from bot.types import Answer, Passage
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
-DEFAULT_MIN_SCORE = 0.40
+DEFAULT_MIN_SCORE: float = Settings.model_fields["min_score"].default  # the setting's own default
 
 
 @dataclass
@@ -87,6 +88,7 @@ class NewsBot:
     ) -> None:
         self.store = store
         self.retriever = retriever
+        self.news_retriever = NewsRetriever(engine=retriever, k=retriever.k)  # the LangChain face of the search
         self.extractive = extractive
         self.llm = llm
         self.min_score = min_score
@@ -118,7 +120,8 @@ class NewsBot:
         return candidate if 3 <= len(candidate) <= 300 else followup_query(question, history)
 
     def _retrieve(self, inputs: dict[str, Any]) -> list[Passage]:
-        return self.retriever.search(inputs["query"], inputs.get("k"), inputs.get("filters"), inputs.get("as_of"))
+        return self.news_retriever.passages(inputs["query"], inputs.get("k"), inputs.get("filters"),
+                                            inputs.get("as_of"))
 
     def _extract(self, inputs: dict[str, Any]) -> str:
         return self.extractive.answer(inputs["question"], inputs["passages_list"], inputs.get("sentences"))
@@ -263,7 +266,7 @@ def _before_quotes(raw: str) -> str:
     return raw[:cut].rstrip()
 
 
-def build_bot(settings: Any, store: Store | None = None, follow: bool = False,
+def build_bot(settings: Settings, store: Store | None = None, follow: bool = False,
               on_notice: Callable[[str], None] | None = None) -> NewsBot:
     """The NewsBot the settings describe (store, embedding model, backend). Entry points call this.
 

@@ -32,7 +32,9 @@ returned, not for the hundreds of candidates. Each passage comes with the body
 of the article version it belongs to (``Store.passages``), so quotes are checked
 against the text the passage was cut from even while the article is rewritten. At most ``per_article`` passages
 come from one article, so the top k can span several articles.
-``Retriever.runnable()`` plugs the search into an LCEL chain.
+``Retriever.runnable()`` plugs the search into an LCEL chain; ``NewsRetriever`` is
+the same search as a LangChain ``BaseRetriever`` (Documents out), for anyone's
+own LangChain code, and the chain's retrieve step goes through it.
 """
 
 from __future__ import annotations
@@ -43,10 +45,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.dates import window
+from bot.settings import Settings
 from bot.store import Store
 from bot.types import Passage, published_number
 
@@ -148,7 +154,7 @@ class Retriever:
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
     @classmethod
-    def from_settings(cls, store: Store, embeddings: Embeddings, settings: Any) -> Retriever:
+    def from_settings(cls, store: Store, embeddings: Embeddings, settings: Settings) -> Retriever:
         fusion = Fusion(settings.fusion_dense, settings.fusion_lexical, settings.fusion_window, settings.fusion_rrf_k)
         return cls(store, embeddings, k=settings.k, per_article=settings.per_article, fusion=fusion,
                    recency_days=settings.recency_days)
@@ -261,3 +267,67 @@ class Retriever:
         return RunnableLambda(
             lambda inputs: self.search(inputs["query"], inputs.get("k"), inputs.get("filters"), inputs.get("as_of"))
         )
+
+
+class NewsRetriever(BaseRetriever):
+    """The hybrid news search as a LangChain retriever: ``invoke(query)`` -> ``Document``s.
+
+    Each Document holds a chunk's text, and in its metadata the article's
+    ``article_id``, ``title``, ``source``, ``published``, ``url``, the chunk's
+    ``start``/``end`` in the article body and the fused ``score`` (0..1). ``k``,
+    ``filters`` (a ``Filters``) and ``as_of`` (a date) may be given at invoke time,
+    e.g. ``retriever.invoke("Who won?", k=3)``::
+
+        from bot import NewsRetriever
+        retriever = NewsRetriever.from_store_dir("data/chroma", k=4)
+        docs = retriever.invoke("Which country was shaken by an earthquake this week?")
+    """
+
+    engine: Retriever
+    k: int = 4
+    filters: Filters | None = None
+    as_of: dt.date | None = None
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    @classmethod
+    def from_store_dir(cls, store_dir: Any, k: int = 4, **settings: Any) -> NewsRetriever:
+        """A retriever over the store folder ``store_dir`` (any other ``Settings`` field as a keyword, e.g.
+        ``chroma_host``); the embedding model is the settings' (the store's own)."""
+        from bot.store import open_store
+
+        config = Settings(store_dir=store_dir, **settings)
+        store = open_store(config.store_dir, config.chroma_host, config.chroma_port, config.collection,
+                           lock_timeout=config.lock_timeout)
+        store.refresh()
+        return cls.from_store(store, k=k, settings=config)
+
+    @classmethod
+    def from_store(cls, store: Store, embeddings: Embeddings | None = None, k: int = 4,
+                   settings: Settings | None = None) -> NewsRetriever:
+        """A retriever over an open ``store``, with ``embeddings`` (default: the settings' model)."""
+        from bot.embeddings import embeddings_for
+
+        config = settings or Settings()
+        engine = Retriever.from_settings(store, embeddings or embeddings_for(config), config)
+        return cls(engine=engine, k=k)
+
+    def passages(self, query: str, k: int | None = None, filters: Filters | None = None,
+                 as_of: dt.date | None = None) -> list[Passage]:
+        """The top passages (with their article bodies, for quoting): what the Documents are made of."""
+        return self.engine.search(query, k or self.k, filters or self.filters, as_of or self.as_of)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, filters: Filters | None = None,
+                                as_of: dt.date | None = None) -> list[Document]:
+        return [as_document(passage) for passage in self.passages(query, k, filters, as_of)]
+
+
+def as_document(passage: Passage) -> Document:
+    """A passage as a LangChain Document (its text; article and span in the metadata)."""
+    return Document(
+        page_content=passage.text, id=f"{passage.article_id}#{passage.start}",
+        metadata={"article_id": passage.article_id, "title": passage.title, "source": passage.source,
+                  "published": passage.published, "url": passage.url, "start": passage.start,
+                  "end": passage.end, "score": passage.score},
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.embeddings import EXPORT_NOTE, export_pending
 from bot.errors import ConfigError, NewsBotError, StoreError
-from bot.settings import load_settings
+from bot.settings import add_store_arguments, load_settings
 from bot.store import open_store
 from ingest.feeds import StoreRobots
 from ingest.pipeline import Indexer, Pruning, Report, ingest
@@ -35,10 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "URLs of RSS/Atom/JSON feeds, sitemaps or article pages; OPML files of feeds.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH|URL", help="folder, file, .opml file or http(s) URL")
-    parser.add_argument("--store", dest="store_dir", help="folder of the embedded Chroma store")
-    parser.add_argument("--chroma-host", help="use the Chroma server on this host instead of a folder")
-    parser.add_argument("--chroma-port", type=int, help="port of the Chroma server")
-    parser.add_argument("--collection", help="Chroma collection name")
+    add_store_arguments(parser, llm=False)
     parser.add_argument("--no-prune", action="store_true", help="keep articles that are gone from PATH")
     parser.add_argument("--force-prune", action="store_true",
                         help="prune even when PATH now holds none or far fewer of its articles")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ArticleError
+from bot.settings import Settings
 from bot.types import Article
 from ingest import parse
 
@@ -51,7 +52,7 @@ class Limits:
     max_title_chars: int = 300
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(int(settings.max_file_mb * 1e6), int(settings.max_feed_mb * 1e6), settings.max_errors_per_file,
                    settings.max_title_chars)
 

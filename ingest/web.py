@@ -36,6 +36,7 @@ import httpcore
 import httpx
 
 from bot.errors import ArticleError
+from bot.settings import Settings
 
 USER_AGENT = "newsbot/0.1 (a news question-answering bot; feed reader)"
 #: Body types worth reading as a page or a feed.
@@ -58,7 +59,7 @@ class Limits:
     private: bool = True  # may fetch loopback / private addresses (the CLI: yes; the web page: no)
 
     @classmethod
-    def from_settings(cls, settings: Any, trusted: bool = True) -> Limits:
+    def from_settings(cls, settings: Settings, trusted: bool = True) -> Limits:
         return cls(settings.fetch_timeout, settings.fetch_total_seconds, int(settings.fetch_max_mb * 1e6),
                    settings.fetch_max_redirects, settings.fetch_delay, settings.fetch_ignore_robots,
                    trusted or settings.fetch_allow_private)

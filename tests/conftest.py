@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from bench.common import free_port, wait_until_up  # noqa: F401  # the tests start servers with these too
 from bot.settings import default_embedding_model
 from bot.store import Store, open_store
 from ingest.pipeline import Indexer
@@ -74,29 +75,6 @@ def eval_copy(tmp_path) -> Path:
     return target
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process, seconds: float) -> None:
-    """Poll ``url`` until it answers; kill ``process`` and fail if it dies or ``seconds`` pass."""
-    import time
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"{process.args[:3]} did not come up at {url}") from None
-            time.sleep(0.3)
 
 
 @pytest.fixture
