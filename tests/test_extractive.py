@@ -1,0 +1,59 @@
+"""bot/extractive.py: the no-model answerer on the real embedding model, and the follow-up rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.citations import check
+from bot.extractive import ExtractiveAnswerer, followup_query
+from bot.types import Passage
+
+BODY = ("Broadway's best were recognized Sunday night at New York's Radio City Music Hall. The Tony Awards "
+        "went to \"Kimberly Akimbo\" for best musical. The ceremony was hosted by Ariana DeBose.")
+
+
+def passage(n: int, text: str, title: str, start: int = 0, body: str = "") -> Passage:
+    body = body or text
+    return Passage(n=n, article_id=f"a{n}", title=title, source="Wire", published="2023-06-12", url="",
+                   path="", text=text, start=start, end=start + len(text), score=1.0, body=body)
+
+
+@pytest.mark.slow
+def test_the_answer_is_a_verified_span_with_its_sentence_as_the_quote(real_embeddings):
+    answerer = ExtractiveAnswerer(real_embeddings)
+    passages = [passage(1, BODY, "Tony Awards 2023"),
+                passage(2, "The council approved the harbour budget on Tuesday.", "Harbour budget")]
+    text = answerer.answer("Which show won best musical at the Tony Awards?", passages)
+    assert "Kimberly Akimbo" in text and "[1]" in text and "[2]" not in text
+    short, _, quotes = text.partition("\n\nQuotes:\n")
+    if quotes:  # a short answer was found: it is a span of the first quoted sentence
+        assert short.removesuffix(" [1]") in quotes.splitlines()[0]
+    bodies = {p.article_id: p.body for p in passages}
+    checked = check(text, passages, bodies)
+    assert checked.citations and all(bodies[c.article_id][c.start:c.end] == c.quote for c in checked.citations)
+
+
+@pytest.mark.slow
+def test_sentences_are_ranked_and_located_in_the_article_body(real_embeddings):
+    offset = 40
+    body = "x" * offset + BODY
+    found = ExtractiveAnswerer(real_embeddings).sentences(
+        "Which show won best musical?", [passage(1, BODY, "Tonys", start=offset, body=body)])
+    assert "Kimberly Akimbo" in found[0].text
+    assert all(body[s.start:s.end] == s.text for s in found)
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
+@pytest.mark.slow
+def test_nothing_to_quote_gives_no_answer(real_embeddings):
+    answerer = ExtractiveAnswerer(real_embeddings)
+    assert answerer.answer("Who won?", []) == ""
+    assert answerer.answer("Who won?", [passage(1, "Too short.", "Brief")]) == ""
+
+
+def test_a_followup_with_a_pronoun_borrows_the_previous_questions_words():
+    history = [("Who hosted the Tony Awards ceremony?", "Ariana DeBose [1]")]
+    assert followup_query("Where was it held?", history) == "Where was it held? (hosted Tony Awards ceremony)"
+    complete = "Which musical won the Tony for best musical in 2023?"
+    assert followup_query(complete, history) == complete
+    assert followup_query("Where was it held?", []) == "Where was it held?"

@@ -1,0 +1,65 @@
+"""bot/store.py on a real Chroma folder: versioned writes, reads of the current version, delete, check, catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.store import Indexed, chunk_id, open_store
+from bot.types import Article, Chunk
+
+
+def _indexed(article_id: str, body: str, version: str, title: str = "Harbour news", axis: int = 0) -> Indexed:
+    article = Article(article_id=article_id, title=title, body=body, source="Wire", published=dt.date(2023, 6, 20))
+    sentences = [part for part in body.split(". ") if part]
+    chunks, start = [], 0
+    for index, sentence in enumerate(sentences):
+        text = sentence if sentence.endswith(".") else sentence + "."
+        start = body.index(text, start)
+        chunks.append(Chunk(article_id, index, start, start + len(text), text, len(text.split())))
+        start += len(text)
+    vectors = [[1.0 if d == (axis + i) % 8 else 0.0 for d in range(8)] for i in range(len(chunks))]
+    return Indexed(article, version, chunks, vectors)
+
+
+def test_a_written_article_is_read_back_whole_and_its_chunks_are_spans_of_its_body(tmp_path):
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    body = "The harbour bridge reopened. Traffic returned at noon."
+    store.write([_indexed("a", body, "v1")], origin="feed.jsonl")
+    assert store.count_articles() == 1 and store.count_chunks() == 2
+    record = store.records(["a"])["a"]
+    assert record["hash"] == "v1" and record["origin"] == "feed.jsonl"
+    found = store.passages([chunk_id("a", "v1", 0), chunk_id("a", "v1", 1)])
+    assert [p.body[p.metadata["start"]:p.metadata["end"]] for p in found] == [p.text for p in found]
+    assert store.check() == []
+
+
+def test_a_new_version_replaces_the_old_chunks_and_old_ids_read_as_gone(tmp_path):
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    store.write([_indexed("a", "Old text here. Second old sentence.", "v1")], origin="x")
+    store.write([_indexed("a", "New text only.", "v2", axis=3)], origin="x")
+    assert store.passages([chunk_id("a", "v1", 0)]) == []  # a reader holding old ids gets nothing stale
+    assert [p.text for p in store.passages([chunk_id("a", "v2", 0)])] == ["New text only."]
+    assert store.count_chunks() == 1 and store.check() == []
+    assert [hit for hit, _ in store.keyword("new text", 5)] == [chunk_id("a", "v2", 0)]
+
+
+def test_delete_removes_record_chunks_and_keyword_rows_and_the_catalog_follows(tmp_path):
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    store.write([_indexed("a", "The harbour bridge reopened. Traffic returned.", "v1"),
+                 _indexed("b", "A rare orchid bloomed today.", "v1", title="Orchid", axis=5)], origin="x")
+    rows, total = store.library()
+    assert total == 2 and {row["title"] for row in rows} == {"Harbour news", "Orchid"}
+    assert store.library_summary()["chunks"] == 3
+    store.delete(["a"])
+    assert list(store.all_records()) == ["b"] and store.count_chunks() == 1
+    assert store.keyword("harbour bridge", 5) == []
+    assert store.library()[1] == 1 and store.check() == []
+
+
+def test_the_nearest_chunks_come_from_the_vectors(tmp_path):
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    store.write([_indexed("a", "One sentence here. Another sentence here.", "v1", axis=0)], origin="x")
+    store.write([_indexed("b", "Far away text.", "v1", axis=4)], origin="x")
+    probe = [0.0] * 8
+    probe[4] = 1.0
+    assert store.nearest(probe, 1) == [chunk_id("b", "v1", 0)]
