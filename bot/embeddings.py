@@ -21,6 +21,14 @@ Normalize (they must use the torch backend); int8 on a GPU (dynamic
 quantization is a CPU technique: the onnx backends run the float model there,
 with ONNX Runtime's CUDA provider when onnxruntime-gpu is installed, else on
 torch in float16).
+
+Why the ONNX export and int8 quantization are written here rather than taken from
+sentence-transformers (``backend="onnx"``, ``export_dynamic_quantized_onnx_model``):
+those go through Hugging Face optimum, and ``optimum-onnx`` 0.1.0 (the current
+release) requires transformers < 5 and huggingface_hub < 1 -- installing it would
+downgrade transformers 5.24 to 4.57.6, under sentence-transformers 6.2 (pip's own
+resolution, 2026-12-01). The export here is torch.onnx plus ONNX Runtime's
+``quantize_dynamic``, about 60 lines, checked against torch's vectors in the tests.
 """
 
 from __future__ import annotations
@@ -258,9 +266,8 @@ class OnnxEmbeddings(Embeddings):
     the same text embedded alone); float32 exports have no such effect.
 
     Questions go through a second, one-thread session: a single short text
-    gains little from a second thread (5.5 against 6.5 ms), and the retriever
-    runs its keyword search beside it, which then gets a core of its own
-    (search p50 on 83k chunks, 2 cores: 44-48 ms against 55-58 ms).
+    gains little from a second thread, and the retriever runs its keyword search
+    beside it, which then gets a core of its own (README, Latency).
     """
 
     def __init__(

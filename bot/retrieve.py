@@ -17,9 +17,9 @@ Filters (published-date range, sources, excluded articles) and the as-of date
 (nothing published after it) are applied to both searches, so a filtered-out
 chunk never takes a place. Each search first runs unfiltered and keeps the hits
 the filters admit (``Filters.admits`` mirrors ``Filters.where``): Chroma's
-filtered search costs about ten times its plain one (200 ms against 20 ms on 9k
-chunks). The dense search fetches the nearest ``2 x candidates``, then ``8 x
-candidates`` when too few pass (an as-of date can exclude many of the nearest
+filtered search costs about ten times its plain one (README, Latency). The
+dense search fetches the nearest ``2 x candidates``, then ``8 x candidates``
+when too few pass (an as-of date can exclude many of the nearest
 chunks); the keyword search fetches ``8 x candidates`` at once. Only when still
 too few pass does Chroma's filtered query run, or the keyword ranking get read
 further down. The date-window lists come from the same unfiltered hits.
@@ -205,7 +205,7 @@ class Retriever:
         self, vector: list[float], filters: Filters, nearest: list[str], metas: dict[str, dict[str, Any]]
     ) -> list[str]:
         """The ``candidates`` nearest chunks that pass ``filters``: from ``nearest``, else from a wider
-        unfiltered fetch (320 chunks), else from Chroma's filtered query (600-800 ms on 83k chunks)."""
+        unfiltered fetch (320 chunks), else from Chroma's filtered query (slow: the last resort)."""
         n = self.fusion.candidates
         hits, size = nearest, _OVERFETCH * n
         kept = [chunk_id for chunk_id in hits if filters.admits(metas[chunk_id])]
