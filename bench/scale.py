@@ -129,7 +129,7 @@ def grow(target: Path, base: tuple[dict, dict], chunks: int, state: dict, state_
 
 MEASURE = """
 import json, resource, sys, time
-started = time.perf_counter()
+from pathlib import Path
 from bot.embeddings import embeddings_for
 from bot.retrieve import Retriever
 from bot.settings import Settings
@@ -142,7 +142,7 @@ embeddings = embeddings_for(settings)
 embeddings.embed_query("warm up")
 loaded = time.perf_counter()
 memory = {"model": rss()}
-store = open_store(__import__("pathlib").Path(sys.argv[1]), None, 8000, "news")
+store = open_store(Path(sys.argv[1]), None, 8000, "news")
 memory["opened"] = rss()
 store.refresh()
 memory["caught_up"] = rss()

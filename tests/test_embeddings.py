@@ -226,5 +226,5 @@ def test_a_store_refuses_vectors_of_another_length_with_the_fix(tmp_path):
         store.write([Indexed(other, "h2", [chunk], [[1.0] + [0.0] * 255])], origin="test")
     with pytest.raises(ConfigError, match="another --store or --collection"):
         store.nearest([1.0] + [0.0] * 255, 3)
-    assert store.nearest([1.0] + [0.0] * 383, 3) == [store.nearest([1.0] + [0.0] * 383, 1)[0]]
+    assert len(store.nearest([1.0] + [0.0] * 383, 3)) == 1  # vectors of the store's own length still search
     assert list(store.all_records()) == ["a1"]  # the refused write left nothing

@@ -101,7 +101,7 @@ def test_documents_carry_the_article_and_the_span_of_the_chunk(news_store, real_
 
 
 @pytest.mark.slow
-def test_from_store_dir_opens_a_folder_store_by_path(news_store, monkeypatch):
+def test_from_store_dir_opens_a_folder_store_by_path(news_store):
     retriever = bot.NewsRetriever.from_store_dir(Path(news_store.where), k=1)
     assert retriever.invoke("Who lost power in the storm?")[0].metadata["title"] == "Storm cuts power to thousands"
 
