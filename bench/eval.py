@@ -131,18 +131,11 @@ def question_rows(questions: list[dict], ids: dict[str, str], unanswerable: set[
 def run_product(rows: list[dict], paths: list[Path], store_label: str, settings: Settings,
                 texts: dict[str, str]) -> dict[str, Any]:
     """Ask every question through NewsBot; fills the rows in place and returns the store record."""
-    from bot.chain import NewsBot
-    from bot.embeddings import embeddings_for
-    from bot.extractive import ExtractiveAnswerer
-    from bot.llm import load_llm
-    from bot.retrieve import Filters, Retriever
+    from bot.chain import build_bot
+    from bot.retrieve import Filters
 
-    llm = load_llm(settings)
     store, built_seconds = cached_store(paths, store_label, settings)
-    store.require_articles()
-    embeddings = embeddings_for(settings)
-    retriever = Retriever.from_settings(store, embeddings, settings)
-    bot = NewsBot(store, retriever, ExtractiveAnswerer(embeddings), llm, settings.min_score, settings.llm)
+    bot = build_bot(settings, store)
     for number, row in enumerate(rows, 1):
         as_of = dt.date.fromisoformat(row["question_date"])
         started = time.perf_counter()

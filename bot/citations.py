@@ -4,7 +4,7 @@ The model answers from numbered passages and is asked to end with a quotes
 section. ``extract`` splits its output into the answer text and the quotes it
 gives per passage number (from that section, or inline next to a ``[n]``).
 ``check`` keeps only markers that point at a real passage and looks every
-quote up in the cited article with ``locate_quote``: exactly, then ignoring
+quote up in the cited article with ``bot.quotes.locate_quote``: exactly, then ignoring
 whitespace, quote and dash styles and case, then fuzzily under a strict
 threshold, snapped to the article's own words. A quote that can't be found is
 dropped; a marker left without one is backed by the passage sentence that best
@@ -19,27 +19,15 @@ own prose is true: it checks where quotes come from, not what the answer says.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from bot.prompts import REFUSAL
+from bot.quotes import MIN_WORDS, QUOTE_MARKS, clean_quote, locate_quote, normalize, word_count
 from bot.text import content_words, sentence_spans
 from bot.types import Citation, Passage, ShortAnswer
 
-MIN_CHARS = 12  # a shorter quote is too short to verify at all
-MIN_WORDS = 3  # a quote of fewer words must match exactly
-FUZZY_SCORE = 90.0  # rapidfuzz score (0-100) a fuzzy match must reach
-FUZZY_LENGTH = 0.2  # a fuzzy match may be this much shorter or longer than the quote
-
-_FOLD = {
-    **dict.fromkeys("“”„«»″", '"'),
-    **dict.fromkeys("‘’‚‹›′`", "'"),
-    **dict.fromkeys("‐‑‒–—―−", "-"),
-    "…": "...",
-}
-_QUOTE_MARKS = "\"'“”„«»‘’‚‹›″′`"
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_LIST = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]")
 _LEADING_MARKERS = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?((?:\[\d+(?:\s*[,;]\s*\d+)*\][ \t]*)+|\d+[.):])[ \t]*:?[ \t]*")
@@ -55,7 +43,6 @@ _HEADER = re.compile(
 _LABEL = re.compile(r"^(?:\*\*|__)?answer(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*", re.IGNORECASE)
 _RULE = re.compile(r"\n[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*(?:[ \t]*\[\d+\])*(?=\s+[\"'“‘«(\[]?[A-Z0-9])|\n")
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -65,40 +52,6 @@ class CheckedAnswer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
-
-
-def locate_quote(body: str, quote: str, near: tuple[int, int] | None = None) -> tuple[int, int] | None:
-    """The span of ``body`` that ``quote`` quotes, or None when it isn't there.
-
-    Tries an exact match, then one ignoring whitespace, quote/dash styles and
-    case, then a fuzzy one (score >= FUZZY_SCORE, length within FUZZY_LENGTH)
-    snapped to whole words. Among several matches the one nearest ``near``
-    (the cited passage's span) wins. Quotes under MIN_CHARS never match;
-    quotes under MIN_WORDS match only exactly.
-    """
-    quote = _clean_quote(quote)
-    if len(quote) < MIN_CHARS:
-        return None
-    exact = [(i, i + len(quote)) for i in _find_all(body, quote)]
-    if exact:
-        return _nearest(exact, near)
-    if len(_WORD.findall(quote.lower())) < MIN_WORDS:
-        return None
-    folded, origin = _normalize(body)
-    needle = _normalize(quote)[0]
-    loose = [(origin[i], origin[i + len(needle) - 1] + 1) for i in _find_all(folded, needle)]
-    if loose:
-        return _nearest(loose, near)
-    windows = [(0, len(folded))]
-    if near is not None:
-        margin = len(needle) + 40
-        start, end = bisect_left(origin, near[0]) - margin, bisect_left(origin, near[1]) + margin
-        windows.insert(0, (max(0, start), min(len(folded), end)))
-    for start, end in windows:
-        span = _fuzzy(body, folded, origin, needle, start, end)
-        if span:
-            return span
-    return None
 
 
 def extract(raw: str) -> tuple[str, dict[int, list[str]]]:
@@ -151,88 +104,15 @@ def check(raw: str, passages: list[Passage], bodies: dict[str, str]) -> CheckedA
         passage, body = by_n[n], bodies[by_n[n].article_id]
         spans = located.get(n) or supported.get(n) or [_supporting_sentence(text, passage, body)]
         for start, end in spans:
-            citations[(n, start, end)] = _citation(passage, body, start, end)
+            citations[(n, start, end)] = passage.cite(body, start, end)
     return CheckedAnswer(text, [citations[key] for key in sorted(citations)], refused=False)
-
-
-def _clean_quote(quote: str) -> str:
-    previous = None
-    while quote != previous:
-        previous = quote
-        quote = quote.strip().strip(_QUOTE_MARKS).strip()
-        quote = re.sub(r"^(?:\.\.\.|…)|(?:\.\.\.|…)$", "", quote)
-    return quote
-
-
-def _find_all(haystack: str, needle: str) -> list[int]:
-    found, i = [], haystack.find(needle)
-    while i >= 0:
-        found.append(i)
-        i = haystack.find(needle, i + 1)
-    return found
-
-
-def _nearest(spans: list[tuple[int, int]], near: tuple[int, int] | None) -> tuple[int, int]:
-    if near is None:
-        return spans[0]
-    return min(spans, key=lambda span: max(0, near[0] - span[1], span[0] - near[1]))
-
-
-def _normalize(text: str) -> tuple[str, list[int]]:
-    """``text`` folded for loose matching, and for each folded character the index it came from."""
-    pieces: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(text):
-        if char.isspace():
-            if pieces and pieces[-1] == " ":
-                continue
-            piece = " "
-        else:
-            piece = _FOLD.get(char, char).lower()
-        pieces.append(piece)
-        origin.extend([i] * len(piece))
-    return "".join(pieces), origin
-
-
-def _fuzzy(body: str, folded: str, origin: list[int], needle: str, start: int, end: int) -> tuple[int, int] | None:
-    hit = fuzz.partial_ratio_alignment(needle, folded[start:end], score_cutoff=FUZZY_SCORE)
-    if hit is None or hit.dest_end <= hit.dest_start:
-        return None
-    span = _snap(body, origin[start + hit.dest_start], origin[start + hit.dest_end - 1] + 1)
-    found = _normalize(body[span[0] : span[1]])[0]
-    close_in_length = abs(len(found) - len(needle)) <= FUZZY_LENGTH * len(needle)
-    return span if close_in_length and fuzz.ratio(needle, found) >= FUZZY_SCORE else None
-
-
-def _snap(body: str, start: int, end: int) -> tuple[int, int]:
-    """Move a span's ends to word boundaries: a cut word is kept if most of it is inside."""
-
-    def word_around(i: int) -> tuple[int, int] | None:
-        if not (0 < i < len(body) and body[i - 1].isalnum() and body[i].isalnum()):
-            return None
-        left, right = i, i
-        while left > 0 and body[left - 1].isalnum():
-            left -= 1
-        while right < len(body) and body[right].isalnum():
-            right += 1
-        return left, right
-
-    if cut := word_around(start):
-        start = cut[0] if cut[1] - start >= start - cut[0] else cut[1]
-    if cut := word_around(end):
-        end = cut[1] if end - cut[0] >= cut[1] - end else cut[0]
-    while start < end and body[start].isspace():
-        start += 1
-    while end > start and body[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _split_section(raw: str) -> tuple[str, str]:
     """The answer text and the quotes section after it (empty when there is none)."""
     for header in _HEADER.finditer(raw):
         has_colon, rest = header.group(1) or header.group(2), header.group(3).strip()
-        if not rest or (has_colon and rest[0] in "[" + _QUOTE_MARKS):
+        if not rest or (has_colon and rest[0] in "[" + QUOTE_MARKS):
             return raw[: header.start()], raw[header.start(3) :]
     lines = raw.split("\n")
     first = len(lines)
@@ -246,7 +126,7 @@ def _split_section(raw: str) -> tuple[str, str]:
 def _is_quote_line(line: str) -> bool:
     lead = _LEADING_MARKERS.match(line)
     first = line[lead.end() : lead.end() + 1] if lead else ""
-    return bool(lead and lead.group(1).startswith("[") and first and first in _QUOTE_MARKS)
+    return bool(lead and lead.group(1).startswith("[") and first and first in QUOTE_MARKS)
 
 
 def _normalize_markers(text: str) -> str:
@@ -271,7 +151,7 @@ def _quoted(line: str) -> list[str]:
     quotes = [next(group for group in m.groups() if group) for m in _QUOTED.finditer(line)]
     if quotes:
         return quotes
-    line = _clean_quote(line)
+    line = clean_quote(line)
     return [line] if line else []
 
 
@@ -281,7 +161,7 @@ def _inline_quotes(text: str) -> list[tuple[int, str]]:
     markers = [(m.start(), m.end(), int(m.group(1))) for m in _MARKER.finditer(text)]
     for m in _QUOTED.finditer(text):
         quote = next(group for group in m.groups() if group)
-        if len(_WORD.findall(quote.lower())) < MIN_WORDS:
+        if word_count(quote) < MIN_WORDS:
             continue
         sentence = next(((s, e) for s, e in sentences if s <= m.start() < e), (0, len(text)))
         near = [
@@ -323,14 +203,14 @@ def is_refusal(raw: str, paraphrase: bool = True) -> bool:
     that is a refusal too, whatever it cites. Leave ``paraphrase`` off for an
     answer still being written: its first sentence may not be finished.
     """
-    if _normalize(REFUSAL)[0].rstrip(".") in _normalize(raw)[0]:
+    if normalize(REFUSAL)[0].rstrip(".") in normalize(raw)[0]:
         return True
     if not paraphrase:
         return False
     text = _MARKER.sub("", extract(raw)[0]).strip()
     spans = _sentence_spans(text)
     first = text[spans[0][0] : spans[0][1]] if spans else ""
-    return fuzz.ratio(_normalize(first)[0], _normalize(REFUSAL)[0]) >= _REFUSAL_LIKENESS
+    return fuzz.ratio(normalize(first)[0], normalize(REFUSAL)[0]) >= _REFUSAL_LIKENESS
 
 
 #: How alike (rapidfuzz ratio, 0-100) an answer's first sentence must be to REFUSAL to count as one.
@@ -386,21 +266,6 @@ def _best_sentences(text: str, passages: list[Passage], bodies: dict[str, str]) 
     scored.sort()
     best = scored[:1] + [s for s in scored[1:2] if scored and -s[0] * 2 >= -scored[0][0]]
     return [(n, (start, end)) for _, n, start, end in best]
-
-
-def _citation(passage: Passage, body: str, start: int, end: int) -> Citation:
-    return Citation(
-        n=passage.n,
-        article_id=passage.article_id,
-        title=passage.title,
-        source=passage.source,
-        published=passage.published,
-        url=passage.url,
-        path=passage.path,
-        quote=body[start:end],
-        start=start,
-        end=end,
-    )
 
 
 #: A short answer has at most this many words; a longer opening is a sentence, not a short answer.

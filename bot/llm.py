@@ -1,32 +1,141 @@
-"""Language model backends: a name mapped to a small factory returning a LangChain chat model.
+"""Answer backends: a name mapped to a factory of a ``Backend``, the one interface the chain talks to.
 
-    extractive  no language model (None): bot/extractive.py answers from the passages
+    extractive  no language model: the best passage sentences and the short answer
+                inside them (bot/extractive.py, bot/short.py)
     llamacpp    a local GGUF file through llama-cpp-python (extra: newsbot[local])
     openai      any OpenAI-compatible endpoint: vLLM, llama.cpp's server, Ollama's /v1, OpenAI
                 (extra: newsbot[openai])
 
-Adding a backend takes one function and one entry in BACKENDS. A missing
-package or model file raises ConfigError naming the extra or the setting.
-``LlamaCppChat`` is a thin BaseChatModel over ``llama_cpp.Llama`` (LangChain's
-own wrapper lives in the sunset langchain-community package).
+A ``Backend`` does two things: ``condense`` turns a follow-up into a
+standalone question, and ``stream`` writes the raw cited answer for a
+``Request`` (the question, its passages and their sentences, scored once by
+the chain) in the format prompts/answer_system.txt asks for: the short answer
+first, ``[n]`` markers, then a quotes section, which bot/citations.py checks.
+The extractive backend writes that format itself; ``ChatBackend`` asks a
+LangChain chat model for it. Adding a backend takes one factory and one entry
+in BACKENDS. A missing package or model file raises ConfigError naming the
+extra or the setting. ``LlamaCppChat`` is a thin BaseChatModel over
+``llama_cpp.Llama`` (LangChain's own wrapper lives in the sunset
+langchain-community package).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime as dt
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.prompts import ChatPromptTemplate
 from pydantic import ConfigDict, PrivateAttr
 
-from bot.errors import ConfigError
+from bot.errors import BackendError, ConfigError
+from bot.extractive import ExtractiveAnswerer, followup_query
+from bot.prompts import REFUSAL, template
 from bot.settings import Settings
+from bot.short import Sentence
+from bot.types import Passage
 
+History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question to answer: as asked, as searched (a follow-up made standalone), its numbered
+    passages, their sentences with the extractive answerer's support scores (best first), and the as-of date."""
+
+    question: str
+    query: str
+    passages: Sequence[Passage]
+    sentences: Sequence[Sentence]
+    as_of: dt.date
+
+
+class Backend(ABC):
+    """What writes the answers; ``name`` is its key in BACKENDS."""
+
+    name: str
+
+    @abstractmethod
+    def condense(self, question: str, history: History) -> str:
+        """The standalone search query for ``question`` after the earlier (question, answer) turns."""
+
+    @abstractmethod
+    def stream(self, request: Request) -> Iterator[str]:
+        """The raw cited answer, in pieces as it is written (checked afterwards by bot/citations.py)."""
+
+
+class ExtractiveBackend(Backend):
+    """No language model: the passages' own sentences, and the short answer inside them."""
+
+    name = "extractive"
+
+    def __init__(self, answerer: ExtractiveAnswerer) -> None:
+        self.answerer = answerer
+
+    def condense(self, question: str, history: History) -> str:
+        return followup_query(question, history)
+
+    def stream(self, request: Request) -> Iterator[str]:
+        # The standalone query, not the follow-up's own words: nothing here can resolve "he" or "it".
+        text = self.answerer.answer(request.query, request.passages, request.sentences)
+        if text:
+            yield text
+
+
+_CLOSING_TAG = re.compile(r"<\s*/\s*passages\s*>", re.IGNORECASE)
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """The passages as the answer prompt shows them, numbered; no passage can close the data block."""
+    return "\n\n".join(
+        template("passage").format(
+            n=p.n, title=p.title, source=p.source or "unknown source", published=p.published or "undated",
+            text=_CLOSING_TAG.sub("[/passages]", p.text),
+        ).strip()
+        for p in passages
+    )
+
+
+class ChatBackend(Backend):
+    """A LangChain chat model answering from the prompts in prompts/ (any BaseChatModel)."""
+
+    def __init__(self, name: str, model: BaseChatModel) -> None:
+        self.name = name
+        self.model = model
+        prompt = ChatPromptTemplate.from_messages(
+            [("system", template("answer_system")), ("human", template("answer_user"))]
+        )
+        self.chain = prompt | model | StrOutputParser()
+
+    def condense(self, question: str, history: History) -> str:
+        if not history:
+            return question
+        transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
+        prompt = template("condense").format(history=transcript, question=question)
+        try:
+            rewritten = str(self.model.invoke(prompt).content).strip().strip('"').splitlines()
+        except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
+            raise BackendError(f"The {self.name} model failed while reading the follow-up: {exc}") from exc
+        candidate = rewritten[0].strip() if rewritten else ""
+        # A tiny model may echo the prompt or ramble: fall back to the extractive rule.
+        return candidate if 3 <= len(candidate) <= 300 else followup_query(question, history)
+
+    def stream(self, request: Request) -> Iterator[str]:
+        question = request.question
+        if request.query != request.question:
+            question = f"{request.question}\n(Meaning: {request.query})"
+        yield from self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
+                                      "refusal": REFUSAL, "passages": format_passages(request.passages)})
 
 
 class LlamaCppChat(BaseChatModel):
@@ -78,11 +187,8 @@ class LlamaCppChat(BaseChatModel):
                 yield chunk
 
 
-def _extractive(settings: Settings) -> None:
-    return None
-
-
-def _llamacpp(settings: Settings) -> BaseChatModel:
+def llamacpp_model(settings: Settings) -> BaseChatModel:
+    """The local GGUF model the settings name, in-process (ConfigError naming the extra or the setting)."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -101,7 +207,8 @@ def _llamacpp(settings: Settings) -> BaseChatModel:
     )
 
 
-def _openai(settings: Settings) -> BaseChatModel:
+def openai_model(settings: Settings) -> BaseChatModel:
+    """A client of the OpenAI-compatible endpoint the settings name (ConfigError naming the extra)."""
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
@@ -115,16 +222,28 @@ def _openai(settings: Settings) -> BaseChatModel:
     )
 
 
-BACKENDS: dict[str, Callable[[Settings], BaseChatModel | None]] = {
+def _extractive(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
+    return ExtractiveBackend(answerer)
+
+
+def _llamacpp(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
+    return ChatBackend("llamacpp", llamacpp_model(settings))
+
+
+def _openai(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
+    return ChatBackend("openai", openai_model(settings))
+
+
+BACKENDS: dict[str, Callable[[Settings, ExtractiveAnswerer], Backend]] = {
     "extractive": _extractive,
     "llamacpp": _llamacpp,
     "openai": _openai,
 }
 
 
-def load_llm(settings: Settings) -> BaseChatModel | None:
-    """The chat model the settings name, or None for the extractive backend."""
+def load_backend(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
+    """The backend the settings name (``answerer`` scores the sentences; the extractive backend answers with it)."""
     factory = BACKENDS.get(settings.llm)
     if factory is None:
         raise ConfigError(f"Unknown llm backend {settings.llm!r}; choose one of: {', '.join(BACKENDS)}")
-    return factory(settings)
+    return factory(settings, answerer)

@@ -54,7 +54,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from bot.dates import window
 from bot.settings import Settings
 from bot.store import Store
-from bot.types import Passage, published_number
+from bot.types import ARTICLE_FIELDS, Passage, published_number
 
 #: The dense search fetches this many times ``Fusion.candidates`` unfiltered chunks (see the module docstring).
 _OVERFETCH = 2
@@ -254,10 +254,9 @@ class Retriever:
             start += len(batch)
             for found in self.store.passages(batch):  # leaves out chunks of replaced versions
                 meta = found.metadata
+                article = {name: meta.get(name, "") for name in ARTICLE_FIELDS}
                 passages.append(Passage(
-                    n=len(passages) + 1, article_id=meta["article_id"], title=meta.get("title", ""),
-                    source=meta.get("source", ""), published=meta.get("published", ""), url=meta.get("url", ""),
-                    path=meta.get("path", ""), text=found.text, start=int(meta["start"]), end=int(meta["end"]),
+                    n=len(passages) + 1, **article, text=found.text, start=int(meta["start"]), end=int(meta["end"]),
                     score=scores[found.chunk_id], body=found.body,
                 ))
         return passages
@@ -327,7 +326,5 @@ def as_document(passage: Passage) -> Document:
     """A passage as a LangChain Document (its text; article and span in the metadata)."""
     return Document(
         page_content=passage.text, id=f"{passage.article_id}#{passage.start}",
-        metadata={"article_id": passage.article_id, "title": passage.title, "source": passage.source,
-                  "published": passage.published, "url": passage.url, "start": passage.start,
-                  "end": passage.end, "score": passage.score},
+        metadata={**passage.metadata(), "start": passage.start, "end": passage.end, "score": passage.score},
     )

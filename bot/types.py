@@ -1,4 +1,4 @@
-"""The values that flow through the system: Article -> Chunk -> Citation -> Answer.
+"""The values that flow through the system: Article -> Chunk -> Passage -> Citation -> Answer.
 
 Plain frozen dataclasses with no behaviour beyond small derived values; parsing
 lives in ingest/, storage in bot/store.py, answering in bot/.
@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,40 +64,58 @@ class Chunk:
     n_tokens: int
 
 
+#: The article metadata every passage and citation carries (``Source.metadata``).
+ARTICLE_FIELDS = ("article_id", "title", "source", "published", "url", "path")
+
+
 @dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk, numbered ``n`` (1-based) as it is shown to the model.
+class Source:
+    """Where a passage or a quote comes from: its number ``n`` (1-based, as the answer's ``[n]``) and its
+    article's metadata. ``Passage`` and ``Citation`` are both sources; ``metadata`` is the part a store,
+    a LangChain Document or a "related articles" list shows."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published: str
+    url: str
+    path: str
+
+    def metadata(self) -> dict[str, str]:
+        """The article's metadata, without the number: article_id, title, source, published, url, path."""
+        return {name: getattr(self, name) for name in ARTICLE_FIELDS}
+
+    def source_fields(self) -> dict[str, Any]:
+        """This source's own fields (the number and the metadata), to make another source of the same article."""
+        return {"n": self.n, **self.metadata()}
+
+
+
+@dataclass(frozen=True)
+class Passage(Source):
+    """A retrieved chunk, numbered ``n`` as it is shown to the model.
 
     ``start``/``end`` locate ``text`` in its article's body; ``score`` is the
     retrieval relevance (higher is better); ``body`` is that article's body, as of
     the version the passage was read from.
     """
 
-    n: int
-    article_id: str
-    title: str
-    source: str
-    published: str
-    url: str
-    path: str
     text: str
     start: int
     end: int
     score: float = 0.0
     body: str = field(default="", repr=False, compare=False)
 
+    def cite(self, body: str, start: int, end: int) -> Citation:
+        """The citation of ``body[start:end]`` (this passage's article's body) as this passage's source."""
+        return Citation(**self.source_fields(), quote=body[start:end], start=start, end=end)
+
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(Source):
     """A numbered source of an answer, with a quote that is exactly ``body[start:end]``."""
 
-    n: int
-    article_id: str
-    title: str
-    source: str
-    published: str
-    url: str
-    path: str
     quote: str
     start: int
     end: int

@@ -141,11 +141,15 @@ def seed_store(tmp_path_factory, real_embeddings, tokenizer) -> Store:
 
 
 def make_bot(store, embeddings, llm=None, backend="extractive"):
+    """A NewsBot over ``store``: the extractive backend, or ``llm`` (a chat model) as the backend named ``backend``."""
     from bot.chain import NewsBot
     from bot.extractive import ExtractiveAnswerer
+    from bot.llm import ChatBackend
     from bot.retrieve import Retriever
 
-    return NewsBot(store, Retriever(store, embeddings, k=6), ExtractiveAnswerer(embeddings), llm, backend=backend)
+    extractive = ExtractiveAnswerer(embeddings)
+    answering = ChatBackend(backend, llm) if llm is not None else None
+    return NewsBot(store, Retriever(store, embeddings, k=6), extractive, answering)
 
 
 def assert_quotes_verbatim(answer, store):

@@ -116,7 +116,7 @@ def test_what_the_odd_inputs_become(tmp_path):
 _AUDIT = r"""
 import sys, time
 from app import highlighted_paragraph, safe_url, _display_name
-from bot import citations, chain, dates, lexical, requests, text
+from bot import citations, dates, lexical, llm, quotes, render, requests, text
 from bot.types import Passage
 from ingest import parse
 
@@ -139,8 +139,8 @@ checks = {
     "parse_date": lambda t: parse.parse_date(t, "x"),
     "citations.extract": citations.extract, "citations.is_refusal": citations.is_refusal,
     "citations.check": lambda t: citations.check(t, [passage], {"a": "some text here."}),
-    "locate_quote": lambda t: citations.locate_quote("some text here. " + t, t[:500] + " text"),
-    "strip_links": lambda t: chain.strip_links(t, set()), "format_passages": lambda t: chain.format_passages(
+    "locate_quote": lambda t: quotes.locate_quote("some text here. " + t, t[:500] + " text"),
+    "strip_links": lambda t: render.strip_links(t, set()), "format_passages": lambda t: llm.format_passages(
         [Passage(1, "a", "t", "s", "", "", "", t, 0, len(t))]),
     "safe_url": safe_url, "display name": _display_name,
     "highlight": lambda t: highlighted_paragraph(t, 0, len(t) // 2),

@@ -16,9 +16,8 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from bot.chain import format_passages
 from bot.errors import BackendError, ConfigError
-from bot.llm import load_llm
+from bot.llm import format_passages, llamacpp_model, openai_model
 from bot.prompts import REFUSAL, template
 from bot.settings import Settings, default_embedding_model, default_llm_model
 from bot.store import open_store
@@ -79,13 +78,13 @@ def test_a_follow_up_is_condensed_by_the_model_before_retrieval(seed_store, real
 
 def test_an_unknown_or_missing_backend_part_names_the_fix(tmp_path):
     with pytest.raises(ConfigError, match="NEWSBOT_LLM_MODEL_PATH"):
-        load_llm(Settings(llm="llamacpp", llm_model_path=str(tmp_path / "missing.gguf")))
+        llamacpp_model(Settings(llm="llamacpp", llm_model_path=str(tmp_path / "missing.gguf")))
 
 
 @pytest.fixture(scope="module")
 def smollm2():
     """SmolLM2-135M in-process (llamacpp backend), loaded once for the module."""
-    return load_llm(Settings(llm="llamacpp", llm_model_path=default_llm_model(), llm_max_tokens=160))
+    return llamacpp_model(Settings(llm="llamacpp", llm_model_path=default_llm_model(), llm_max_tokens=160))
 
 
 @pytest.mark.slow
@@ -113,7 +112,7 @@ def llama_server():
 @pytest.mark.slow
 def test_an_openai_compatible_server_streams_well_formed_answers(llama_server, seed_store, real_embeddings):
     settings = Settings(llm="openai", openai_base_url=llama_server, openai_model="smollm2", llm_max_tokens=160)
-    bot = make_bot(seed_store, real_embeddings, llm=load_llm(settings), backend="openai")
+    bot = make_bot(seed_store, real_embeddings, llm=openai_model(settings), backend="openai")
     pieces = list(bot.stream(SEED_QUESTIONS[0]))
     final = pieces[-1]
     assert isinstance(final, Answer)
@@ -127,7 +126,7 @@ def test_an_openai_compatible_server_streams_well_formed_answers(llama_server, s
 def test_an_unreachable_endpoint_is_a_clear_backend_error(seed_store, real_embeddings):
     port = free_port()
     settings = Settings(llm="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", openai_timeout=5)
-    bot = make_bot(seed_store, real_embeddings, llm=load_llm(settings), backend="openai")
+    bot = make_bot(seed_store, real_embeddings, llm=openai_model(settings), backend="openai")
     with pytest.raises(BackendError, match="The openai model failed while answering"):
         bot.ask(SEED_QUESTIONS[0])
 
@@ -212,7 +211,7 @@ def test_smollm2_is_not_steered_by_instructions_inside_articles(hostile_store, r
 @pytest.mark.slow
 def test_a_served_model_is_not_steered_by_instructions_inside_articles(llama_server, hostile_store, real_embeddings):
     settings = Settings(llm="openai", openai_base_url=llama_server, openai_model="smollm2", llm_max_tokens=160)
-    bot = make_bot(hostile_store, real_embeddings, llm=load_llm(settings), backend="openai")
+    bot = make_bot(hostile_store, real_embeddings, llm=openai_model(settings), backend="openai")
     for question in INJECTION_QUESTIONS:
         pieces = list(bot.stream(question))
         streamed = "".join(piece for piece in pieces if isinstance(piece, str))

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chain import strip_links
 from bot.store import open_store
 from ingest.chunk import Chunker
 from ingest.pipeline import ingest
@@ -173,15 +172,6 @@ def test_ingest_of_broken_and_good_files_together_keeps_the_good(tmp_path, store
     (folder / "bad.jsonl").write_bytes(b'{"title": 1}\nnot json\n')
     report = ingest([folder], store, fake_indexer)
     assert report.added == 5 and len(report.failed) == 2
-
-
-# --- hostile model output -------------------------------------------------------------
-def test_links_images_and_html_are_removed_from_a_model_answer():
-    text = "See [here](javascript:alert(1)) ![x](http://evil/x.png) <b>bold</b> http://evil.example/p [1]."
-    cleaned = strip_links(text, allowed={"https://cnn.com/a"})
-    assert "javascript" not in cleaned and "evil" not in cleaned and "<b>" not in cleaned
-    assert "[1]" in cleaned and "here" in cleaned
-    assert strip_links("from https://cnn.com/a [1]", {"https://cnn.com/a"}) == "from https://cnn.com/a [1]"
 
 
 # --- login ---------------------------------------------------------------------------

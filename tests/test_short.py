@@ -115,11 +115,11 @@ def test_every_backend_gives_answers_whose_quotes_and_short_answers_are_spans_of
     ]]))
     backends = [("extractive", None), ("scripted", scripted)]
     try:
-        from bot.llm import load_llm
+        from bot.llm import llamacpp_model
         from bot.settings import Settings, default_llm_model
 
         if default_llm_model():
-            backends.append(("llamacpp", load_llm(Settings(llm="llamacpp", llm_max_tokens=120))))
+            backends.append(("llamacpp", llamacpp_model(Settings(llm="llamacpp", llm_max_tokens=120))))
     except Exception:  # llama-cpp-python not installed: the two others still run  # noqa: BLE001
         pass
     for name, llm in backends:
