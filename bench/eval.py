@@ -13,7 +13,9 @@ user would build from LangChain's docs instead (bench/naive.py; retrieval only).
 Retrieval is scored at article level: the top 10 passages of ``NewsBot.prepare``
 (or of the naive similarity search), reduced to their articles in order of first
 appearance, against the question's gold articles (``evidence[].article_file``):
-hits@1/5/10 and MRR@10.
+hits@1/5/10 and MRR@10. Among thousands of distractors another outlet's
+report of the same story may rank first: ``answer_article@1`` counts a first
+article that is gold or whose body holds the gold answer (lenient match).
 
 ``--unanswerable N``: N questions (a fixed seed) get their gold articles excluded
 from the store query (``Filters(exclude_articles=...)``). For retrieval that is
@@ -24,9 +26,13 @@ Answers: ``quotes_verbatim`` (share of citation quotes found character for
 character in their article's file, or feed body: must be 1.0),
 ``quote_has_answer`` / ``top_quote_has_answer`` (normalized gold answer in any /
 the first quote, over answerable questions, a refusal counting as a miss),
-``answer_em`` / ``answer_f1`` (model backends only: the extractive answer is a
-quoted sentence, not a short answer), ``refusal_recall`` (unanswerable refused),
-``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
+``quote_has_answer_lenient`` (the same, forgiving possessives, demonyms, number
+words, "a 12-year-old" for "12": bench/metrics.py), ``mc_accuracy`` (which of
+the quiz's four choices the answer text and quotes support best: the share of
+each choice's words they hold, ties split, none found = wrong; the paper's
+figures are printed beside it), ``answer_em`` / ``answer_f1`` (the short
+answer, else the answer text, against the gold answer), ``refusal_recall``
+(unanswerable refused), ``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
 ``ask`` call (the naive pipeline: its search), ``retrieval_*`` the ranking
 retrieval alone (``prepare`` with k=10, or the naive search), so the two
 pipelines compare like for like.
@@ -39,7 +45,7 @@ the bot's answer and quotes, short excerpts of the articles). It is a benchmark:
 it never fails on a number.
 
 What it leaves out: follow-up questions (each question is asked without
-history), the multiple-choice setting, and judging answers beyond string match.
+history), and judging answers beyond string and word matches.
 """
 
 from __future__ import annotations
@@ -192,6 +198,7 @@ def score(rows: list[dict[str, Any]], answers: bool, model: bool) -> dict[str, f
         "hits@5": metrics.mean(metrics.hit_at(r["ranked"], r["gold"], 5) for r in rows),
         "hits@10": metrics.mean(metrics.hit_at(r["ranked"], r["gold"], 10) for r in rows),
         "mrr@10": metrics.mean(metrics.reciprocal_rank(r["ranked"], r["gold"], 10) for r in rows),
+        "answer_article@1": metrics.mean(r["top_article_answers"] for r in rows),
     }
     quotes = [quote for row in rows for quote in row["quotes"]]
     in_article = [row for row in answerable if row["answer_in_article"]]
@@ -313,13 +320,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     paths = [args.articles] + ([args.distractors] if args.distractors else [])
     corpus = "eval" + (f"+{feed_name(args.distractors)}" if args.distractors else "")
     asking = time.perf_counter()
+    texts = article_texts(args.articles, args.distractors)
     if args.pipeline == "product":
-        store = run_product(rows, paths, corpus, settings, article_texts(args.articles, args.distractors))
+        store = run_product(rows, paths, corpus, settings, texts)
     else:
         store = run_naive(rows, paths, settings)
     asking = time.perf_counter() - asking
     for row in rows:
         row["gold_rank"] = metrics.gold_rank(row["ranked"], row["gold"], RANK_DEPTH)
+        row["top_article_answers"] = metrics.first_article_answers(row["ranked"], row["gold"], row["gold_answer"],
+                                                                   texts)
     product = args.pipeline == "product"
     summary = score(rows, answers=product, model=product and args.llm != "extractive")
     return {

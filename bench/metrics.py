@@ -45,6 +45,14 @@ def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str], k: int = 10) -> 
 
 
 # --- quotes and answers --------------------------------------------------------------
+def first_article_answers(ranked: Sequence[str], gold: Iterable[str], answer: str, texts: dict[str, str]) -> bool:
+    """Whether the first ranked article is a gold one or, among many outlets' reports of one story, another
+    whose text holds the gold answer (lenient match)."""
+    if not ranked:
+        return False
+    return ranked[0] in set(gold) or contains_answer_lenient(texts.get(ranked[0], ""), answer)
+
+
 def is_verbatim(quote: str, text: str) -> bool:
     """Whether the quote occurs character for character in the article text."""
     return bool(quote) and quote in text

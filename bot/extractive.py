@@ -70,7 +70,7 @@ def answering(expected: Expectation, sentences: Sequence[Sentence]) -> list[tupl
 class ExtractiveAnswerer:
     """Picks the passage sentences that best answer a question, and the short answer inside them."""
 
-    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.8) -> None:
+    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.7) -> None:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio

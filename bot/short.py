@@ -53,7 +53,7 @@ governor mayor king queen prince princess pope chancellor official scientist bil
 coach pitcher footballer golfer boxer tennis chef artist writer journalist lawyer secretary general officer
 soldier activist astronaut explorer designer entrepreneur executive anchor legend icon driver swimmer gymnast
 skater figure monarch dictator premier lawmaker congressman congresswoman spokesperson billionaire heir
-member""")
+member mp""")
 _ORG_NOUNS = _set("""company firm brand retailer chain restaurant airline carrier automaker network team club
 party organization organisation agency group app platform website site studio university college school bank
 league union band business store supermarket manufacturer maker startup giant publisher newspaper magazine
@@ -197,7 +197,11 @@ controversial big biggest largest small smallest top leading legendary beloved n
 one""")
 _END = _set("""is are was were did does do has have had will would can could should may might be been being to
 in on at for of that with from by as about after before during this last next recently now soon also just a
-an the its their his her who which what where when""")
+an the its their his her who which what where when
+won win wins took take takes became become becomes made make makes got get gets came come comes went go goes
+saw see sees said say says told tell tells plan plans appear appears announce announces hit hits lost lose
+loses left leave leaves gave give gives held hold holds kept keep keeps ran run runs sold sell sells bought
+buy buys broke break breaks led lead leads began begin begins faced face faces topped tops""")
 
 
 def _head(question: str) -> str:
@@ -211,6 +215,9 @@ def _head(question: str) -> str:
             break
         if not words and word in _SKIP:
             continue
+        if word.endswith(("'s", "s'")):  # "which company's stock": the company is asked for
+            words.append(word[:-2] if word.endswith("'s") else word[:-1])
+            break
         words.append(word)
         if len(words) == 3:
             break
@@ -336,7 +343,12 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     proper = _proper_words(texts)
     pool: list[tuple[Sentence, Span]] = []
     for sentence in sentences[:top]:
-        for span in candidates(sentence.text):
+        found = candidates(sentence.text)
+        quoted = [(s.start, s.end) for s in found if s.kind == "quote"]
+        for span in found:
+            if span.kind == "name" and expectation.kind in ("person", "place", "org") and any(
+                    start <= span.start and span.end <= end for start, end in quoted):
+                continue  # a name in quotation marks is a title ("Kimberly Akimbo"), not who or where
             span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
             if span and span.kind in kinds and _new(span.text, expectation.asked):
                 pool.append((sentence, span))
@@ -406,6 +418,8 @@ def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
         return span.kind == "name"
     if expectation.kind == "thing":
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
+        if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
+            return True
         return (span.kind == "name" or title_like) and fit >= 0.5
     return True
 

@@ -10,6 +10,7 @@ from bench.metrics import (
     exact_match,
     f1,
     first_appearances,
+    first_article_answers,
     gold_rank,
     hit_at,
     is_verbatim,
@@ -42,6 +43,14 @@ def test_no_gold_article_in_the_top_ten_scores_zero():
 
 def test_the_first_of_several_gold_articles_sets_the_rank():
     assert reciprocal_rank(RANKED, {"e", "b"}) == pytest.approx(1 / 2)
+
+
+def test_a_first_article_answers_when_it_is_gold_or_another_report_holding_the_answer():
+    texts = {"wire": "Britain's prime minister, Liz Truss, resigned.", "other": "Canada's prime minister spoke."}
+    assert first_article_answers(["gold", "wire"], ["gold"], "Liz Truss", texts)
+    assert first_article_answers(["wire", "gold"], ["gold"], "Liz Truss", texts)
+    assert not first_article_answers(["other", "gold"], ["gold"], "Liz Truss", texts)
+    assert not first_article_answers([], ["gold"], "Liz Truss", texts)
 
 
 def test_articles_are_ranked_by_the_first_passage_that_comes_from_them():

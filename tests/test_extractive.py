@@ -34,6 +34,17 @@ def test_the_answer_is_a_verified_span_with_its_sentence_as_the_quote(real_embed
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Which show won best musical at the Tony Awards?", "Kimberly Akimbo"),  # a quoted title for "which show"
+    ("Who hosted the ceremony of the Tony Awards?", "Ariana DeBose"),  # a quoted title is no "who"
+])
+def test_the_short_answer_comes_first_and_is_of_the_kind_asked_for(real_embeddings, question, answer):
+    passages = [passage(1, BODY, "Tony Awards 2023")]
+    text = ExtractiveAnswerer(real_embeddings).answer(question, passages)
+    assert text.startswith(f"{answer} [1]\n\nQuotes:\n")
+
+
+@pytest.mark.slow
 def test_sentences_are_ranked_and_located_in_the_article_body(real_embeddings):
     offset = 40
     body = "x" * offset + BODY

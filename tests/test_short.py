@@ -27,6 +27,9 @@ from tests.conftest import make_bot
     ("When will the new bridge open?", "date", "date"),
     ("Broadway's biggest stars were recognized at which prestigious awards show?", "thing", "awards show"),
     ("Why did some cities cancel their fireworks?", "reason", ""),
+    ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
+    ("Which company’s stock became cheaper after the split?", "org", "company"),  # the possessor is asked for
+    ("The committee recommended suspending which MP?", "person", "mp"),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
