@@ -29,7 +29,8 @@ the first quote, over answerable questions, a refusal counting as a miss),
 ``quote_has_answer_lenient`` (the same, forgiving possessives, demonyms, number
 words, "a 12-year-old" for "12": bench/metrics.py), ``mc_accuracy`` (which of
 the quiz's four choices the answer text and quotes support best: the share of
-each choice's words they hold, ties split, none found = wrong; the paper's
+each choice's words they hold, ties told apart by the answer text alone, then
+split, none found = wrong; the paper's
 figures are printed beside it), ``answer_em`` / ``answer_f1`` (the short
 answer, else the answer text, against the gold answer), ``refusal_recall``
 (unanswerable refused), ``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
@@ -235,8 +236,8 @@ def _mc(row: dict[str, Any]) -> float:
     """The multiple-choice credit of the answer (its text and quotes); a refusal supports no choice."""
     if row["refused"] or row["answer_index"] is None:
         return 0.0
-    said = " ".join([row.get("answer") or "", *(q["quote"] for q in row["quotes"])])
-    return metrics.mc_credit(said, row["choices"], row["answer_index"])
+    quotes = " ".join(q["quote"] for q in row["quotes"])
+    return metrics.mc_credit(row.get("answer") or "", row["choices"], row["answer_index"], evidence=quotes)
 
 
 def _top_quote_has_answer(row: dict[str, Any]) -> bool:

@@ -77,7 +77,7 @@ def contains_answer(text: str, gold: str) -> bool:
 
 # Lenient matching: a right answer in other words still counts. Both sides are reduced to tokens with
 # possessives dropped, number words as digits ("six" -> "6"), "12-year-old" -> "12 year old", percent
-# signs spelled out, and demonyms as their place ("Ukrainian" -> "ukraine").
+# signs spelled out, demonyms as their place ("Ukrainian" -> "ukraine"), "Britain" as "UK".
 _NUMBER_WORDS = {word: str(n) for n, word in enumerate([
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
@@ -107,6 +107,11 @@ _DEMONYMS = {
     "floridian": "florida", "texan": "texas", "antarctic": "antarctica", "arctic": "arctic",
 }
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+# The usual other names of two countries news names most ("Britain" answers "United Kingdom").
+_COUNTRY_ALIASES = {"united kingdom": " uk ", "great britain": " uk ", "britain": " uk ", "u.k.": " uk ",
+                    "united states of america": " us ", "united states": " us ", "u.s.": " us ", "usa": " us "}
+_COUNTRY_NAMES = re.compile(r"(?<![\w.])(" + "|".join(re.escape(name) for name in
+                                                   sorted(_COUNTRY_ALIASES, key=len, reverse=True)) + r")(?![\w])")
 
 
 _AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)?\b")
@@ -122,6 +127,7 @@ def lenient_tokens(text: str) -> list[str]:
     """``text`` as comparable tokens (see the note above ``lenient_tokens``); amounts as one number
     ("$12.6 million" and "$12,600,000" both become 12600000)."""
     text = text.lower().replace("’", "'").replace("%", " percent ")
+    text = _COUNTRY_NAMES.sub(lambda match: _COUNTRY_ALIASES[match.group(1)], text)
     text = _AMOUNT.sub(_amount, text)
     text = re.sub(r"'s\b", "", text)
     tokens = []
@@ -154,14 +160,21 @@ def choice_support(text: str, choices: Sequence[str]) -> list[float]:
     return shares
 
 
-def mc_credit(text: str, choices: Sequence[str], correct: int) -> float:
+def mc_credit(text: str, choices: Sequence[str], correct: int, evidence: str = "") -> float:
     """Multiple-choice accuracy of one answer: 1 when it supports the correct choice best, 1/n when n choices
-    tie for best with it, 0 when another choice is better or no choice has a word in the answer."""
-    shares = choice_support(text, choices)
+    tie for best with it, 0 when another choice is better or no choice has a word in the answer.
+
+    Support is read in ``text`` and its ``evidence`` (the quotes) together; choices tied there are told apart
+    by ``text`` alone, the answer's own claim ("Google", quoted beside a sentence that also names Amazon)."""
+    shares = choice_support(f"{text} {evidence}", choices)
     best = max(shares, default=0.0)
     if best == 0.0:
         return 0.0
     tied = [i for i, share in enumerate(shares) if share == best]
+    if len(tied) > 1 and evidence:
+        claimed = choice_support(text, choices)
+        top = max(claimed[i] for i in tied)
+        tied = [i for i in tied if claimed[i] == top]
     return 1.0 / len(tied) if correct in tied else 0.0
 
 

@@ -80,6 +80,69 @@ kentucky louisiana maine maryland massachusetts michigan minnesota mississippi m
 nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
 london paris berlin moscow beijing tokyo delhi kyiv kiev rome madrid chicago boston seattle miami houston
 dallas atlanta denver phoenix jerusalem gaza tehran baghdad kabul istanbul sydney toronto vancouver montreal""")
+_PLACES |= _set("""andorra angola bahrain barbados belize benin bhutan botswana brunei burundi chad comoros djibouti
+eritrea eswatini gabon gambia guinea guyana kyrgyzstan laos lesotho liberia liechtenstein malawi maldives
+mauritania mauritius monaco namibia nauru oman palau samoa seychelles suriname tajikistan togo tonga
+turkmenistan tuvalu vanuatu macedonia vatican greenland britain uk usa uae crimea donbas siberia caribbean
+balkans mediterranean midwest southwest northwest southeast northeast""")
+#: Places of more than one word ("Sri Lanka"): a candidate that is one of these is a place as a whole.
+_PLACE_NAMES = frozenset(line.strip() for line in """sri lanka
+new zealand
+south africa
+saudi arabia
+north korea
+south korea
+united kingdom
+great britain
+united states
+united arab emirates
+czech republic
+dominican republic
+el salvador
+costa rica
+puerto rico
+hong kong
+ivory coast
+sierra leone
+burkina faso
+papua new guinea
+trinidad and tobago
+san marino
+solomon islands
+cape verde
+east timor
+central african republic
+south sudan
+north macedonia
+new york
+los angeles
+san francisco
+new delhi
+middle east
+latin america
+south america
+north america
+central america
+west bank
+gaza strip
+new mexico
+new jersey
+new hampshire
+north carolina
+south carolina
+north dakota
+south dakota
+west virginia
+rhode island""".splitlines())
+
+
+def _is_place(text: str) -> bool:
+    """Whether a candidate names a country, region, state or big city (``_PLACES``, ``_PLACE_NAMES``)."""
+    words = [w.lower() for w in _words(text)]
+    pairs = {" ".join(words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
+    return any(w in _PLACES for w in words) or bool(pairs & _PLACE_NAMES)
+
+
 _LEADING = _set("""the a an this that these those in on at for after before when while but and its his her
 their our some many it as by from with to of if so yet also then there here what which who how why where mr
 mrs ms dr""")
@@ -411,9 +474,8 @@ def _trim_sentence_start(span: Span, proper: set[str], sentence: str) -> Span | 
 
 def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
     """Whether a candidate can be the kind of thing the question asks for."""
-    words = [w.lower() for w in _words(span.text)]
     if expectation.kind == "place":
-        return any(w in _PLACES for w in words) or fit >= 0.45
+        return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
         return span.kind == "name"
     if expectation.kind == "thing":
@@ -450,9 +512,9 @@ def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> 
 def _kind_bonus(expectation: Expectation, span: Span) -> float:
     words = [w.lower() for w in _words(span.text)]
     if expectation.kind == "place":
-        return 0.25 if any(w in _PLACES for w in words) else 0.0
+        return 0.25 if _is_place(span.text) else 0.0
     if expectation.kind == "person":
-        return 0.15 if 2 <= len(words) <= 4 and not any(w in _PLACES for w in words) else 0.0
+        return 0.15 if 2 <= len(words) <= 4 and not _is_place(span.text) else 0.0
     if expectation.kind in ("money", "percent"):
         return 0.2 if span.kind == expectation.kind else 0.0
     if expectation.kind == "number" and expectation.head == "much":

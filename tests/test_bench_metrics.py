@@ -119,6 +119,9 @@ def test_a_lenient_match_accepts_the_same_answer_in_other_words():
     assert contains_answer_lenient("Russia's foreign ministry", "Russia")
     assert not contains_answer_lenient("Russian troops", "Ukraine")
     assert not contains_answer_lenient("sixteen", "6")
+    assert contains_answer_lenient("Britain's new prime minister", "United Kingdom")
+    assert contains_answer_lenient("voters in the U.S. went", "United States")
+    assert not contains_answer_lenient("the United Kingdom", "United States")
 
 
 def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
@@ -129,3 +132,6 @@ def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
     assert mc_credit("NATO invited Sweden and Finland to join.", choices, 0) == 0.0
     assert mc_credit("Nothing about any of them.", choices, 1) == 0.0  # no choice found is wrong
     assert mc_credit("Finland and Ireland", choices, 1) == 0.5  # two choices tie: half the credit
+    # the answer's own words tell apart two choices its quotes both name
+    assert mc_credit("Sweden and Finland [1]", choices, 1, evidence="Ukraine and Ireland watched.") == 1.0
+    assert mc_credit("NATO [1]", choices, 1, evidence="Sweden, Finland, Ukraine and Ireland.") == 0.5
