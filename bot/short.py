@@ -304,10 +304,11 @@ def candidates(sentence: str) -> list[Span]:
             kind = "money" if text[:1] in "$£€" or text.startswith("US$") else (
                 "percent" if "%" in text or "percent" in text or "per cent" in text else "number")
             found.append(Span(match.start(), match.start() + len(text), text, kind))
-    for match in _DATE.finditer(sentence):
-        found.append(Span(match.start(), match.end(), match.group(), "date"))
-    found += _names(sentence)
-    return found
+    dates = [Span(match.start(), match.end(), match.group(), "date") for match in _DATE.finditer(sentence)]
+    # The day of "January 6, 2021" is part of a date, not a count of anything.
+    found = [span for span in found if span.kind == "quote" or not any(
+        date.start <= span.start < date.end for date in dates)]
+    return found + dates + _names(sentence)
 
 
 _MULTIPLIERS = frozenset(["hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "hundreds",
@@ -434,6 +435,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.1 * _nearness(sentence.text, span, expectation.asked)
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
+                 + (UNIT if expectation.kind == "number" and _counts_what_is_asked(span.text, expectation.asked)
+                    else 0.0)
                  - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked)))
         scored.append((score, sentence, span))
     if not scored:
@@ -484,6 +487,16 @@ def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
             return True
         return (span.kind == "name" or title_like) and fit >= 0.5
     return True
+
+
+#: What a number gains when its unit is the question's own word ("187 minutes" for "how many minutes").
+UNIT = 0.3
+
+
+def _counts_what_is_asked(text: str, asked: frozenset[str]) -> bool:
+    """Whether a number's unit ("187 minutes", "3.2 million lives") is a word of the question."""
+    words = [stem(w) for w in _words(text) if not any(c.isdigit() for c in w)]
+    return bool(words) and words[-1] in asked
 
 
 def _repeated(text: str, asked: frozenset[str]) -> float:

@@ -72,6 +72,11 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      "Rob Gronkowski"),
     ("Broadway's biggest stars were recognized at which prestigious awards show?",
      ["Broadway's best were recognized on Sunday night at the 75th Tony Awards in New York."], "Tony Awards"),
+    ("How many minutes did Trump let the violence at the Capitol play out?",  # the day of a date is no count
+     ["Protesters stormed the Capitol on January 6, 2021, in Washington.",
+      "The committee's hearing is all about the 187 minutes in which the violence played out."], "187 minutes"),
+    ("Which island nation plunged into chaos, its leader fleeing?",  # a place of two words
+     ["Sri Lanka plunged into chaos and its president fled to Singapore on a military jet."], "Sri Lanka"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
