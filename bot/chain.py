@@ -5,9 +5,9 @@ An LCEL pipeline of runnables:
     condense   follow-up + history -> standalone question (the backend's
                ``condense``: a model prompt, or the extractive rule)
     retrieve   standalone question -> numbered passages (bot.NewsRetriever)
-    answer     a Request (question, passages, their sentences scored once, as-of
-               date) -> raw text with [n] and quotes (the backend's ``stream``,
-               bot/llm.py: extractive, llamacpp or openai, one interface)
+    answer     an AnswerRequest (question, passages, their sentences scored
+               once, as-of date) -> raw text with [n] and quotes (the backend's
+               ``stream``, bot/llm.py: extractive, llamacpp or openai)
     check      raw text -> Answer whose every quote is a verified body span
                (bot/citations.py), links only to the cited articles (bot/render.py)
 
@@ -32,7 +32,7 @@ from bot import gate, requests
 from bot.citations import check, is_refusal, short_answer
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer
-from bot.llm import Backend, ExtractiveBackend, History, Request
+from bot.llm import AnswerRequest, Backend, ExtractiveBackend, History
 from bot.prompts import REFUSAL
 from bot.render import streamable, strip_links
 from bot.retrieve import Filters, NewsRetriever, Retriever
@@ -119,7 +119,7 @@ class NewsBot:
         if gate.probability(gate.features(prepared.query, sentences, prepared.passages)) < self.min_score:
             yield self._refusal(prepared.passages)
             return
-        request = Request(prepared.question, prepared.query, prepared.passages, sentences, prepared.as_of)
+        request = AnswerRequest(prepared.question, prepared.query, prepared.passages, sentences, prepared.as_of)
         allowed = {p.url for p in prepared.passages}
         raw = shown = ""
         refused = False

@@ -8,7 +8,7 @@
 
 A ``Backend`` does two things: ``condense`` turns a follow-up into a
 standalone question, and ``stream`` writes the raw cited answer for a
-``Request`` (the question, its passages and their sentences, scored once by
+``AnswerRequest`` (the question, its passages and their sentences, scored once by
 the chain) in the format prompts/answer_system.txt asks for: the short answer
 first, ``[n]`` markers, then a quotes section, which bot/citations.py checks.
 The extractive backend writes that format itself; ``ChatBackend`` asks a
@@ -49,7 +49,7 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
 
 @dataclass(frozen=True)
-class Request:
+class AnswerRequest:
     """One question to answer: as asked, as searched (a follow-up made standalone), its numbered
     passages, their sentences with the extractive answerer's support scores (best first), and the as-of date."""
 
@@ -70,7 +70,7 @@ class Backend(ABC):
         """The standalone search query for ``question`` after the earlier (question, answer) turns."""
 
     @abstractmethod
-    def stream(self, request: Request) -> Iterator[str]:
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
         """The raw cited answer, in pieces as it is written (checked afterwards by bot/citations.py)."""
 
 
@@ -85,7 +85,7 @@ class ExtractiveBackend(Backend):
     def condense(self, question: str, history: History) -> str:
         return followup_query(question, history)
 
-    def stream(self, request: Request) -> Iterator[str]:
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
         # The standalone query, not the follow-up's own words: nothing here can resolve "he" or "it".
         text = self.answerer.answer(request.query, request.passages, request.sentences)
         if text:
@@ -130,7 +130,7 @@ class ChatBackend(Backend):
         # A tiny model may echo the prompt or ramble: fall back to the extractive rule.
         return candidate if 3 <= len(candidate) <= 300 else followup_query(question, history)
 
-    def stream(self, request: Request) -> Iterator[str]:
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
         question = request.question
         if request.query != request.question:
             question = f"{request.question}\n(Meaning: {request.query})"
