@@ -33,7 +33,10 @@ each choice's words they hold, ties told apart by the answer text alone, then
 split, none found = wrong; the paper's
 figures are printed beside it), ``answer_em`` / ``answer_f1`` (the short
 answer, else the answer text, against the gold answer), ``refusal_recall``
-(unanswerable refused), ``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
+(unanswerable refused), ``withheld_refused_or_right`` (a withheld question
+refused, or answered with the right choice from another outlet's report of the
+same story: among thousands of articles, withholding one rarely makes a
+question unanswerable), ``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
 ``ask`` call (the naive pipeline: its search), ``retrieval_*`` the ranking
 retrieval alone (``prepare`` with k=10, or the naive search), so the two
 pipelines compare like for like.
@@ -215,6 +218,8 @@ def score(rows: list[dict[str, Any]], answers: bool, model: bool) -> dict[str, f
         "answer_em": _mean_over(answerable, metrics.exact_match) if answers else None,
         "answer_f1": _mean_over(answerable, metrics.f1) if answers else None,
         "refusal_recall": metrics.refusal_recall([r["refused"] for r in withheld]) if answers else None,
+        "withheld_refused_or_right": metrics.mean(
+            float(r["refused"] or _mc(r) == 1.0) for r in withheld if r["choices"]) if answers else None,
         "answer_rate": metrics.answer_rate([r["refused"] for r in answerable]) if answers else None,
         "latency_p50_s": metrics.percentile([r["seconds"] for r in rows], 50),
         "latency_p95_s": metrics.percentile([r["seconds"] for r in rows], 95),

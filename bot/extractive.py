@@ -2,10 +2,14 @@
 
 Every sentence of the retrieved passages is scored by how well it answers the
 question: cosine similarity of its embedding to the question's, plus the
-IDF-weighted share of the question's content words it contains. The best one
-(and a second, if nearly as good) becomes the answer, each cited. Output uses
-the same "answer [n] / Quotes:" format a model is asked for, so the same
-citation checker verifies it.
+IDF-weighted share of the question's content words it contains (the refusal
+gate reads the same scores). For the answer, a sentence also loses a little
+for each place its passage stands lower in the retrieval ranking, and gains
+for saying something the question does not and for holding a candidate of the
+kind asked for. The short answer (``bot/short.py``) comes first, with its
+sentence and up to two more nearly as good as quotes; without one, the best
+sentences are the answer. Output uses the same "answer [n] / Quotes:" format a
+model is asked for, so the same citation checker verifies it.
 
 Follow-ups: without a model to rewrite them, a question that leans on the
 previous one (it uses a pronoun, or has under four content words) is searched
@@ -19,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
@@ -47,6 +52,10 @@ def followup_query(question: str, history: Sequence[tuple[str, str]]) -> str:
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
+
+#: How much a sentence's support drops per place its passage stands below the first in the retrieval ranking,
+#: when the answer is chosen: the search already weighed the whole passage, keywords, dates and all.
+RANK_PRIOR = 0.04
 
 #: How much a sentence gains for saying something new (words the question does not have), and for holding
 #: a candidate of the kind of answer the question asks for (a number for "how many", a name for "who").
@@ -110,10 +119,12 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> str:
         """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer
-        and its sentence when one is found (``bot.short``), else the best sentence or two."""
+        and its sentence when one is found (``bot.short``), else the best sentence or two. The sentences'
+        support counts their passage's retrieval rank too (``RANK_PRIOR``)."""
         scored = list(sentences) if sentences is not None else self.sentences(question, passages)
         if not scored:
             return ""
+        scored = sorted((replace(s, score=s.score - RANK_PRIOR * (s.n - 1)) for s in scored), key=lambda s: -s.score)
         expected = expect(question)
         choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings)
         ranked = answering(expected, scored)
