@@ -12,6 +12,7 @@ What it leaves out: the articles' full texts (the citations link to them).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,15 +31,28 @@ def as_markdown(turns: Sequence[dict[str, Any]], title: str = "") -> str:
         short = answer.get("short") or {}
         if short.get("text"):
             lines += [f"**{_line(short['text'])}**", ""]
-        lines += [answer.get("text", ""), ""]
+        lines += [*(_inert(line) for line in str(answer.get("text", "")).splitlines()), ""]
         for citation in answer.get("citations") or []:
-            where = ", ".join(part for part in (citation.get("source"), citation.get("published")) if part)
-            link = f" — <{citation['url']}>" if str(citation.get("url", "")).startswith(("http://", "https://")) \
-                else ""
+            where = ", ".join(_line(part) for part in (citation.get("source"), citation.get("published")) if part)
+            url = str(citation.get("url", ""))
+            link = f" — <{url}>" if _SAFE_URL.fullmatch(url) else ""
             lines.append(f"[{citation.get('n')}] {_line(citation.get('title', ''))} ({where}){link}")
-            lines += ["", *(f"> {line}" for line in str(citation.get("quote", "")).splitlines()), ""]
+            lines += ["", *(f"> {_inert(line)}" for line in str(citation.get("quote", "")).splitlines()), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+#: A link is written only when it is http(s) with nothing that could end the <…> around it.
+_SAFE_URL = re.compile(r"https?://[^\s<>]+")
+_LINKS_AND_TAGS = re.compile(r"([\\`\[\]<>])")
+
+
 def _line(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line of inert text: line breaks joined, link, image and tag characters escaped."""
+    return _inert(" ".join(str(text).split()))
+
+
+def _inert(text: str) -> str:
+    """``text`` as literal Markdown: the characters that make links, images, code and HTML tags escaped, and a
+    heading mark at its start, so an article or a model adds no link, tag or heading to the export (other
+    characters stay as they are, so a quote reads as its article wrote it)."""
+    return re.sub(r"^(\s*)#", r"\1\\#", _LINKS_AND_TAGS.sub(r"\\\1", text))

@@ -63,4 +63,6 @@ def features(question: str, sentences: Sequence[Sentence], passages: Sequence[Pa
 def probability(found: Features, weights: Sequence[float] = WEIGHTS, bias: float = BIAS) -> float:
     """How likely the passages answer the question (0..1), by the fitted logistic model."""
     z = bias + sum(w * x for w, x in zip(weights, found.as_tuple()))
+    if math.isnan(z):  # a feature that is not a number says nothing for answering
+        return 0.0
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -43,7 +43,11 @@ class StoreLock:
 
     def __init__(self, path: Path, what: str, timeout: float = 600.0,
                  on_wait: Callable[[str], None] | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StoreError(f"{path.parent} is a file, not a store folder: give --store (NEWSBOT_STORE_DIR) "
+                             "a folder, new or one made by the bot") from None
         self.path = path
         self.what = what
         self.timeout = timeout
@@ -82,7 +86,7 @@ class StoreLock:
                 if waited > self.timeout:
                     raise StoreError(self._timeout_message(started)) from None
                 if not said and waited > _SAY_AFTER and self.on_wait:
-                    self.on_wait(f"waiting for another ingest of {self.what} (pid {self.holder() or '?'}) …")
+                    self.on_wait(f"waiting for another process writing {self.what} (pid {self.holder() or '?'}) …")
                     said = True
                 time.sleep(_POLL)
         self._file.seek(0)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from bot.errors import ConfigError
+
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
 REFUSAL = "The articles I have do not answer this question."
@@ -18,5 +20,9 @@ REFUSAL = "The articles I have do not answer this question."
 
 @cache
 def template(name: str) -> str:
-    """The text of ``prompts/<name>.txt``."""
-    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+    """The text of ``prompts/<name>.txt`` (ConfigError naming the templates there for another name)."""
+    path = PROMPTS_DIR / f"{name}.txt"
+    if not name.isidentifier() or not path.is_file():
+        known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("*.txt")))
+        raise ConfigError(f"No prompt template {name!r} in {PROMPTS_DIR}; the templates are: {known}")
+    return path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ def passages(value: Any) -> int | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer past 1e308 overflows a float
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or number != int(number) or number < 0:
         raise RequestError(f"k (passages per question) must be a whole number from 1 to {MAX_K}, or 0 for the "
@@ -126,8 +126,8 @@ def sources(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
-        return tuple(value)
+    if isinstance(value, Sequence | Set) and all(isinstance(item, str) for item in value):
+        return tuple(sorted(value) if isinstance(value, Set) else value)
     raise RequestError("Sources must be a list of source names.")
 
 

@@ -309,7 +309,7 @@ def test_a_second_writer_waits_for_the_lock_says_so_and_gives_up_after_the_timeo
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     report, err = _finish(_ingest(str(SAMPLES), "--store", str(store_dir), wait=False))
-    assert report["added"] == 1 and f"waiting for another ingest of {store_dir} (pid {holder.pid})" in err
+    assert report["added"] == 1 and f"waiting for another process writing {store_dir} (pid {holder.pid})" in err
     holder.wait(timeout=30)
     holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(store_dir), "60"], cwd=ROOT_DIR,
                               stdout=subprocess.PIPE, text=True)
