@@ -27,8 +27,8 @@ from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
-from bot.short import _FITS, Expectation, Sentence, _new, candidates, choose, expect, stem
-from bot.text import content_words, sentence_spans
+from bot.short import _FITS, THING_FIT, Expectation, Sentence, _fit, _new, candidates, choose, expect, stem
+from bot.text import STOPWORDS, content_words, sentence_spans
 from bot.types import Passage
 
 _PRONOUNS = frozenset(
@@ -62,18 +62,39 @@ RANK_PRIOR = 0.04
 NOVELTY, TYPED = 0.15, 0.1
 
 
-def answering(expected: Expectation, sentences: Sequence[Sentence]) -> list[tuple[float, Sentence]]:
+def answering(expected: Expectation, sentences: Sequence[Sentence],
+              embeddings: Embeddings | None = None) -> list[tuple[float, Sentence]]:
     """The sentences ranked for quoting: their support, plus NOVELTY x the share of their content words that
     the question does not have (a sentence that only restates the question tells nothing), plus TYPED when
-    they hold a candidate of the expected kind. Best first."""
+    they hold a candidate of the expected kind (a name, a number ...), and TYPED again when, for a question
+    asking for a kind of thing ("which animal"), they hold a word of their own that ``embeddings`` find close
+    to the noun asked for ("snake"; looked for in the first ``_KIND_WORDS_IN`` sentences). Best first."""
+    kind_words = _kind_words(expected, sentences[:_KIND_WORDS_IN], embeddings) if embeddings else set()
     ranked = []
-    for sentence in sentences:
+    for index, sentence in enumerate(sentences):
         words = [stem(w) for w in content_words(sentence.text)]
         novelty = sum(1 for w in words if w not in expected.asked) / len(words) if words else 0.0
         typed = any(span.kind in _FITS.get(expected.kind, ()) and _new(span.text, expected.asked)
                     for span in candidates(sentence.text))
-        ranked.append((sentence.score + NOVELTY * novelty + (TYPED if typed else 0.0), sentence))
+        value = sentence.score + NOVELTY * novelty + (TYPED if typed else 0.0) + (TYPED if index in kind_words else 0.0)
+        ranked.append((value, sentence))
     return sorted(ranked, key=lambda item: -item[0])
+
+
+_KIND_WORDS_IN = 8
+_LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z-]{2,}(?![\w’'-])")
+
+
+def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings: Embeddings) -> set[int]:
+    """The positions of the sentences holding a lower-case word of their own as close in meaning to the noun
+    the question asks for as a name must be (``bot.short.THING_FIT``); only for "which <noun>" questions."""
+    if expected.kind != "thing" or not expected.head:
+        return set()
+    words = {index: [w for w in _LOWER_WORD.findall(s.text) if w not in STOPWORDS and stem(w) not in expected.asked]
+             for index, s in enumerate(sentences)}
+    vocabulary = sorted({w for found in words.values() for w in found})
+    fit = dict(zip(vocabulary, _fit(expected, vocabulary, embeddings))) if vocabulary else {}
+    return {index for index, found in words.items() if any(fit[w] >= THING_FIT for w in found)}
 
 
 class ExtractiveAnswerer:
@@ -127,7 +148,7 @@ class ExtractiveAnswerer:
         scored = sorted((replace(s, score=s.score - RANK_PRIOR * (s.n - 1)) for s in scored), key=lambda s: -s.score)
         expected = expect(question)
         choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings)
-        ranked = answering(expected, scored)
+        ranked = answering(expected, scored, self.embeddings)
         chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
         for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence
             if len(chosen) == self.max_sentences or value < self.second_ratio * ranked[0][0]:

@@ -38,6 +38,8 @@ from bot.text import STOPWORDS
 
 #: A candidate's total score must reach this to be given as the short answer (else the sentence alone).
 MIN_SCORE = 0.9
+#: How close in meaning (cosine) a name must be to the noun a "which <noun>" question asks for.
+THING_FIT = 0.5
 
 
 def _set(words: str) -> frozenset[str]:
@@ -485,7 +487,7 @@ def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
         if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
             return True
-        return (span.kind == "name" or title_like) and fit >= 0.5
+        return (span.kind == "name" or title_like) and fit >= THING_FIT
     return True
 
 

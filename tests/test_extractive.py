@@ -68,3 +68,17 @@ def test_a_followup_with_a_pronoun_borrows_the_previous_questions_words():
     complete = "Which musical won the Tony for best musical in 2023?"
     assert followup_query(complete, history) == complete
     assert followup_query("Where was it held?", []) == "Where was it held?"
+
+
+@pytest.mark.slow
+def test_a_sentence_naming_a_thing_of_the_kind_asked_for_is_quoted_before_one_that_restates_the_question(
+        real_embeddings):
+    from bot.extractive import answering
+    from bot.short import Sentence, expect
+
+    restating = "A record-breaking catch was captured in Florida this week, the heaviest of its kind there."
+    naming = "Biologists found the female python by tracking a male snake fitted with a radio transmitter."
+    sentences = [Sentence(0.75, 1, 0, len(restating), restating), Sentence(0.55, 1, 100, 100 + len(naming), naming)]
+    expected = expect("Which animal was captured in Florida this week, the heaviest of its kind?")
+    assert [s.text for _, s in answering(expected, sentences)] == [restating, naming]  # without the model: support
+    assert [s.text for _, s in answering(expected, sentences, real_embeddings)] == [naming, restating]
