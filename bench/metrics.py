@@ -151,13 +151,31 @@ _GLUE = frozenset(["and", "or", "of", "in", "on", "at", "to", "for", "with", "by
 
 def choice_support(text: str, choices: Sequence[str]) -> list[float]:
     """For each multiple-choice option, the share of its words (lenient tokens, glue words left out) found
-    in ``text``."""
+    in ``text``; an amount counts as found when ``text`` holds one within ``NEAR_AMOUNT`` of it."""
     have = set(lenient_tokens(text))
+    amounts = [value for value in map(_number, have) if value is not None]
     shares = []
     for choice in choices:
         words = set(lenient_tokens(choice)) - _GLUE or set(lenient_tokens(choice))
-        shares.append(len(words & have) / len(words) if words else 0.0)
+        found = {word for word in words if word in have or _near_amount(_number(word), amounts)}
+        shares.append(len(found) / len(words) if words else 0.0)
     return shares
+
+
+#: Two large amounts (10,000 and up: not years, ages or percentages) this close (relative difference) are one
+#: answer in other words: "3.2 million" lives for "approximately 3 million", "$402 million" for "$400 million".
+NEAR_AMOUNT, LARGE_AMOUNT = 0.1, 10_000
+
+
+def _number(token: str) -> float | None:
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+def _near_amount(value: float | None, amounts: list[float]) -> bool:
+    return value is not None and value >= LARGE_AMOUNT and any(abs(a - value) <= NEAR_AMOUNT * value for a in amounts)
 
 
 def mc_credit(text: str, choices: Sequence[str], correct: int, evidence: str = "") -> float:

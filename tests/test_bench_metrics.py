@@ -132,6 +132,11 @@ def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
     assert mc_credit("NATO invited Sweden and Finland to join.", choices, 0) == 0.0
     assert mc_credit("Nothing about any of them.", choices, 1) == 0.0  # no choice found is wrong
     assert mc_credit("Finland and Ireland", choices, 1) == 0.5  # two choices tie: half the credit
+    # an amount within a tenth of a choice's is that choice in other words
+    amounts = ["100,000", "1 million", "300,000", "3 million"]
+    assert mc_credit("3.2 million lives [1]", amounts, 3) == 1.0
+    assert mc_credit("about 2 million [1]", amounts, 3) == 0.0
+    assert mc_credit("in 2021 [1]", ["2019", "2020", "2022", "2023"], 2) == 0.0  # a year is no amount
     # the answer's own words tell apart two choices its quotes both name
     assert mc_credit("Sweden and Finland [1]", choices, 1, evidence="Ukraine and Ireland watched.") == 1.0
     assert mc_credit("NATO [1]", choices, 1, evidence="Sweden, Finland, Ukraine and Ireland.") == 0.5
