@@ -6,7 +6,10 @@ What decides, per question (``features``):
   answerer's score: embedding similarity blended with question-word overlap);
 - ``coverage``: the share of the question's content words that the top
   article's title and body hold (an article about something else shares a
-  topic, rarely all the names);
+  topic, rarely all the names), as substrings: "fire" is held by "fires", a
+  crude stemming that measured better than whole words (refit on whole words,
+  2026-12-01: refusal recall 0.902 / 0.925 on tune / check against 0.915 /
+  0.950, at the same answer rates);
 - ``fused``: the top passage's fused retrieval score (1 when it is first in
   every ranked list: dense, keyword and the date windows agree);
 - ``margin``: how far the top article's fused score stands above the next
