@@ -16,7 +16,9 @@ sentence supports the question (the extractive answerer's score), whether its
 kind fits the question, how close it is in meaning to the noun the question
 asks for (the embedding model: "Europe" to "continent"), how many passages
 name it, whether a headline names it (headlines name what the body calls "the
-show"), and how near it stands to the question's own words in the sentence. A
+show"; for a "which <noun>" question a name a headline gives counts as of the
+kind asked even when its meaning alone is not close enough), and how near it
+stands to the question's own words in the sentence. A
 candidate made of the question's own words is never the answer. The best one,
 if it clears ``MIN_SCORE``, becomes the short answer; its sentence is the quote.
 
@@ -425,9 +427,9 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     fits = _fit(expectation, [span.text for _, span in pool], embeddings)
     scored = []
     for (sentence, span), fit in zip(pool, fits):
-        if not _typed(expectation, span, fit):
-            continue
         key = span.text.lower()
+        if not _typed(expectation, span, fit, headlined=span.kind == "name" and _in_headline(key, headlines)):
+            continue
         mentions = corpus.count(key) if len(key) > 2 else 1
         numeric = span.kind in ("number", "money", "percent", "date")
         score = (sentence.score / best
@@ -477,8 +479,14 @@ def _trim_sentence_start(span: Span, proper: set[str], sentence: str) -> Span | 
     return Span(span.start + offset, span.end, rest, span.kind)
 
 
-def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
-    """Whether a candidate can be the kind of thing the question asks for."""
+def _in_headline(key: str, headlines: str) -> bool:
+    """Whether a candidate (lower-cased) stands in a headline as whole words."""
+    return re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", headlines) is not None
+
+
+def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False) -> bool:
+    """Whether a candidate can be the kind of thing the question asks for (``headlined``: a headline names
+    it, which stands in for closeness in meaning when a "which <noun>" question asks for a thing)."""
     if expectation.kind == "place":
         return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
@@ -487,7 +495,7 @@ def _typed(expectation: Expectation, span: Span, fit: float) -> bool:
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
         if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
             return True
-        return (span.kind == "name" or title_like) and fit >= THING_FIT
+        return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined)
     return True
 
 

@@ -84,6 +84,15 @@ def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_alr
     assert choice is not None and choice.span.text == answer
 
 
+def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_alone_would_not(real_embeddings):
+    texts = ["Sales of the cheese spread rose 12% this year as Velveeta won back shoppers, its maker said."]
+    question = "A processed cheese product is seeing a boost in popularity. Which product is it?"
+    assert short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings) is None
+    choice = short.choose(short.expect(question), _sentences(*texts), ["Velveeta is staging a comeback"], texts,
+                          real_embeddings)
+    assert choice is not None and choice.span.text == "Velveeta"
+
+
 def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words_fit(real_embeddings):
     why = "Why did some cities cancel their Fourth of July fireworks displays?"
     texts = ["Some cities in Utah cancelled their Fourth of July fireworks because of the drought."]
