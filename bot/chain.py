@@ -181,6 +181,9 @@ def build_bot(settings: Settings, store: Store | None = None, follow: bool = Fal
     from bot.llm import load_backend
     from bot.store import open_store
 
+    embeddings = embeddings_for(settings)
+    extractive = ExtractiveAnswerer(embeddings)
+    backend = load_backend(settings, extractive)  # a missing extra or model file fails before the store opens
     if store is None:
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
                            lock_timeout=settings.lock_timeout, on_wait=on_notice)
@@ -189,8 +192,5 @@ def build_bot(settings: Settings, store: Store | None = None, follow: bool = Fal
         store.follow(settings.refresh_seconds, on_error=on_notice)
     else:
         store.refresh()
-    embeddings = embeddings_for(settings)
-    extractive = ExtractiveAnswerer(embeddings)
-    backend = load_backend(settings, extractive)
     retriever = Retriever.from_settings(store, embeddings, settings)
     return NewsBot(store, retriever, extractive, backend, settings.min_score)

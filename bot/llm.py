@@ -7,7 +7,7 @@
                 (extra: newsbot[openai])
 
 A ``Backend`` does two things: ``condense`` turns a follow-up into a
-standalone question, and ``stream`` writes the raw cited answer for a
+standalone question, and ``stream`` writes the raw cited answer for an
 ``AnswerRequest`` (the question, its passages and their sentences, scored once by
 the chain) in the format prompts/answer_system.txt asks for: the short answer
 first, ``[n]`` markers, then a quotes section, which bot/citations.py checks.

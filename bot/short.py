@@ -428,14 +428,15 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     scored = []
     for (sentence, span), fit in zip(pool, fits):
         key = span.text.lower()
-        if not _typed(expectation, span, fit, headlined=span.kind == "name" and _in_headline(key, headlines)):
+        headlined = _in_headline(key, headlines)
+        if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined):
             continue
         mentions = corpus.count(key) if len(key) > 2 else 1
         numeric = span.kind in ("number", "money", "percent", "date")
         score = (sentence.score / best
                  + 0.5 * fit
                  + 0.12 * math.log1p(max(mentions - 1, 0))
-                 + (0.15 if key in headlines else 0.0)
+                 + (0.15 if headlined else 0.0)
                  + 0.1 * _nearness(sentence.text, span, expectation.asked)
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
