@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.store import open_store
 from ingest.chunk import Chunker
 from ingest.pipeline import ingest
 from ingest.sources import read_origin
@@ -31,14 +30,26 @@ from tests.conftest import EVAL_ARTICLES, ROOT_DIR, start_app, stop
 MB = 1_000_000
 
 
+_READ_STORE = """
+import json, sys
+from pathlib import Path
+from bot.store import open_store
+store = open_store(Path(sys.argv[1]), None, 8000, "news")
+bodies = {article_id: body for article_id, (_, body) in store.all_records(with_bodies=True).items()}
+print(json.dumps({"bodies": bodies, "problems": store.check()}))
+store.close()
+"""
+
+
 def _consistent(store_dir, expected_articles: dict[str, str]) -> None:
-    """The store holds exactly these articles (id -> body), each ready with all its chunks, nothing else."""
-    store = open_store(store_dir, None, 8000, "news")
-    records = store.all_records(with_bodies=True)
-    assert sorted(records) == sorted(expected_articles)
-    assert {article_id: body for article_id, (_, body) in records.items()} == expected_articles
-    assert store.check() == []
-    store.close()
+    """The store holds exactly these articles (id -> body), each ready with all its chunks, nothing else, as
+    a process of its own finds it (what a reader that starts after the crash sees)."""
+    result = subprocess.run([sys.executable, "-c", _READ_STORE, str(store_dir)], cwd=ROOT_DIR, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["bodies"] == expected_articles
+    assert found["problems"] == []
 
 
 def _articles(folder, version: int, count: int = 40) -> dict[str, str]:
