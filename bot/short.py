@@ -19,7 +19,8 @@ name it, whether a headline names it (headlines name what the body calls "the
 show"; for a "which <noun>" question a name a headline gives counts as of the
 kind asked even when its meaning alone is not close enough), and how near it
 stands to the question's own words in the sentence. A
-candidate made of the question's own words is never the answer. The best one,
+candidate made of the question's own words is never the answer, nor is the
+outlet that reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer; its sentence is the quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
@@ -402,13 +403,17 @@ _PROTOTYPES = {"person": "a person's name", "place": "a country or city", "org":
 
 
 def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequence[str], texts: Sequence[str],
-           embeddings: Embeddings, top: int = 8) -> Choice | None:
-    """The best short answer among the candidates of the ``top`` best sentences, or None (see the module)."""
+           embeddings: Embeddings, top: int = 8, outlets: Sequence[str] = ()) -> Choice | None:
+    """The best short answer among the candidates of the ``top`` best sentences, or None (see the module).
+
+    ``outlets``: the passages' sources; an outlet that reports the news ("a source tells CNN") is not its answer.
+    """
     kinds = _FITS.get(expectation.kind)
     if not kinds or not sentences:
         return None
     best = sentences[0].score or 1.0
     proper = _proper_words(texts)
+    reporters = _outlet_names(outlets)
     pool: list[tuple[Sentence, Span]] = []
     for sentence in sentences[:top]:
         found = candidates(sentence.text)
@@ -418,7 +423,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                     start <= span.start and span.end <= end for start, end in quoted):
                 continue  # a name in quotation marks is a title ("Kimberly Akimbo"), not who or where
             span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
-            if span and span.kind in kinds and _new(span.text, expectation.asked):
+            if span and span.kind in kinds and _new(span.text, expectation.asked) and \
+                    span.text.lower() not in reporters:
                 pool.append((sentence, span))
     if not pool:
         return None
@@ -448,6 +454,17 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
         return None
     score, sentence, span = max(scored, key=lambda item: item[0])
     return Choice(sentence, span, score) if score >= MIN_SCORE else None
+
+
+def _outlet_names(outlets: Sequence[str]) -> set[str]:
+    """The names the passages' outlets go by in a text, lower-cased: "CNN", "BBC News" and "BBC"."""
+    names = set()
+    for outlet in outlets:
+        name = outlet.strip().lower()
+        if name:
+            names.add(name)
+            names.add(re.sub(r"(?:\s+(?:news|online)|\.com|\.co\.uk)$", "", name))
+    return names
 
 
 _PROPER = re.compile(r"(?<=[a-z0-9,;:’'\)] )([A-Z][\w’'&-]*)")

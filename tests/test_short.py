@@ -93,6 +93,17 @@ def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_al
     assert choice is not None and choice.span.text == "Velveeta"
 
 
+def test_the_outlet_that_reports_the_news_is_not_its_answer(real_embeddings):
+    question = "Which organization did the senator say she would leave?"
+    texts = ["The senator told CNN on Monday that she would leave the Democratic Party and register as independent."]
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.span.text == "CNN"  # nothing says who reported it: a name like any
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings,
+                          outlets=["CNN", "BBC News"])
+    assert choice is not None and choice.span.text == "Democratic Party"
+    assert short._outlet_names(["BBC News", " Reuters ", ""]) == {"bbc news", "bbc", "reuters"}
+
+
 def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words_fit(real_embeddings):
     why = "Why did some cities cancel their Fourth of July fireworks displays?"
     texts = ["Some cities in Utah cancelled their Fourth of July fireworks because of the drought."]
