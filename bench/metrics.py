@@ -183,7 +183,9 @@ def mc_credit(text: str, choices: Sequence[str], correct: int, evidence: str = "
     tie for best with it, 0 when another choice is better or no choice has a word in the answer.
 
     Support is read in ``text`` and its ``evidence`` (the quotes) together; choices tied there are told apart
-    by ``text`` alone, the answer's own claim ("Google", quoted beside a sentence that also names Amazon)."""
+    by ``text`` alone, the answer's own claim ("Google", quoted beside a sentence that also names Amazon).
+    Citation markers are no words of the answer: "12 [1] [2]" names no "1" or "2"."""
+    text = strip_markers(text)
     shares = choice_support(f"{text} {evidence}", choices)
     best = max(shares, default=0.0)
     if best == 0.0:

@@ -140,3 +140,6 @@ def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
     # the answer's own words tell apart two choices its quotes both name
     assert mc_credit("Sweden and Finland [1]", choices, 1, evidence="Ukraine and Ireland watched.") == 1.0
     assert mc_credit("NATO [1]", choices, 1, evidence="Sweden, Finland, Ukraine and Ireland.") == 0.5
+    # citation markers are not numbers the answer gives
+    assert mc_credit("12 [1] [2]", ["1", "6", "12", "24"], 2) == 1.0
+    assert mc_credit("Biden [1] [6]", ["1", "6", "12", "24"], 1) == 0.0
