@@ -93,7 +93,7 @@ def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings
     words = {index: [w for w in _LOWER_WORD.findall(s.text) if w not in STOPWORDS and stem(w) not in expected.asked]
              for index, s in enumerate(sentences)}
     vocabulary = sorted({w for found in words.values() for w in found})
-    fit = dict(zip(vocabulary, _fit(expected, vocabulary, embeddings))) if vocabulary else {}
+    fit = dict(zip(vocabulary, _fit(expected, vocabulary, embeddings)[0])) if vocabulary else {}
     return {index for index, found in words.items() if any(fit[w] >= THING_FIT for w in found)}
 
 

@@ -249,10 +249,9 @@ def expect(question: str) -> Expectation:
         return Expectation("place", "place", asked)
     head = _head(lowered)
     if head:
-        nouns = set(head.split())
-        last = stem(head.split()[-1])
+        last = head.split()[-1]  # the noun the phrase is about: a "sea creature" is no place
         for kind, lexicon in (("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS), ("org", _ORG_NOUNS)):
-            if nouns & lexicon or last in lexicon:
+            if last in lexicon or stem(last) in lexicon:
                 return Expectation(kind, head, asked)
         return Expectation("thing", head, asked)
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
@@ -430,9 +429,9 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
         return None
     corpus = " ".join(texts).lower()
     headlines = " ".join(titles).lower()
-    fits = _fit(expectation, [span.text for _, span in pool], embeddings)
+    fits, persons = _fit(expectation, [span.text for _, span in pool], embeddings)
     scored = []
-    for (sentence, span), fit in zip(pool, fits):
+    for (sentence, span), fit, person in zip(pool, fits, persons):
         key = span.text.lower()
         headlined = _in_headline(key, headlines)
         if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined):
@@ -446,9 +445,11 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.1 * _nearness(sentence.text, span, expectation.asked)
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
-                 + (UNIT if expectation.kind == "number" and _counts_what_is_asked(span.text, expectation.asked)
+                 + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
+                                                                                     expectation.asked)
                     else 0.0)
-                 - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked)))
+                 - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked))
+                 - PERSON_PENALTY * max(0.0, person - fit))
         scored.append((score, sentence, span))
     if not scored:
         return None
@@ -517,14 +518,22 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
     return True
 
 
+#: What a candidate loses per unit it is closer to "a person's name" than to the thing, place or organisation
+#: asked for ("Tom DeLonge" for "which band").
+PERSON_PENALTY = 1.0
+
 #: What a number gains when its unit is the question's own word ("187 minutes" for "how many minutes").
 UNIT = 0.3
 
 
-def _counts_what_is_asked(text: str, asked: frozenset[str]) -> bool:
-    """Whether a number's unit ("187 minutes", "3.2 million lives") is a word of the question."""
-    words = [stem(w) for w in _words(text) if not any(c.isdigit() for c in w)]
-    return bool(words) and words[-1] in asked
+def _counts_what_is_asked(sentence: str, span: Span, asked: frozenset[str]) -> bool:
+    """Whether a number's unit ("187 minutes", "3.2 million lives", "12 Republicans", "10 Republican senators")
+    is a word of the question: the span's last word or one of the two words right after it."""
+    words = [stem(w) for w in _words(span.text) if not any(c.isdigit() for c in w)]
+    if words and words[-1] in asked:
+        return True
+    after = re.match(r"\s+([A-Za-z][\w’'-]*)(?:\s+([A-Za-z][\w’'-]*))?", sentence[span.end:])
+    return bool(after) and any(word and stem(word) in asked for word in after.groups())
 
 
 def _repeated(text: str, asked: frozenset[str]) -> float:
@@ -539,15 +548,18 @@ def _new(text: str, asked: frozenset[str]) -> bool:
     return bool(own) and (not all(w in asked for w in own) or any(c.isdigit() for c in text))
 
 
-def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> list[float]:
-    """How close each candidate is in meaning to what the question asks for (cosine, 0 for numbers and dates)."""
+def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:
+    """How close each candidate is in meaning to what the question asks for (cosine, 0 for numbers and dates),
+    and, when a question asks for no person, how close it is to a person's name (else 0)."""
     target = expectation.head if expectation.kind in ("thing", "org", "place", "person") and expectation.head \
         else _PROTOTYPES.get(expectation.kind)
     if not target or expectation.kind in ("number", "money", "percent", "date"):
-        return [0.0] * len(texts)
-    vectors = embeddings.embed_documents([target, *texts])
-    want = vectors[0]
-    return [max(0.0, sum(a * b for a, b in zip(want, vector))) for vector in vectors[1:]]
+        return [0.0] * len(texts), [0.0] * len(texts)
+    targets = [target] + ([_PROTOTYPES["person"]] if expectation.kind != "person" else [])
+    vectors = embeddings.embed_documents([*targets, *texts])
+    wanted, spans = vectors[: len(targets)], vectors[len(targets):]
+    closeness = [[max(0.0, sum(a * b for a, b in zip(want, vector))) for vector in spans] for want in wanted]
+    return closeness[0], closeness[1] if len(closeness) > 1 else [0.0] * len(texts)
 
 
 def _kind_bonus(expectation: Expectation, span: Span) -> float:

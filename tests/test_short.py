@@ -30,6 +30,8 @@ from tests.conftest import make_bot
     ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
     ("Which company’s stock became cheaper after the split?", "org", "company"),  # the possessor is asked for
     ("The committee recommended suspending which MP?", "person", "mp"),
+    ("Which sea creature was filmed eating a drone?", "thing", "sea creature"),  # the last noun says the kind
+    ("Which country music star won entertainer of the year?", "person", "country music star"),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
@@ -77,6 +79,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
       "The committee's hearing is all about the 187 minutes in which the violence played out."], "187 minutes"),
     ("Which island nation plunged into chaos, its leader fleeing?",  # a place of two words
      ["Sri Lanka plunged into chaos and its president fled to Singapore on a military jet."], "Sri Lanka"),
+    ("How many Republicans supported the bill?",  # the noun counted follows the number
+     ["The Senate passed the bill 3 days after the House did.",
+      "It had the votes of every Democrat and 12 Republicans."], "12"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
