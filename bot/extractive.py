@@ -4,9 +4,9 @@ Every sentence of the retrieved passages is scored by how well it answers the
 question: cosine similarity of its embedding to the question's, plus the
 IDF-weighted share of the question's content words it contains (the refusal
 gate reads the same scores). For the answer, a sentence also loses a little
-for each place its passage stands lower in the retrieval ranking, and gains
-for saying something the question does not and for holding a candidate of the
-kind asked for. The short answer (``bot/short.py``) comes first, with its
+for each place its passage stands lower in the retrieval ranking and for how
+far its fused score lies below 1, and gains for saying something the question
+does not and for holding a candidate of the kind asked for. The short answer (``bot/short.py``) comes first, with its
 sentence and up to two more nearly as good as quotes; without one, the best
 sentences are the answer. Output uses the same "answer [n] / Quotes:" format a
 model is asked for, so the same citation checker verifies it.
@@ -56,6 +56,10 @@ def _stem(word: str) -> str:
 #: How much a sentence's support drops per place its passage stands below the first in the retrieval ranking,
 #: when the answer is chosen: the search already weighed the whole passage, keywords, dates and all.
 RANK_PRIOR = 0.04
+
+#: How much it drops per unit its passage's fused score (0..1) lies below 1: a passage far behind the first
+#: (another year's earthquake, outside the week the question names) is weaker evidence than its place says.
+SCORE_PRIOR = 0.5
 
 #: How much a sentence gains for saying something new (words the question does not have), and for holding
 #: a candidate of the kind of answer the question asks for (a number for "how many", a name for "who").
@@ -141,11 +145,13 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> str:
         """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer
         and its sentence when one is found (``bot.short``), else the best sentence or two. The sentences'
-        support counts their passage's retrieval rank too (``RANK_PRIOR``)."""
+        support counts their passage's retrieval rank and score too (``RANK_PRIOR``, ``SCORE_PRIOR``)."""
         scored = list(sentences) if sentences is not None else self.sentences(question, passages)
         if not scored:
             return ""
-        scored = sorted((replace(s, score=s.score - RANK_PRIOR * (s.n - 1)) for s in scored), key=lambda s: -s.score)
+        fused = {passage.n: passage.score for passage in passages}
+        scored = sorted((replace(s, score=s.score - RANK_PRIOR * (s.n - 1) - SCORE_PRIOR * (1.0 - fused.get(s.n, 1.0)))
+                         for s in scored), key=lambda s: -s.score)
         expected = expect(question)
         choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings,
                         outlets=[p.source for p in passages])

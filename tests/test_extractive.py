@@ -82,3 +82,19 @@ def test_a_sentence_naming_a_thing_of_the_kind_asked_for_is_quoted_before_one_th
     expected = expect("Which animal was captured in Florida this week, the heaviest of its kind?")
     assert [s.text for _, s in answering(expected, sentences)] == [restating, naming]  # without the model: support
     assert [s.text for _, s in answering(expected, sentences, real_embeddings)] == [naming, restating]
+
+
+@pytest.mark.slow
+def test_a_passage_far_behind_the_first_in_retrieval_gives_weaker_evidence_than_its_place_alone_says(
+        real_embeddings):
+    from dataclasses import replace
+
+    this_week = passage(1, "A 7.0-magnitude earthquake shook the Philippines on Wednesday, killing five people.",
+                        "Luzon quake kills five")
+    years_ago = replace(passage(2, "The coastal region of Ecuador was shaken by a massive magnitude-7.8 earthquake "
+                                   "late Saturday.", "Ecuador earthquake"), score=0.45)
+    question = "Which country was shaken by a 7.0-magnitude earthquake this week?"
+    answerer = ExtractiveAnswerer(real_embeddings)
+    assert answerer.answer(question, [this_week, years_ago]).startswith("Philippines [1]")
+    # the same two passages, the second as close to the first in retrieval as its place allows: its words win
+    assert answerer.answer(question, [this_week, replace(years_ago, score=0.98)]).startswith("Ecuador [2]")
