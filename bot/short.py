@@ -522,6 +522,9 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
 #: asked for ("Tom DeLonge" for "which band").
 PERSON_PENALTY = 1.0
 
+#: The share of a "who" candidate's closeness that is closeness to "a person's name" (see ``_fit``).
+PERSON_MIX = 0.3
+
 #: What a number gains when its unit is the question's own word ("187 minutes" for "how many minutes").
 UNIT = 0.3
 
@@ -550,16 +553,19 @@ def _new(text: str, asked: frozenset[str]) -> bool:
 
 def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:
     """How close each candidate is in meaning to what the question asks for (cosine, 0 for numbers and dates),
-    and, when a question asks for no person, how close it is to a person's name (else 0)."""
+    and, when a question asks for no person, how close it is to a person's name (else 0). For a person, the
+    closeness mixes the noun asked for with a person's name (``PERSON_MIX``): "professional golfer" alone is
+    nearer the "PGA Tour" than "Dustin Johnson"."""
     target = expectation.head if expectation.kind in ("thing", "org", "place", "person") and expectation.head \
         else _PROTOTYPES.get(expectation.kind)
     if not target or expectation.kind in ("number", "money", "percent", "date"):
         return [0.0] * len(texts), [0.0] * len(texts)
-    targets = [target] + ([_PROTOTYPES["person"]] if expectation.kind != "person" else [])
-    vectors = embeddings.embed_documents([*targets, *texts])
-    wanted, spans = vectors[: len(targets)], vectors[len(targets):]
-    closeness = [[max(0.0, sum(a * b for a, b in zip(want, vector))) for vector in spans] for want in wanted]
-    return closeness[0], closeness[1] if len(closeness) > 1 else [0.0] * len(texts)
+    vectors = embeddings.embed_documents([target, _PROTOTYPES["person"], *texts])
+    fits, persons = ([max(0.0, sum(a * b for a, b in zip(want, vector))) for vector in vectors[2:]]
+                     for want in vectors[:2])
+    if expectation.kind == "person":
+        return [(1 - PERSON_MIX) * fit + PERSON_MIX * person for fit, person in zip(fits, persons)], [0.0] * len(texts)
+    return fits, persons
 
 
 def _kind_bonus(expectation: Expectation, span: Span) -> float:

@@ -82,6 +82,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("How many Republicans supported the bill?",  # the noun counted follows the number
      ["The Senate passed the bill 3 days after the House did.",
       "It had the votes of every Democrat and 12 Republicans."], "12"),
+    ("Which professional golfer won the season-ending championship and its $18 million prize?",  # no tour
+     ["Dustin Johnson took the season-ending title and the $18 million prize on Sunday, in a rebuke to the PGA "
+      "Tour."], "Dustin Johnson"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
