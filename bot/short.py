@@ -230,14 +230,14 @@ def _words(text: str) -> list[str]:
 
 def expect(question: str) -> Expectation:
     """The kind of answer ``question`` asks for (see the module docstring)."""
-    lowered = question.lower().replace("’", "'")
-    asked = frozenset(stem(w) for w in _words(lowered) if w not in STOPWORDS)
-    head = ""
+    whole = question.lower().replace("’", "'")
+    asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS)
+    lowered = _asking(question).lower().replace("’", "'")
     if re.search(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b", lowered):
         return Expectation("percent", "percentage", asked)
     if match := re.search(r"\bhow (many|much|long|old|far|tall|big|large|high|fast|often)\b", lowered):
         word = match.group(1)
-        kind = "money" if word == "much" and _MONEY_WORDS.search(lowered) else "number"
+        kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
         return Expectation(kind, word, asked)
     if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|\bwhen\b", lowered):
         return Expectation("date", "date", asked)
@@ -247,7 +247,7 @@ def expect(question: str) -> Expectation:
         return Expectation("person", "person", asked)
     if re.search(r"\bwhere\b", lowered):
         return Expectation("place", "place", asked)
-    head = _head(lowered)
+    head = _head(_NAME_OF.sub("which ", lowered))
     if head:
         last = head.split()[-1]  # the noun the phrase is about: a "sea creature" is no place
         for kind, lexicon in (("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS), ("org", _ORG_NOUNS)):
@@ -271,13 +271,32 @@ loses left leave leaves gave give gives held hold holds kept keep keeps ran run 
 buy buys broke break breaks led lead leads began begin begins faced face faces topped tops""")
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]”\"'’]{2}[.!?])\s+(?=[A-Z“\"])")
+_QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+
+
+def _asking(question: str) -> str:
+    """The sentence that asks: "Many Florida residents who are still recovering were hit by a storm. What was
+    its name?" asks in its last sentence (the first one's "who" asks nothing); the whole text if none asks."""
+    asking = [part for part in _SENTENCE_END.split(question.strip()) if "?" in part and _QUESTION_WORD.search(part)]
+    return asking[-1] if asking else question
+
+
+#: "What was the name of the storm?" asks "which storm?".
+_NAME_OF = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the )?(?:name|title)s? (?:of|for) "
+                      r"(?:the |a |an |this |that |his |her |its |their )?")
+
+
 def _head(question: str) -> str:
     """The noun phrase after "which" or "what" ("which prestigious awards show" -> "awards show"), or ''."""
-    match = re.search(r"\b(?:which|what)\b((?:\s+[\w'-]+){1,6})", question)
+    match = re.search(r"\b(?:which|what)\b((?:\s+[\w'.-]+){1,6})", question)
     if not match:
         return ""
     words: list[str] = []
     for word in match.group(1).split():
+        word = word if re.fullmatch(r"(?:[a-z]\.){2,}", word) else word.rstrip(".")  # "u.s." stays a word
+        if not word:
+            break
         if word in _END or (words and word.endswith(("ed", "ing", "ly")) and stem(word) not in _ALL_NOUNS):
             break
         if not words and word in _SKIP:

@@ -32,6 +32,10 @@ from tests.conftest import make_bot
     ("The committee recommended suspending which MP?", "person", "mp"),
     ("Which sea creature was filmed eating a drone?", "thing", "sea creature"),  # the last noun says the kind
     ("Which country music star won entertainer of the year?", "person", "country music star"),
+    # the sentence that asks decides: the first one's "who" asks nothing; "the name of the storm" is a storm
+    ("Residents who are still recovering were hit by a tropical storm. What was the name of the storm?",
+     "thing", "storm"),
+    ("Which U.S. state will hold the first primary?", "place", "u.s. state"),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
