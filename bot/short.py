@@ -560,14 +560,23 @@ def _counts_what_is_asked(sentence: str, span: Span, asked: frozenset[str]) -> b
 
 def _repeated(text: str, asked: frozenset[str]) -> float:
     """The share of a candidate's words that the question already says."""
-    own = [stem(w) for w in _words(text) if w.lower() not in STOPWORDS]
-    return sum(1 for w in own if w in asked) / len(own) if own else 1.0
+    own = [w for w in _words(text) if w.lower() not in STOPWORDS]
+    return sum(1 for w in own if _said(w, asked)) / len(own) if own else 1.0
 
 
 def _new(text: str, asked: frozenset[str]) -> bool:
     """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword."""
-    own = [stem(w) for w in _words(text) if w.lower() not in STOPWORDS]
-    return bool(own) and (not all(w in asked for w in own) or any(c.isdigit() for c in text))
+    own = [w for w in _words(text) if w.lower() not in STOPWORDS]
+    return bool(own) and (not all(_said(w, asked) for w in own) or any(c.isdigit() for c in text))
+
+
+def _said(word: str, asked: frozenset[str]) -> bool:
+    """Whether the question says ``word``: its stem, or for a place its people or adjective ("European" says
+    Europe, "Ukrainian" Ukraine; places of under five letters are left out, "Iraqi" is not Iran)."""
+    if stem(word) in asked:
+        return True
+    base = word.lower()[:-1]
+    return word.lower() in _PLACES and len(base) >= 4 and any(w.startswith(base) for w in asked)
 
 
 def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:

@@ -123,6 +123,10 @@ def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words
     who = "Who did Rob Gronkowski play for?"
     texts = ["Rob Gronkowski said on Tuesday that he is retiring."]
     assert short.choose(short.expect(who), _sentences(*texts), [], texts, real_embeddings) is None
+    which = "Which wild European animal was found to carry high levels of radioactivity?"  # "European" says Europe
+    texts = ["High levels of radioactivity have been found in the wild pigs of Europe, scientists said."]
+    assert short.choose(short.expect(which), _sentences(*texts), ["Radioactive boars of Europe"], texts,
+                        real_embeddings) is None
 
 
 def _citation(body: str, quote: str, n: int = 1) -> Citation:
