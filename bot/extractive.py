@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
-from bot.short import _FITS, THING_FIT, Expectation, Sentence, _fit, _new, candidates, choose, expect, stem
+from bot.short import THING_FIT, Expectation, Sentence, choose, closeness, expect, has_candidate, stem
 from bot.text import STOPWORDS, content_words, sentence_spans
 from bot.types import Passage
 
@@ -78,8 +78,7 @@ def answering(expected: Expectation, sentences: Sequence[Sentence],
     for index, sentence in enumerate(sentences):
         words = [stem(w) for w in content_words(sentence.text)]
         novelty = sum(1 for w in words if w not in expected.asked) / len(words) if words else 0.0
-        typed = any(span.kind in _FITS.get(expected.kind, ()) and _new(span.text, expected.asked)
-                    for span in candidates(sentence.text))
+        typed = has_candidate(expected, sentence.text)
         value = sentence.score + NOVELTY * novelty + (TYPED if typed else 0.0) + (TYPED if index in kind_words else 0.0)
         ranked.append((value, sentence))
     return sorted(ranked, key=lambda item: -item[0])
@@ -97,7 +96,7 @@ def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings
     words = {index: [w for w in _LOWER_WORD.findall(s.text) if w not in STOPWORDS and stem(w) not in expected.asked]
              for index, s in enumerate(sentences)}
     vocabulary = sorted({w for found in words.values() for w in found})
-    fit = dict(zip(vocabulary, _fit(expected, vocabulary, embeddings)[0])) if vocabulary else {}
+    fit = dict(zip(vocabulary, closeness(expected, vocabulary, embeddings)[0])) if vocabulary else {}
     return {index for index, found in words.items() if any(fit[w] >= THING_FIT for w in found)}
 
 

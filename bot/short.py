@@ -412,7 +412,8 @@ _ALL_NOUNS = _PLACE_NOUNS | _PERSON_NOUNS | _ORG_NOUNS
 
 _TITLE_NOUNS = _set("""song single album film movie show series book novel title slogan name word phrase
 nickname motto hashtag play musical episode podcast game""")
-_FITS = {
+#: The kinds of span that can answer each kind of question.
+ANSWER_SPANS = {
     "person": ("name",), "place": ("name",), "org": ("name",), "thing": ("name", "quote"),
     "number": ("number", "money", "percent"), "money": ("money", "number"), "percent": ("percent",),
     "date": ("date",),
@@ -426,7 +427,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
 
     ``outlets``: the passages' sources; an outlet that reports the news ("a source tells CNN") is not its answer.
     """
-    kinds = _FITS.get(expectation.kind)
+    kinds = ANSWER_SPANS.get(expectation.kind)
     if not kinds or not sentences:
         return None
     best = sentences[0].score or 1.0
@@ -441,14 +442,14 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                     start <= span.start and span.end <= end for start, end in quoted):
                 continue  # a name in quotation marks is a title ("Kimberly Akimbo"), not who or where
             span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
-            if span and span.kind in kinds and _new(span.text, expectation.asked) and \
+            if span and span.kind in kinds and is_new(span.text, expectation.asked) and \
                     span.text.lower() not in reporters:
                 pool.append((sentence, span))
     if not pool:
         return None
     corpus = " ".join(texts).lower()
     headlines = " ".join(titles).lower()
-    fits, persons = _fit(expectation, [span.text for _, span in pool], embeddings)
+    fits, persons = closeness(expectation, [span.text for _, span in pool], embeddings)
     scored = []
     for (sentence, span), fit, person in zip(pool, fits, persons):
         key = span.text.lower()
@@ -541,7 +542,7 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
 #: asked for ("Tom DeLonge" for "which band").
 PERSON_PENALTY = 1.0
 
-#: The share of a "who" candidate's closeness that is closeness to "a person's name" (see ``_fit``).
+#: The share of a "who" candidate's closeness that is closeness to "a person's name" (see ``closeness``).
 PERSON_MIX = 0.3
 
 #: What a number gains when its unit is the question's own word ("187 minutes" for "how many minutes").
@@ -564,10 +565,16 @@ def _repeated(text: str, asked: frozenset[str]) -> float:
     return sum(1 for w in own if _said(w, asked)) / len(own) if own else 1.0
 
 
-def _new(text: str, asked: frozenset[str]) -> bool:
+def is_new(text: str, asked: frozenset[str]) -> bool:
     """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword."""
     own = [w for w in _words(text) if w.lower() not in STOPWORDS]
     return bool(own) and (not all(_said(w, asked) for w in own) or any(c.isdigit() for c in text))
+
+
+def has_candidate(expectation: Expectation, sentence: str) -> bool:
+    """Whether ``sentence`` holds a span of the kind ``expectation`` asks for that the question does not say."""
+    kinds = ANSWER_SPANS.get(expectation.kind, ())
+    return any(span.kind in kinds and is_new(span.text, expectation.asked) for span in candidates(sentence))
 
 
 def _said(word: str, asked: frozenset[str]) -> bool:
@@ -579,7 +586,7 @@ def _said(word: str, asked: frozenset[str]) -> bool:
     return word.lower() in _PLACES and len(base) >= 4 and any(w.startswith(base) for w in asked)
 
 
-def _fit(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:
+def closeness(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:
     """How close each candidate is in meaning to what the question asks for (cosine, 0 for numbers and dates),
     and, when a question asks for no person, how close it is to a person's name (else 0). For a person, the
     closeness mixes the noun asked for with a person's name (``PERSON_MIX``): "professional golfer" alone is
