@@ -465,6 +465,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.1 * _nearness(sentence.text, span, expectation.asked)
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
+                 + _several_bonus(expectation, span)
                  + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
                                                                                      expectation.asked)
                     else 0.0)
@@ -614,6 +615,24 @@ def _kind_bonus(expectation: Expectation, span: Span) -> float:
     if expectation.kind == "number" and expectation.head == "much":
         return 0.1 if span.kind == "money" else 0.0
     return 0.0
+
+
+#: What a list of names ("Sweden and Finland") gains when the question asks for several things.
+SEVERAL = 0.2
+_NOT_PLURAL = frozenset(["news", "series", "species", "us", "chess", "physics", "politics", "economics", "gas",
+                         "bus", "virus", "campus", "census", "status", "congress", "process", "address"])
+_LIST = re.compile(r"\s(?:and|&)\s")
+
+
+def _asks_several(expectation: Expectation) -> bool:
+    """Whether the question asks for more than one thing: its noun is plural ("which countries")."""
+    last = expectation.head.split()[-1] if expectation.head else ""
+    return last.endswith("s") and last not in _NOT_PLURAL and not last.endswith("ss") and stem(last) != last
+
+
+def _several_bonus(expectation: Expectation, span: Span) -> float:
+    listed = span.kind == "name" and _LIST.search(span.text) is not None
+    return SEVERAL if listed and _asks_several(expectation) else 0.0
 
 
 def _nearness(sentence: str, span: Span, asked: frozenset[str]) -> float:

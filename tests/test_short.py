@@ -89,6 +89,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Which professional golfer won the season-ending championship and its $18 million prize?",  # no tour
      ["Dustin Johnson took the season-ending title and the $18 million prize on Sunday, in a rebuke to the PGA "
       "Tour."], "Dustin Johnson"),
+    ("Which countries applied to join NATO this week?",  # several asked for: the list of names
+     ["Russia's war in Ukraine pushed Sweden and Finland to apply to join NATO on Wednesday."],
+     "Sweden and Finland"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
