@@ -5,7 +5,9 @@ wording: a person ("who", "which singer"), a place ("where", "which country"),
 an organisation ("which company", "which team"), a number, an amount of money,
 a percentage, a date, or a thing named by its head noun ("which awards show",
 "which virus"); "why" and "what happened" questions ask for a reason or an
-event, which a few words rarely carry.
+event, which a few words rarely carry. The sentence that asks decides (a
+preamble's "who are still recovering" asks nothing), and the last noun of the
+phrase: a "sea creature" is no place; "the name of the storm" asks which storm.
 
 ``candidates(sentence)`` finds the spans a short answer can be: names
 (capitalised word runs, joined by "of", "and", "de" …), quoted titles,
@@ -18,9 +20,12 @@ asks for (the embedding model: "Europe" to "continent"), how many passages
 name it, whether a headline names it (headlines name what the body calls "the
 show"; for a "which <noun>" question a name a headline gives counts as of the
 kind asked even when its meaning alone is not close enough), and how near it
-stands to the question's own words in the sentence. A
-candidate made of the question's own words is never the answer, nor is the
-outlet that reports the story ("a source tells CNN"). The best one,
+stands to the question's own words in the sentence. A name nearer in meaning
+to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
+"which band"); a list of names gains when the noun asked for is plural. A
+candidate made of the question's own words is never the answer (a place the
+question names by its adjective, "European", included), nor is the outlet
+that reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer; its sentence is the quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
