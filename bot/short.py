@@ -254,14 +254,19 @@ def expect(question: str) -> Expectation:
         return Expectation("place", "place", asked)
     head = _head(_NAME_OF.sub("which ", lowered))
     if head:
-        last = head.split()[-1]  # the noun the phrase is about: a "sea creature" is no place
-        for kind, lexicon in (("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS), ("org", _ORG_NOUNS)):
-            if last in lexicon or stem(last) in lexicon:
-                return Expectation(kind, head, asked)
-        return Expectation("thing", head, asked)
+        return Expectation(_kind_of(head), head, asked)
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
         return Expectation("event", "", asked)
     return Expectation("thing", "", asked)
+
+
+def _kind_of(head: str) -> str:
+    """The kind of answer a noun phrase names, by its last noun: a "sea creature" is no place."""
+    last = head.split()[-1]
+    for kind, lexicon in (("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS), ("org", _ORG_NOUNS)):
+        if last in lexicon or stem(last) in lexicon:
+            return kind
+    return "thing"
 
 
 _SKIP = _set("""two three four kind type sort of popular major new famous common prestigious ancient
