@@ -148,11 +148,26 @@ def _section_quotes(section: str) -> list[tuple[int, str]]:
 
 
 def _quoted(line: str) -> list[str]:
+    if whole := _nested(line):
+        return [whole]
     quotes = [next(group for group in m.groups() if group) for m in _QUOTED.finditer(line)]
     if quotes:
         return quotes
     line = clean_quote(line)
     return [line] if line else []
+
+
+def _nested(line: str) -> str | None:
+    """The quote of a line that is one straight-quoted sentence quoting something itself (``"The award went
+    to "Kimberly Akimbo", a comedy."``), or None: for ``"A", "B"`` or ``"A" "B"`` (two quotes) too."""
+    match = re.fullmatch(r'\s*"(.+)"[\s.,;]*', line)
+    if not match or '"' not in match.group(1):
+        return None
+    pieces = match.group(1).split('"')
+    quoted = pieces[1::2]  # between the inner marks: words when nested, a comma or a space between two quotes
+    if len(pieces) % 2 == 0 or not all(re.search(r"\w", piece) for piece in quoted):
+        return None
+    return match.group(1)
 
 
 def _inline_quotes(text: str) -> list[tuple[int, str]]:

@@ -194,6 +194,16 @@ def test_curly_and_straight_quotes_and_whitespace_differences_still_cite_the_bod
     assert _quotes(_checked(raw)) == [(1, "called on Baku to unblock the Lachin Corridor and “not to make")]
 
 
+def test_a_quoted_sentence_that_quotes_a_title_in_straight_quotes_is_one_quote():
+    body = 'The jury met on Sunday. The award for best musical went to "Kimberly Akimbo", a comedy.'
+    passage = replace(PASSAGES[0], article_id="tonys", text=body, start=0, end=len(body))
+    raw = 'Kimberly Akimbo [1]\n\nQuotes:\n[1] "The award for best musical went to "Kimberly Akimbo", a comedy."'
+    assert _quotes(_checked(raw, [passage], {"tonys": body})) == [
+        (1, 'The award for best musical went to "Kimberly Akimbo", a comedy.')]
+    two = 'It was praised [1]\n\nQuotes:\n[1] "The jury met on Sunday", "a comedy"'  # two quotes, not one
+    assert _quotes(_checked(two, [passage], {"tonys": body})) == [(1, "The jury met on Sunday")]
+
+
 def test_a_quote_with_a_typo_cites_the_bodys_exact_words():
     raw = 'The deal stands [2].\n\nQuotes:\n[2] "the Novmber 9, 2020 agreement is as relevent as it was before"'
     assert _quotes(_checked(raw)) == [(2, "the November 9, 2020 agreement “is as relevant as it was before")]
