@@ -1,15 +1,18 @@
 """The offline answerer: no language model, the best sentences of the passages.
 
-Every sentence of the retrieved passages is scored by how well it answers the
-question: cosine similarity of its embedding to the question's, plus the
-IDF-weighted share of the question's content words it contains (the refusal
-gate reads the same scores). For the answer, a sentence also loses a little
-for each place its passage stands lower in the retrieval ranking and for how
-far its fused score lies below 1, and gains for saying something the question
-does not and for holding a candidate of the kind asked for. The short answer (``bot/short.py``) comes first, with its
-sentence and up to two more nearly as good as quotes; without one, the best
-sentences are the answer. Output uses the same "answer [n] / Quotes:" format a
-model is asked for, so the same citation checker verifies it.
+Every sentence of the retrieved passages, and of the rest of the first two
+articles (the answering sentence is often a paragraph away from the passage
+that matched), is scored by how well it answers the question: cosine
+similarity of its embedding to the question's, plus the IDF-weighted share of
+the question's content words it contains (the refusal gate reads the same
+scores, of the passages' own sentences). For the answer, a sentence also loses
+a little for each place its passage stands lower in the retrieval ranking and
+for how far its fused score lies below 1, and gains for saying something the
+question does not and for holding a candidate of the kind asked for. The short
+answer (``bot/short.py``) comes first, with its sentence and up to two more
+nearly as good as quotes; without one, the best sentences are the answer.
+Output uses the same "answer [n] / Quotes:" format a model is asked for, so the
+same citation checker verifies it.
 
 Follow-ups: without a model to rewrite them, a question that leans on the
 previous one (it uses a pronoun, or has under four content words) is searched
@@ -30,6 +33,10 @@ from langchain_core.embeddings import Embeddings
 from bot.short import THING_FIT, Expectation, Sentence, choose, closeness, expect, has_candidate, stem
 from bot.text import STOPWORDS, content_words, sentence_spans
 from bot.types import Passage
+
+#: How many of the first articles the answer reads whole, not only their retrieved passages, and how much
+#: of each body at most.
+WHOLE_ARTICLES, WHOLE_CHARS = 2, 20_000
 
 _PRONOUNS = frozenset(
     ["he", "she", "they", "it", "his", "her", "their", "its", "him", "them", "this", "that", "these", "those", "there"]
@@ -103,43 +110,68 @@ def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings
 class ExtractiveAnswerer:
     """Picks the passage sentences that best answer a question, and the short answer inside them."""
 
-    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.7) -> None:
+    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.7,
+                 whole_articles: int = WHOLE_ARTICLES) -> None:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.second_ratio = second_ratio
+        self.whole_articles = whole_articles
 
     def sentences(self, question: str, passages: Sequence[Passage]) -> list[Sentence]:
-        """Every candidate sentence of the passages with how well it answers the question, best first.
+        """Every candidate sentence of the passages with how well it answers the question, best first; and
+        of the rest of the first ``whole_articles`` articles' bodies (up to ``WHOLE_CHARS`` each), cited as
+        their article's first passage: the sentence that answers is often a paragraph away from the passage
+        that matched (``bot.gate`` reads only the passages' own sentences).
 
         Score: 0.6 x cosine of its embedding to the question's + 0.4 x the IDF-weighted share of the
-        question's content words it holds. The refusal gate and the answer use the same list.
+        question's content words it holds.
         """
         candidates = [
-            (passage, start, end)
+            (passage, passage.start + start, passage.start + end, passage.text[start:end])
             for passage in passages
             for start, end in sentence_spans(passage.text)
             if len(passage.text[start:end].split()) >= _MIN_WORDS
         ]
+        held = len(candidates)  # word rarity is read in the passages alone, so their scores stay the gate's
+        candidates += self._around(passages)
         if not candidates:
             return []
-        texts = [passage.text[start:end] for passage, start, end in candidates]
+        texts = [text for _, _, _, text in candidates]
         question_vector = self.embeddings.embed_query(question)
-        vectors = self.embeddings.embed_documents(texts)
+        # embedded apart: a batch's padding shifts int8 vectors a little, and the gate's scores should not move
+        vectors = self.embeddings.embed_documents(texts[:held]) + (
+            self.embeddings.embed_documents(texts[held:]) if len(texts) > held else [])
         stems = [{_stem(w) for w in content_words(text)} for text in texts]
         frequency: dict[str, int] = {}
-        for sentence_stems in stems:
+        for sentence_stems in stems[:held]:
             for word in sentence_stems:
                 frequency[word] = frequency.get(word, 0) + 1
         asked = {_stem(w) for w in content_words(question)}
-        weight = {word: math.log(1 + len(candidates) / (1 + frequency.get(word, 0))) for word in asked}
+        weight = {word: math.log(1 + max(held, 1) / (1 + frequency.get(word, 0))) for word in asked}
         total = sum(weight.values()) or 1.0
         scored = []
-        for (passage, start, end), text, vector, sentence_stems in zip(candidates, texts, vectors, stems):
+        for (passage, start, end, text), vector, sentence_stems in zip(candidates, vectors, stems):
             dense = sum(a * b for a, b in zip(question_vector, vector))
             lexical = sum(weight[s] for s in asked & sentence_stems) / total
-            scored.append(Sentence(0.6 * dense + 0.4 * lexical, passage.n, passage.start + start,
-                                   passage.start + end, text))
+            scored.append(Sentence(0.6 * dense + 0.4 * lexical, passage.n, start, end, text))
         return sorted(scored, key=lambda sentence: -sentence.score)
+
+    def _around(self, passages: Sequence[Passage]) -> list[tuple[Passage, int, int, str]]:
+        """The sentences (body offsets) of the first ``whole_articles`` articles that none of their passages
+        holds, each with its article's first passage."""
+        firsts: dict[str, Passage] = {}
+        for passage in passages:
+            if passage.body:
+                firsts.setdefault(passage.article_id, passage)
+        found = []
+        for article_id, first in list(firsts.items())[: self.whole_articles]:
+            held = [(p.start, p.end) for p in passages if p.article_id == article_id]
+            body = first.body[:WHOLE_CHARS]
+            for start, end in sentence_spans(body):
+                if len(body[start:end].split()) >= _MIN_WORDS and \
+                        not any(start < held_end and held_start < end for held_start, held_end in held):
+                    found.append((first, start, end, body[start:end]))
+        return found
 
     def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> str:
         """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer

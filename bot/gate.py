@@ -60,7 +60,15 @@ def features(question: str, sentences: Sequence[Sentence], passages: Sequence[Pa
     text = f"{top.title}\n{top.body or top.text}".lower()
     coverage = sum(1 for word in words if word in text) / len(words) if words else 1.0
     runner_up = next((p.score for p in passages if p.article_id != top.article_id), 0.0)
-    return Features(sentences[0].score, coverage, top.score, top.score - runner_up)
+    return Features(_best_in_passages(sentences, passages), coverage, top.score, top.score - runner_up)
+
+
+def _best_in_passages(sentences: Sequence[Sentence], passages: Sequence[Passage]) -> float:
+    """The best support among the sentences the passages hold (the answerer also reads around them; the gate
+    was fitted on the passages alone)."""
+    spans = {p.n: (p.start, p.end) for p in passages}
+    inside = (s.score for s in sentences if s.n in spans and spans[s.n][0] <= s.start and s.end <= spans[s.n][1])
+    return next(inside, 0.0)
 
 
 def probability(found: Features, weights: Sequence[float] = WEIGHTS, bias: float = BIAS) -> float:

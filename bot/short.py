@@ -195,7 +195,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A scored passage sentence: its support score, passage number, and where it lies in the body."""
+    """A scored sentence: its support score, the passage it is cited as (``n``: a passage of its article, which
+    may not hold it), and where it lies in the article's body."""
 
     score: float
     n: int

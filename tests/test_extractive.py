@@ -98,3 +98,33 @@ def test_a_passage_far_behind_the_first_in_retrieval_gives_weaker_evidence_than_
     assert answerer.answer(question, [this_week, years_ago]).startswith("Philippines [1]")
     # the same two passages, the second as close to the first in retrieval as its place allows: its words win
     assert answerer.answer(question, [this_week, replace(years_ago, score=0.98)]).startswith("Ecuador [2]")
+
+
+@pytest.mark.slow
+def test_the_answer_may_quote_a_sentence_of_the_article_outside_the_passage_that_matched(real_embeddings):
+    body = ("Broadway's best were recognized Sunday night at New York's Radio City Music Hall.\n"
+            "The evening opened with a tribute to the late composer, and the crowd rose twice.\n"
+            "The Tony Award for best musical went to \"Kimberly Akimbo\", a comedy about a teenager.")
+    matched = passage(1, body.split("\n")[0], "Tony Awards 2023", body=body)  # the passage: only the first line
+    answerer = ExtractiveAnswerer(real_embeddings)
+    text = answerer.answer("Which show won the Tony Award for best musical?", [matched])
+    assert text.startswith("Kimberly Akimbo [1]")
+    checked = check(text, [matched], {matched.article_id: body})
+    assert any("Kimberly Akimbo" in c.quote and body[c.start:c.end] == c.quote for c in checked.citations)
+    # reading only the passages, the answer has no such sentence
+    alone = ExtractiveAnswerer(real_embeddings, whole_articles=0).answer(
+        "Which show won the Tony Award for best musical?", [matched])
+    assert "Kimberly Akimbo" not in alone
+
+
+@pytest.mark.slow
+def test_the_refusal_gate_reads_the_passages_own_sentences_not_the_rest_of_the_article(real_embeddings):
+    from bot import gate
+
+    body = "The council met on Tuesday to discuss the harbour.\nThe Tony Award for best musical went to Kimberly."
+    matched = passage(1, body.split("\n")[0], "Council", body=body)
+    question = "Which show won the Tony Award for best musical?"
+    every = ExtractiveAnswerer(real_embeddings).sentences(question, [matched])
+    held = ExtractiveAnswerer(real_embeddings, whole_articles=0).sentences(question, [matched])
+    assert len(every) == 2 and len(held) == 1 and every[0].text != held[0].text
+    assert gate.features(question, every, [matched]).support == held[0].score
