@@ -9,7 +9,7 @@ scores, of the passages' own sentences). For the answer, a sentence also loses
 a little for each place its passage stands lower in the retrieval ranking and
 for how far its fused score lies below 1, and gains for saying something the
 question does not and for holding a candidate of the kind asked for. The short
-answer (``bot/short.py``) comes first, with its sentence and up to two more
+answer (``bot/short.py``) comes first, with its sentence and up to three more
 nearly as good as quotes; without one, the best sentences are the answer.
 Output uses the same "answer [n] / Quotes:" format a model is asked for, so the
 same citation checker verifies it.
@@ -110,7 +110,7 @@ def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings
 class ExtractiveAnswerer:
     """Picks the passage sentences that best answer a question, and the short answer inside them."""
 
-    def __init__(self, embeddings: Embeddings, max_sentences: int = 3, second_ratio: float = 0.7,
+    def __init__(self, embeddings: Embeddings, max_sentences: int = 4, second_ratio: float = 0.7,
                  whole_articles: int = WHOLE_ARTICLES) -> None:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
