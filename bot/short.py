@@ -441,7 +441,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     kinds = ANSWER_SPANS.get(expectation.kind)
     if not kinds or not sentences:
         return None
-    best = sentences[0].score or 1.0
+    best = max(sentences[0].score, 1e-9)  # the answerer's priors can take weak sentences below 0
     proper = _proper_words(texts)
     reporters = _outlet_names(outlets)
     pool: list[tuple[Sentence, Span]] = []
@@ -469,7 +469,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
             continue
         mentions = corpus.count(key) if len(key) > 2 else 1
         numeric = span.kind in ("number", "money", "percent", "date")
-        score = (sentence.score / best
+        score = (max(sentence.score, 0.0) / best
                  + 0.5 * fit
                  + 0.12 * math.log1p(max(mentions - 1, 0))
                  + (0.15 if headlined else 0.0)

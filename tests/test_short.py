@@ -108,6 +108,14 @@ def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_al
     assert choice is not None and choice.span.text == "Velveeta"
 
 
+def test_a_weaker_sentence_never_outranks_a_stronger_one_even_when_both_score_below_zero(real_embeddings):
+    question = "Which country hosted the summit?"
+    texts = ["The summit was hosted by France this year.", "Germany sent a delegation to the summit."]
+    weak = [short.Sentence(-0.1, 1, 0, len(texts[0]), texts[0]), short.Sentence(-0.3, 1, 50, 90, texts[1])]
+    choice = short.choose(short.expect(question), weak, [], texts, real_embeddings)
+    assert choice is None or choice.span.text == "France"
+
+
 def test_the_outlet_that_reports_the_news_is_not_its_answer(real_embeddings):
     question = "Which organization did the senator say she would leave?"
     texts = ["The senator told CNN on Monday that she would leave the Democratic Party and register as independent."]
