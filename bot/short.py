@@ -26,7 +26,9 @@ to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
 candidate made of the question's own words is never the answer (a place the
 question names by its adjective, "European", included), nor is the outlet
 that reports the story ("a source tells CNN"). The best one,
-if it clears ``MIN_SCORE``, becomes the short answer; its sentence is the quote.
+if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
+name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
+"Macron"); its sentence is the quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
 ("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
@@ -486,7 +488,29 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     if not scored:
         return None
     score, sentence, span = max(scored, key=lambda item: item[0])
-    return Choice(sentence, span, score) if score >= MIN_SCORE else None
+    if score < MIN_SCORE:
+        return None
+    fuller = [item for item in scored if _fuller_name(item[2], span) and item[0] >= score - FULLER_NAME]
+    if fuller:
+        score, sentence, span = max(fuller, key=lambda item: item[0])
+    return Choice(sentence, span, score)
+
+
+#: How much lower a fuller form of the best name may score and still be the answer instead ("Boris Johnson"
+#: for "Johnson", "Las Vegas Aces" for "Aces").
+FULLER_NAME = 0.3
+
+
+def _fuller_name(span: Span, best: Span) -> bool:
+    """Whether ``span`` is a longer name ending with the name ``best`` ("Ruth Bader Ginsburg", "Ginsburg")."""
+    if not (span.kind == best.kind == "name" and span.text.endswith(" " + best.text)) or _LIST.search(span.text):
+        return False
+    added = {w.lower() for w in _words(span.text[: -len(best.text)])}
+    return not added & (_ALL_NOUNS | _TITLE_WORDS)  # "President Biden" or "Hurricane Nicole" adds no name
+
+
+_TITLE_WORDS = _set("""hurricane storm tropical typhoon cyclone mr mrs ms dr gov sen rep gen lt col sgt prof
+st sir dame lord lady former late""")
 
 
 def _outlet_names(outlets: Sequence[str]) -> set[str]:

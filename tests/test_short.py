@@ -89,6 +89,12 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Which professional golfer won the season-ending championship and its $18 million prize?",  # no tour
      ["Dustin Johnson took the season-ending title and the $18 million prize on Sunday, in a rebuke to the PGA "
       "Tour."], "Dustin Johnson"),
+    ("Which baseball team was invited to the White House?",  # the fuller name the passages give
+     ["The Braves were invited to the White House on Monday to celebrate the title.",
+      "The Atlanta Braves won the World Series in six games last fall."], "Atlanta Braves"),
+    ("Who spoke first at the summit?",  # a title adds no name
+     ["Macron spoke first at the summit in Brussels on Monday.", "President Macron later met the press."],
+     "Macron"),
     ("Which countries applied to join NATO this week?",  # several asked for: the list of names
      ["Russia's war in Ukraine pushed Sweden and Finland to apply to join NATO on Wednesday."],
      "Sweden and Finland"),
