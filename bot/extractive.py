@@ -132,22 +132,22 @@ class ExtractiveAnswerer:
             for start, end in sentence_spans(passage.text)
             if len(passage.text[start:end].split()) >= _MIN_WORDS
         ]
-        held = len(candidates)  # word rarity is read in the passages alone, so their scores stay the gate's
+        own = len(candidates)  # the passages' own: word rarity is read in them alone, so their scores stay the gate's
         candidates += self._around(passages)
         if not candidates:
             return []
         texts = [text for _, _, _, text in candidates]
         question_vector = self.embeddings.embed_query(question)
         # embedded apart: a batch's padding shifts int8 vectors a little, and the gate's scores should not move
-        vectors = self.embeddings.embed_documents(texts[:held]) + (
-            self.embeddings.embed_documents(texts[held:]) if len(texts) > held else [])
+        vectors = self.embeddings.embed_documents(texts[:own]) + (
+            self.embeddings.embed_documents(texts[own:]) if len(texts) > own else [])
         stems = [{_stem(w) for w in content_words(text)} for text in texts]
         frequency: dict[str, int] = {}
-        for sentence_stems in stems[:held]:
+        for sentence_stems in stems[:own]:
             for word in sentence_stems:
                 frequency[word] = frequency.get(word, 0) + 1
         asked = {_stem(w) for w in content_words(question)}
-        weight = {word: math.log(1 + max(held, 1) / (1 + frequency.get(word, 0))) for word in asked}
+        weight = {word: math.log(1 + max(own, 1) / (1 + frequency.get(word, 0))) for word in asked}
         total = sum(weight.values()) or 1.0
         scored = []
         for (passage, start, end, text), vector, sentence_stems in zip(candidates, vectors, stems):

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from bot.text import STOPWORDS
+from bot.text import STOPWORDS, sentence_spans
 
 #: A candidate's total score must reach this to be given as the short answer (else the sentence alone).
 MIN_SCORE = 0.9
@@ -284,14 +284,14 @@ loses left leave leaves gave give gives held hold holds kept keep keeps ran run 
 buy buys broke break breaks led lead leads began begin begins faced face faces topped tops""")
 
 
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]”\"'’]{2}[.!?])\s+(?=[A-Z“\"])")
 _QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
 
 
 def _asking(question: str) -> str:
     """The sentence that asks: "Many Florida residents who are still recovering were hit by a storm. What was
     its name?" asks in its last sentence (the first one's "who" asks nothing); the whole text if none asks."""
-    asking = [part for part in _SENTENCE_END.split(question.strip()) if "?" in part and _QUESTION_WORD.search(part)]
+    parts = [question[start:end] for start, end in sentence_spans(question)]
+    asking = [part for part in parts if "?" in part and _QUESTION_WORD.search(part)]
     return asking[-1] if asking else question
 
 
