@@ -275,6 +275,8 @@ def _kind_of(head: str) -> str:
 _SKIP = _set("""two three four kind type sort of popular major new famous common prestigious ancient
 controversial big biggest largest small smallest top leading legendary beloved notable former current other
 one""")
+#: Words between "which" and its noun that name no noun: "which of these companies".
+_BEFORE_HEAD = _set("of these those the")
 _END = _set("""is are was were did does do has have had will would can could should may might be been being to
 in on at for of that with from by as about after before during this last next recently now soon also just a
 an the its their his her who which what where when
@@ -310,10 +312,10 @@ def _head(question: str) -> str:
         word = word if re.fullmatch(r"(?:[a-z]\.){2,}", word) else word.rstrip(".")  # "u.s." stays a word
         if not word:
             break
+        if not words and (word in _SKIP or word in _BEFORE_HEAD):  # "which type of", "which of these"
+            continue
         if word in _END or (words and word.endswith(("ed", "ing", "ly")) and stem(word) not in _ALL_NOUNS):
             break
-        if not words and word in _SKIP:
-            continue
         if word.endswith(("'s", "s'")):  # "which company's stock": the company is asked for
             words.append(word[:-2] if word.endswith("'s") else word[:-1])
             break
@@ -373,8 +375,9 @@ def _names(sentence: str) -> list[Span]:
             run = []
         capital = (word[0].isupper() or (word[0].isdigit() and run and "-" in word)
                    or (len(word) > 1 and word[0].islower() and word[1].isupper()))  # iPhone, eBay
-        if capital and (re.search(r"-[a-z]", word) or word.lower().rstrip(".") in _CALENDAR):
-            capital = False  # "Four-time", "Far-right" are modifiers; "Tuesday", "May" are dates
+        if capital and (re.search(r"-[a-z]", word) or word.lower().rstrip(".") in _CALENDAR
+                        or sentence.startswith("*", end)):
+            capital = False  # "Four-time", "Far-right" are modifiers; "Tuesday", "May" dates; "F***" no name
         joins = run and word.lower() in _CONNECTORS and _joined(tokens, index)
         if capital or joins:
             run.append((start, end, word))
@@ -408,6 +411,7 @@ def _name_span(sentence: str, run: list[tuple[int, int, str]]) -> list[Span]:
         run = run[:-1]
     if not run:
         return []
+    run = _without_title(run)
     start, end = run[0][0], run[-1][1]
     text = sentence[start:end]
     for suffix in ("’s", "'s"):
@@ -494,6 +498,27 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     if fuller:
         score, sentence, span = max(fuller, key=lambda item: item[0])
     return Choice(sentence, span, score)
+
+
+#: Words that stand before a person's name as a title or office: "Tory MP Chris Pincher" is Chris Pincher.
+#: Royal titles are left out: "King Charles III" is his name.
+_TITLES = (_PERSON_NOUNS - _set("king queen prince princess pope star figure icon legend member")) | _set("""
+justice speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep
+gov sen rep gen lt col sgt prof dr former late""")
+
+
+def _without_title(run: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A run of capitalised words without the title before a personal name of two to four words:
+    "President Barack Obama" -> "Barack Obama", "Apple CEO Tim Cook" -> "Tim Cook"; "President Biden" and
+    "Secretary of State Antony Blinken" stay as they are (one word, or a connector, after the title)."""
+    for index in range(len(run) - 3, -1, -1):
+        if run[index][2].lower().rstrip(".") in _TITLES:
+            rest = run[index + 1 :]
+            listed = any(word.lower() in ("and", "&") for _, _, word in run[:index])  # "Leader X and Sen. Y"
+            if 2 <= len(rest) <= 4 and all(word[:1].isupper() for _, _, word in rest) and not listed:
+                return rest
+            break
+    return run
 
 
 #: How much lower a fuller form of the best name may score and still be the answer instead ("Boris Johnson"

@@ -36,6 +36,9 @@ from tests.conftest import make_bot
     ("Residents who are still recovering were hit by a tropical storm. What was the name of the storm?",
      "thing", "storm"),
     ("Which U.S. state will hold the first primary?", "place", "u.s. state"),
+    # the noun after "type of", "kind of", "of these" is the one asked for
+    ("Lava could soon reach which type of infrastructure?", "thing", "infrastructure"),
+    ("Which of these companies reported a loss?", "org", "companies"),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
@@ -51,6 +54,24 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     assert ("Four-time Super Bowl", "name") not in found  # a capitalised modifier is not a name
     for span in short.candidates(sentence):
         assert sentence[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("Tory MP Chris Pincher resigned as deputy chief whip.", ["Chris Pincher"]),  # a title is not the name
+    ("It was led by former President Barack Obama.", ["Barack Obama"]),
+    ("She clerked for Supreme Court Justice Ruth Bader Ginsburg.", ["Ruth Bader Ginsburg"]),
+    ("Apple CEO Tim Cook spoke.", ["Tim Cook"]),
+    ("President Biden spoke.", ["President Biden"]),  # one word after the title: the title says who
+    ("King Charles III arrived.", ["King Charles III"]),  # a royal title is part of the name
+    ("Secretary of State Antony Blinken flew in.", ["Secretary of State Antony Blinken"]),
+    ("Minority Leader Mitch McConnell and Florida Sen. Rick Scott sparred.",  # a list keeps its names
+     ["Minority Leader Mitch McConnell and Florida Sen. Rick Scott"]),
+    ("“F*** off,” he told them.", []),  # a censored word is no name
+])
+def test_a_name_candidate_is_the_name_without_the_title_before_it(sentence, names):
+    spans = [span for span in short.candidates(sentence) if span.kind == "name"]
+    assert [span.text for span in spans] == names
+    assert all(sentence[span.start : span.end] == span.text for span in spans)
 
 
 def _sentences(*texts: str) -> list[short.Sentence]:
