@@ -643,8 +643,26 @@ def _said(word: str, asked: frozenset[str]) -> bool:
     Europe, "Ukrainian" Ukraine; places of under five letters are left out, "Iraqi" is not Iran)."""
     if stem(word) in asked:
         return True
-    base = word.lower()[:-1]
-    return word.lower() in _PLACES and len(base) >= 4 and any(w.startswith(base) for w in asked)
+    place = word.lower()
+    if any(stem(adjective) in asked for adjective in _ADJECTIVES.get(place, ())):
+        return True
+    base = place[:-1]
+    return place in _PLACES and len(base) >= 4 and any(w.startswith(base) for w in asked)
+
+
+#: Places whose adjective does not begin with the place's own name ("English" says England).
+_ADJECTIVES = {place: adjectives.split() for place, adjectives in (
+    ("england", "english"), ("britain", "british briton britons"), ("uk", "british"), ("france", "french"),
+    ("spain", "spanish"), ("netherlands", "dutch"), ("wales", "welsh"), ("scotland", "scottish scots"),
+    ("ireland", "irish"), ("switzerland", "swiss"), ("greece", "greek"), ("thailand", "thai"),
+    ("philippines", "filipino philippine"), ("turkey", "turkish"), ("denmark", "danish"), ("sweden", "swedish"),
+    ("finland", "finnish"), ("poland", "polish"), ("norway", "norwegian"), ("peru", "peruvian"),
+    ("iran", "iranian"), ("iraq", "iraqi"), ("cuba", "cuban"), ("china", "chinese"), ("japan", "japanese"),
+    ("vietnam", "vietnamese"), ("portugal", "portuguese"), ("lebanon", "lebanese"), ("sudan", "sudanese"),
+    ("afghanistan", "afghan"), ("pakistan", "pakistani"), ("israel", "israeli"), ("yemen", "yemeni"),
+    ("bangladesh", "bangladeshi"), ("kuwait", "kuwaiti"), ("qatar", "qatari"), ("usa", "american"),
+    ("america", "american americans"), ("us", "american americans"), ("texas", "texan"),
+)}
 
 
 def closeness(expectation: Expectation, texts: list[str], embeddings: Embeddings) -> tuple[list[float], list[float]]:

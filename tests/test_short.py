@@ -119,6 +119,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Which countries applied to join NATO this week?",  # several asked for: the list of names
      ["Russia's war in Ukraine pushed Sweden and Finland to apply to join NATO on Wednesday."],
      "Sweden and Finland"),
+    ("Which English national park will allow wild camping again?",  # "English" already says England
+     ["Wild camping is allowed again in England, in Dartmoor National Park, after a court ruling on Monday."],
+     "Dartmoor National Park"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
