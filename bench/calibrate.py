@@ -14,7 +14,10 @@ margin). Then
    support score alone (the gate before);
 3. everything goes to bench/results/calibration.json.
 
-    python -m bench.calibrate [--articles DIR] [--questions FILE]
+    python -m bench.calibrate [--articles DIR] [--questions FILE] [--distractors FEED ...]
+
+``--distractors``: the questions are also asked of the dev articles plus each feed (the gold articles
+withheld all the same), the fit pools every corpus, and the sweep is reported per corpus.
 
 What it leaves out: answer correctness (see bench.eval); it only sets the gate.
 """
@@ -25,11 +28,19 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.common import EVAL, RESULTS, article_ids_by_file, cached_store, load_questions, offline
+from bench.eval import feed_name
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from bot.extractive import ExtractiveAnswerer
+    from bot.store import Store
 
 TARGET_ANSWER_RATE = 0.975
 
@@ -53,25 +64,16 @@ def sweep(answerable: np.ndarray, unanswerable: np.ndarray, thresholds: list[flo
              "answer_rate": round(float((answerable >= t).mean()), 3)} for t in thresholds]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.calibrate")
-    parser.add_argument("--articles", type=Path, default=EVAL / "articles")
-    parser.add_argument("--questions", type=Path, default=EVAL / "dev_questions.jsonl")
-    args = parser.parse_args(argv)
-    offline()
+def feature_rows(questions: list[dict], ids: dict[str, str], store: Store, corpus: str, embeddings: Embeddings,
+                 extractive: ExtractiveAnswerer, settings: Settings) -> list[dict]:
+    """Per question, the gate's features with its articles ("answerable") and with its gold articles excluded
+    from the search ("unanswerable")."""
     from bot import gate
-    from bot.embeddings import embeddings_for
-    from bot.extractive import ExtractiveAnswerer
     from bot.retrieve import Filters, Retriever
 
-    settings = Settings()
-    store, _ = cached_store([args.articles], "eval", settings)
-    embeddings = embeddings_for(settings)
     retriever = Retriever.from_settings(store, embeddings, settings)
-    extractive = ExtractiveAnswerer(embeddings)
-    ids = article_ids_by_file(args.articles)
     rows = []
-    for question in load_questions(args.questions):
+    for question in questions:
         gold = [ids[e["article_file"]] for e in question["evidence"] if e["article_file"] in ids]
         as_of = dt.date.fromisoformat(question["question_date"])
         text = question["question"]
@@ -79,11 +81,38 @@ def main(argv: list[str] | None = None) -> int:
         for name, filters in (("answerable", None), ("unanswerable", Filters(exclude_articles=gold))):
             passages = retriever.search(text, filters=filters, as_of=as_of)
             found[name] = gate.features(text, extractive.sentences(text, passages), passages).as_tuple()
-        rows.append({"id": question["id"], "check": int(question["id"].rsplit("-", 1)[-1]) % 3 == 0, **found})
+        rows.append({"id": question["id"], "corpus": corpus,
+                     "check": int(question["id"].rsplit("-", 1)[-1]) % 3 == 0, **found})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.calibrate")
+    parser.add_argument("--articles", type=Path, default=EVAL / "articles")
+    parser.add_argument("--questions", type=Path, default=EVAL / "dev_questions.jsonl")
+    parser.add_argument("--distractors", type=Path, action="append", default=[],
+                        help="a JSONL(.gz) news feed: the questions are also asked of the dev articles plus it, "
+                             "and the fit learns from both corpora (repeatable)")
+    args = parser.parse_args(argv)
+    offline()
+    from bot import gate
+    from bot.embeddings import embeddings_for
+    from bot.extractive import ExtractiveAnswerer
+
+    settings = Settings()
+    embeddings = embeddings_for(settings)
+    extractive = ExtractiveAnswerer(embeddings)
+    ids = article_ids_by_file(args.articles)
+    questions = load_questions(args.questions)
+    corpora = [("eval", [args.articles])] + [(f"eval+{feed_name(path)}", [args.articles, path])
+                                             for path in args.distractors]
+    rows = [row for label, paths in corpora
+            for row in feature_rows(questions, ids, cached_store(paths, label, settings)[0], label, embeddings,
+                                    extractive, settings)]
     split = {name: [r for r in rows if r["check"] == (name == "check")] for name in ("tune", "check")}
 
-    def matrix(part: str, kind: str) -> np.ndarray:
-        return np.array([r[kind] for r in split[part]])
+    def matrix(part: str, kind: str, corpus: str | None = None) -> np.ndarray:
+        return np.array([r[kind] for r in split[part] if corpus in (None, r["corpus"])])
 
     weights, bias = fit(matrix("tune", "answerable"), matrix("tune", "unanswerable"))
 
@@ -104,9 +133,12 @@ def main(argv: list[str] | None = None) -> int:
                             probabilities(matrix(part, "unanswerable"), w, b), thresholds)
             result["product" if label == "product gate" else "fitted_now"] = {
                 **result.get("product" if label == "product gate" else "fitted_now", {}), part: rows_at}
-            at = min(rows_at, key=lambda r: abs(r["threshold"] - settings.min_score))
-            print(f"{label:<13} {part:<5} at min_score {settings.min_score:.2f}: refusal_recall "
-                  f"{at['refusal_recall']:.3f}, answer_rate {at['answer_rate']:.3f}")
+            for corpus, _ in corpora if len(corpora) > 1 else [(None, None)]:
+                at = min(sweep(probabilities(matrix(part, "answerable", corpus), w, b),
+                               probabilities(matrix(part, "unanswerable", corpus), w, b), thresholds),
+                         key=lambda r: abs(r["threshold"] - settings.min_score))
+                print(f"{label:<13} {part:<5} {corpus or '':<14} at min_score {settings.min_score:.2f}: "
+                      f"refusal_recall {at['refusal_recall']:.3f}, answer_rate {at['answer_rate']:.3f}")
     for part in ("tune", "check"):
         support = sweep(matrix(part, "answerable")[:, 0], matrix(part, "unanswerable")[:, 0], [0.36, 0.40, 0.44])
         result.setdefault("support_alone", {})[part] = support
