@@ -65,7 +65,7 @@ governor mayor king queen prince princess pope chancellor official scientist bil
 coach pitcher footballer golfer boxer tennis chef artist writer journalist lawyer secretary general officer
 soldier activist astronaut explorer designer entrepreneur executive anchor legend icon driver swimmer gymnast
 skater figure monarch dictator premier lawmaker congressman congresswoman spokesperson billionaire heir
-member mp""")
+member mp justice""")
 _ORG_NOUNS = _set("""company firm brand retailer chain restaurant airline carrier automaker network team club
 party organization organisation agency group app platform website site studio university college school bank
 league union band business store supermarket manufacturer maker startup giant publisher newspaper magazine
@@ -303,7 +303,8 @@ _NAME_OF = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the )?(?:name|title)
 
 
 def _head(question: str) -> str:
-    """The noun phrase after "which" or "what" ("which prestigious awards show" -> "awards show"), or ''."""
+    """The noun phrase after "which" or "what" ("which prestigious awards show" -> "awards show"; its last
+    three words), or ''."""
     match = re.search(r"\b(?:which|what)\b((?:\s+[\w'.-]+){1,6})", question)
     if not match:
         return ""
@@ -320,9 +321,9 @@ def _head(question: str) -> str:
             words.append(word[:-2] if word.endswith("'s") else word[:-1])
             break
         words.append(word)
-        if len(words) == 3:
+        if len(words) == 5:
             break
-    return " ".join(words)
+    return " ".join(words[-3:])  # the noun is last: "late Supreme Court justice" asks for a justice
 
 
 def candidates(sentence: str) -> list[Span]:
@@ -503,7 +504,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
 #: Words that stand before a person's name as a title or office: "Tory MP Chris Pincher" is Chris Pincher.
 #: Royal titles are left out: "King Charles III" is his name.
 _TITLES = (_PERSON_NOUNS - _set("king queen prince princess pope star figure icon legend member")) | _set("""
-justice speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep
+speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep
 gov sen rep gen lt col sgt prof dr former late""")
 
 

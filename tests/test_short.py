@@ -39,6 +39,7 @@ from tests.conftest import make_bot
     # the noun after "type of", "kind of", "of these" is the one asked for
     ("Lava could soon reach which type of infrastructure?", "thing", "infrastructure"),
     ("Which of these companies reported a loss?", "org", "companies"),
+    ("Which late Supreme Court justice will be featured on a stamp?", "person", "supreme court justice"),  # last
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
