@@ -247,13 +247,13 @@ def expect(question: str) -> Expectation:
         word = match.group(1)
         kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
         return Expectation(kind, word, asked)
-    if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|\bwhen\b", lowered):
+    if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|" + _ASKS + r"when\b", lowered):
         return Expectation("date", "date", asked)
     if re.search(r"\bwhy\b", lowered):
         return Expectation("reason", "", asked)
-    if re.search(r"\bwho(?:m|se)?\b", lowered):
+    if re.search(_ASKS + r"who(?:m|se)?\b", lowered):
         return Expectation("person", "person", asked)
-    if re.search(r"\bwhere\b", lowered):
+    if re.search(_ASKS + r"where\b", lowered):
         return Expectation("place", "place", asked)
     head = _head(_NAME_OF.sub("which ", lowered))
     if head:
@@ -261,6 +261,11 @@ def expect(question: str) -> Expectation:
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
         return Expectation("event", "", asked)
     return Expectation("thing", "", asked)
+
+
+#: A question word that asks, not one after a comma that begins a relative clause ("Kanye West, who changed
+#: his name, is buying which platform?" asks for a platform).
+_ASKS = r"(?<!, )\b"
 
 
 def _kind_of(head: str) -> str:
@@ -688,12 +693,31 @@ def _kind_bonus(expectation: Expectation, span: Span) -> float:
     if expectation.kind == "place":
         return 0.25 if _is_place(span.text) else 0.0
     if expectation.kind == "person":
+        if words[-1] in _NOT_PERSON_ENDS or (len(words) == 1 and _is_demonym(words[0])):
+            return -NOT_PERSON  # "Downing Street", "Tony Awards", "British": who may be a body, rarely these
         return 0.15 if 2 <= len(words) <= 4 and not _is_place(span.text) else 0.0
     if expectation.kind in ("money", "percent"):
         return 0.2 if span.kind == expectation.kind else 0.0
     if expectation.kind == "number" and expectation.head == "much":
         return 0.1 if span.kind == "money" else 0.0
     return 0.0
+
+
+#: What a "who" candidate loses when its last word names a place, a building or an event ("Downing Street").
+NOT_PERSON = 0.3
+_NOT_PERSON_ENDS = _PLACE_NOUNS | _set("""street avenue road square palace house hall castle stadium arena bridge
+center centre building tower station awards award prize festival cup championship championships games olympics
+day week""")
+
+
+def _is_demonym(word: str) -> bool:
+    """Whether a (lower-case) word is a place's adjective or people: "british", "ukrainian", "chinese"."""
+    if word in _PLACES:
+        return False
+    if any(word in adjectives for adjectives in _ADJECTIVES.values()):
+        return True
+    return word.endswith(("an", "ese", "ish", "i")) and any(
+        len(place) >= 5 and word.startswith(place[:-1]) for place in _PLACES)
 
 
 #: What a list of names ("Sweden and Finland") gains when the question asks for several things.
