@@ -503,7 +503,18 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     fuller = [item for item in scored if _fuller_name(item[2], span) and item[0] >= score - FULLER_NAME]
     if fuller:
         score, sentence, span = max(fuller, key=lambda item: item[0])
-    return Choice(sentence, span, score)
+    return Choice(sentence, _without_asked_unit(span, expectation.asked), score)
+
+
+def _without_asked_unit(span: Span, asked: frozenset[str]) -> Span:
+    """A count without the unit the question already names: "how many minutes" is answered "187", not "187
+    minutes"; "how long" keeps "six months"."""
+    if span.kind != "number":
+        return span
+    head, _, last = span.text.rpartition(" ")
+    if head and not any(c.isdigit() for c in last) and last.lower() not in _MULTIPLIERS and stem(last.lower()) in asked:
+        return Span(span.start, span.start + len(head), head, span.kind)
+    return span
 
 
 #: Words that stand before a person's name as a title or office: "Tory MP Chris Pincher" is Chris Pincher.

@@ -92,7 +92,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      ["The 7.0-magnitude quake hit northern Luzon, the most populous island of the Philippines, on Wednesday."],
      "Philippines"),
     ("How many people died in the storm?",
-     ["The storm that hit the coast on Monday killed twelve people, officials in Ostrak said."], "twelve people"),
+     ["The storm that hit the coast on Monday killed twelve people, officials in Ostrak said."], "twelve"),
+    ("How long will the player be detained?",  # a unit the question does not name stays
+     ["A court ruled on Friday that the player will be detained for six months."], "six months"),
     ("How much was Instagram fined this week for failing to protect children's data?",
      ["Ireland's regulator fined Instagram $402 million on Thursday over its handling of children's data."],
      "$402 million"),
@@ -103,9 +105,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      "Rob Gronkowski"),
     ("Broadway's biggest stars were recognized at which prestigious awards show?",
      ["Broadway's best were recognized on Sunday night at the 75th Tony Awards in New York."], "Tony Awards"),
-    ("How many minutes did Trump let the violence at the Capitol play out?",  # the day of a date is no count
+    ("How many minutes did Trump let the violence at the Capitol play out?",  # no date's day, no unit asked for
      ["Protesters stormed the Capitol on January 6, 2021, in Washington.",
-      "The committee's hearing is all about the 187 minutes in which the violence played out."], "187 minutes"),
+      "The committee's hearing is all about the 187 minutes in which the violence played out."], "187"),
     ("Which island nation plunged into chaos, its leader fleeing?",  # a place of two words
      ["Sri Lanka plunged into chaos and its president fled to Singapore on a military jet."], "Sri Lanka"),
     ("How many Republicans supported the bill?",  # the noun counted follows the number
