@@ -10,7 +10,8 @@ preamble's "who are still recovering" asks nothing), and the last noun of the
 phrase: a "sea creature" is no place; "the name of the storm" asks which storm.
 
 ``candidates(sentence)`` finds the spans a short answer can be: names
-(capitalised word runs, joined by "of", "and", "de" …), quoted titles,
+(capitalised word runs, joined by "of", "and", "de" …, without the title before
+a personal name: "Tory MP Chris Pincher" is Chris Pincher), quoted titles,
 numbers with their units, sums of money, percentages, dates.
 
 ``choose`` scores every candidate of the best passage sentences: how well its
@@ -28,7 +29,8 @@ question names by its adjective, "European", included), nor is the outlet
 that reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
 name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
-"Macron"); its sentence is the quote.
+"Macron"), without a unit the question already names ("187" for "how many
+minutes"); its sentence is the quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
 ("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
