@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bench.common import EVAL, RESULTS, article_ids_by_file, cached_store, load_questions, offline
-from bench.eval import feed_name
+from bench.common import EVAL, RESULTS, article_ids_by_file, cached_store, feed_name, load_questions, offline
 from bot.settings import Settings
 
 if TYPE_CHECKING:

@@ -77,6 +77,11 @@ def cached_store(paths: list[Path], label: str, settings: Settings, quiet: bool 
     return store, seconds
 
 
+def feed_name(feed: Path) -> str:
+    """A feed file's name for labels: "news-1k" for news-1k.jsonl.gz."""
+    return feed.name.split(".")[0]
+
+
 def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

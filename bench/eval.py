@@ -69,6 +69,7 @@ from bench.common import (
     RESULTS,
     article_ids_by_file,
     cached_store,
+    feed_name,
     load_questions,
     machine,
     offline,
@@ -87,10 +88,6 @@ PAPER = {
     "GPT-3 + Google search (MC)": 0.861, "RAG + Google search (MC)": 0.623,
     "GPT-3 + Google search (open EM)": 0.533, "GPT-3 + Google search (open F1)": 0.642,
 }  # left out of the results file: the dev set stays in ../shared
-
-
-def feed_name(feed: Path) -> str:
-    return feed.name.split(".")[0]
 
 
 def default_label(args: argparse.Namespace) -> str:

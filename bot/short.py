@@ -283,7 +283,7 @@ _SKIP = _set("""two three four kind type sort of popular major new famous common
 controversial big biggest largest small smallest top leading legendary beloved notable former current other
 one""")
 #: Words between "which" and its noun that name no noun: "which of these companies".
-_BEFORE_HEAD = _set("of these those the")
+_BEFORE_HEAD = _set("these those the")
 _END = _set("""is are was were did does do has have had will would can could should may might be been being to
 in on at for of that with from by as about after before during this last next recently now soon also just a
 an the its their his her who which what where when
@@ -519,11 +519,15 @@ def _without_asked_unit(span: Span, asked: frozenset[str]) -> Span:
     return span
 
 
+_TITLE_WORDS = _set("""hurricane storm tropical typhoon cyclone mr mrs ms dr gov sen rep gen lt col sgt prof
+st sir dame lord lady former late""")
+
+
 #: Words that stand before a person's name as a title or office: "Tory MP Chris Pincher" is Chris Pincher.
 #: Royal titles are left out: "King Charles III" is his name.
-_TITLES = (_PERSON_NOUNS - _set("king queen prince princess pope star figure icon legend member")) | _set("""
-speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep
-gov sen rep gen lt col sgt prof dr former late""")
+_TITLES = ((_PERSON_NOUNS - _set("king queen prince princess pope star figure icon legend member"))
+           | (_TITLE_WORDS - _set("hurricane storm tropical typhoon cyclone st"))
+           | _set("speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep"))
 
 
 def _without_title(run: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -553,8 +557,6 @@ def _fuller_name(span: Span, best: Span) -> bool:
     return not added & (_ALL_NOUNS | _TITLE_WORDS)  # "President Biden" or "Hurricane Nicole" adds no name
 
 
-_TITLE_WORDS = _set("""hurricane storm tropical typhoon cyclone mr mrs ms dr gov sen rep gen lt col sgt prof
-st sir dame lord lady former late""")
 
 
 def _outlet_names(outlets: Sequence[str]) -> set[str]:
@@ -663,10 +665,17 @@ def _said(word: str, asked: frozenset[str]) -> bool:
     if stem(word) in asked:
         return True
     place = word.lower()
-    if any(stem(adjective) in asked for adjective in _ADJECTIVES.get(place, ())):
+    return place in _PLACES | _ADJECTIVES.keys() and any(_adjective_of(w, place) for w in asked)
+
+
+def _adjective_of(word: str, place: str) -> bool:
+    """Whether a (lower-case) word is the adjective or people of a place: "ukrainian" of Ukraine, "english"
+    of England (``_ADJECTIVES``); places of under five letters only by the table ("iraqi" is not Iran's)."""
+    if word == place:
+        return False
+    if word in _ADJECTIVES.get(place, ()) or stem(word) in _ADJECTIVES.get(place, ()):
         return True
-    base = place[:-1]
-    return place in _PLACES and len(base) >= 4 and any(w.startswith(base) for w in asked)
+    return len(place) >= 5 and word.startswith(place[:-1]) and word.endswith(("an", "ese", "ish", "i", "ans"))
 
 
 #: Places whose adjective does not begin with the place's own name ("English" says England).
@@ -725,12 +734,7 @@ day week""")
 
 def _is_demonym(word: str) -> bool:
     """Whether a (lower-case) word is a place's adjective or people: "british", "ukrainian", "chinese"."""
-    if word in _PLACES:
-        return False
-    if any(word in adjectives for adjectives in _ADJECTIVES.values()):
-        return True
-    return word.endswith(("an", "ese", "ish", "i")) and any(
-        len(place) >= 5 and word.startswith(place[:-1]) for place in _PLACES)
+    return word not in _PLACES and any(_adjective_of(word, place) for place in _PLACES | _ADJECTIVES.keys())
 
 
 #: What a list of names ("Sweden and Finland") gains when the question asks for several things.
