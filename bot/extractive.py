@@ -185,7 +185,7 @@ class ExtractiveAnswerer:
                          for s in scored), key=lambda s: -s.score)
         expected = expect(question)
         choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings,
-                        outlets=[p.source for p in passages])
+                        outlets=[p.source for p in passages], articles=[p.article_id for p in passages])
         ranked = answering(expected, scored, self.embeddings)
         chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
         for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence

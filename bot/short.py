@@ -29,8 +29,9 @@ question names by its adjective, "European", included), nor is the outlet
 that reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
 name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
-"Macron"), without a unit the question already names ("187" for "how many
-minutes"); its sentence is the quote.
+"Macron"), or for a lone name the one full form its article gives further down
+("Boris Johnson" for "Johnson"), without a unit the question already names
+("187" for "how many minutes"); its sentence is the quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
 ("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
@@ -447,10 +448,12 @@ _PROTOTYPES = {"person": "a person's name", "place": "a country or city", "org":
 
 
 def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequence[str], texts: Sequence[str],
-           embeddings: Embeddings, top: int = 8, outlets: Sequence[str] = ()) -> Choice | None:
+           embeddings: Embeddings, top: int = 8, outlets: Sequence[str] = (),
+           articles: Sequence[str] = ()) -> Choice | None:
     """The best short answer among the candidates of the ``top`` best sentences, or None (see the module).
 
     ``outlets``: the passages' sources; an outlet that reports the news ("a source tells CNN") is not its answer.
+    ``articles``: the passages' article ids, so that a lone surname can take its full name from its own article.
     """
     kinds = ANSWER_SPANS.get(expectation.kind)
     if not kinds or not sentences:
@@ -505,6 +508,9 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     fuller = [item for item in scored if _fuller_name(item[2], span) and item[0] >= score - FULLER_NAME]
     if fuller:
         score, sentence, span = max(fuller, key=lambda item: item[0])
+    elif expectation.kind in ("person", "org", "thing") and span.kind == "name" and " " not in span.text:
+        sentence, span = _full_name_in_article(sentence, span, sentences[top:], articles, expectation, proper,
+                                               reporters, headlines)
     return Choice(sentence, _without_asked_unit(span, expectation.asked), score)
 
 
@@ -557,6 +563,31 @@ def _fuller_name(span: Span, best: Span) -> bool:
     return not added & (_ALL_NOUNS | _TITLE_WORDS)  # "President Biden" or "Hurricane Nicole" adds no name
 
 
+
+
+def _full_name_in_article(sentence: Sentence, span: Span, rest: Sequence[Sentence], articles: Sequence[str],
+                          expectation: Expectation, proper: set[str], reporters: set[str],
+                          headlines: str) -> tuple[Sentence, Span]:
+    """A lone name ("Johnson", "Aces") as its article writes it in full elsewhere ("Boris Johnson", "Las Vegas
+    Aces"), with that sentence: the first one, if the article gives it only one fuller form. The added words are
+    names ("NASA's DART" is not DART's name); for a thing or an organisation a headline must give it too
+    ("La Dolce Velveeta" is a dessert, not the cheese)."""
+    def article(n: int) -> str:
+        return articles[n - 1] if 0 < n <= len(articles) else str(n)
+
+    fuller: dict[str, tuple[Sentence, Span]] = {}
+    for other in rest:
+        if article(other.n) != article(sentence.n):
+            continue
+        for found in candidates(other.text):
+            found = _trim_sentence_start(found, proper, other.text) if found.kind == "name" else None
+            added = found.text[: -len(span.text)].split() if found else []
+            if found and _fuller_name(found, span) and all(w[:1].isupper() and not w.endswith(("’s", "'s"))
+                                                           for w in added) and \
+                    (expectation.kind == "person" or _in_headline(found.text.lower(), headlines)) and \
+                    is_new(found.text, expectation.asked) and found.text.lower() not in reporters:
+                fuller.setdefault(found.text.lower(), (other, found))
+    return next(iter(fuller.values())) if len(fuller) == 1 else (sentence, span)
 
 
 def _outlet_names(outlets: Sequence[str]) -> set[str]:

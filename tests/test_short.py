@@ -147,6 +147,33 @@ def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_al
     assert choice is not None and choice.span.text == "Velveeta"
 
 
+def test_a_lone_surname_takes_the_full_name_its_own_article_gives_further_down(real_embeddings):
+    question = "Which head of state announced his resignation this week?"
+    filler = [f"Lawmakers met on day {n} of the crisis in the capital." for n in range(8)]
+    texts = ["Johnson announced his resignation on Thursday after a wave of ministers quit.", *filler,
+             "Boris Johnson first became prime minister in July 2019."]
+    sentences = _sentences(*texts)
+    choice = short.choose(short.expect(question), sentences, [], texts, real_embeddings)
+    assert choice is not None and choice.span.text == "Boris Johnson"
+    assert choice.sentence.text[choice.span.start : choice.span.end] == "Boris Johnson"
+    other = [*sentences[:-1], short.Sentence(0.1, 2, 0, len(texts[-1]), texts[-1])]  # another article's
+    choice = short.choose(short.expect(question), other, [], texts, real_embeddings, articles=["a", "b"])
+    assert choice is not None and choice.span.text == "Johnson"
+    # two full forms in the article: which one is meant is not known
+    carrie = "His wife Carrie Johnson stood beside him."
+    twice = [*sentences, short.Sentence(0.05, 1, 0, len(carrie), carrie)]
+    choice = short.choose(short.expect(question), twice, [], [*texts, carrie], real_embeddings)
+    assert choice is not None and choice.span.text == "Johnson"
+    # a longer name for a thing must stand in a headline: "La Dolce Velveeta" is a dessert, not the cheese
+    product = "A processed cheese product is seeing a boost in popularity. Which product is it?"
+    texts = ["Sales of the cheese spread rose 12% this year as Velveeta won back shoppers, its maker said.",
+             *(f"Its sales were up on day {n} of the month." for n in range(8)),
+             "One chef even serves La Dolce Velveeta, a dessert."]
+    headline = ["Velveeta is staging a comeback"]
+    choice = short.choose(short.expect(product), _sentences(*texts), headline, texts, real_embeddings)
+    assert choice is not None and choice.span.text == "Velveeta"
+
+
 def test_a_weaker_sentence_never_outranks_a_stronger_one_even_when_both_score_below_zero(real_embeddings):
     question = "Which country hosted the summit?"
     texts = ["The summit was hosted by France this year.", "Germany sent a delegation to the summit."]
