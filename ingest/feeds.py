@@ -33,6 +33,7 @@ import calendar
 import datetime as dt
 import hashlib
 import json
+import re
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
@@ -45,7 +46,7 @@ from bot.errors import ArticleError
 from bot.store import Store
 from bot.types import Article
 from ingest import parse
-from ingest.sources import Limits, Note, decode
+from ingest.sources import Limits, Note, browser_charset, declared_charset, decode
 from ingest.web import Fetcher, FetchError, Page, is_url
 
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
@@ -116,10 +117,16 @@ class UrlOrigin:
     def read(self, limits: Limits, stop: Callable[[], bool] | None = None) -> Iterator[Any]:
         """Articles, errors, notes and Known items of this URL, fetched one at a time."""
         stop = stop or (lambda: False)
+        yield from self._guarded(self.key, limits, stop, depth=0)
+
+    def _guarded(self, url: str, limits: Limits, stop: Callable[[], bool], depth: int) -> Iterator[Any]:
+        """``_read``, its failure an error naming the URL: a feed that fails never stops the other inputs."""
         try:
-            yield from self._read(self.key, limits, stop, depth=0)
-        except FetchError as error:
-            self._states.setdefault(self.key, {})["result"] = f"failed: {error.problem}"
+            yield from self._read(url, limits, stop, depth)
+        except Exception as exc:  # any parser's failure is this URL's, never the run's
+            error = exc if isinstance(exc, ArticleError) else ArticleError(
+                url, f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); check the URL")
+            self._states.setdefault(url, {})["result"] = f"failed: {error.problem}"
             yield error
 
     def finish(self) -> None:
@@ -147,11 +154,7 @@ class UrlOrigin:
                 yield ArticleError(url, "an OPML list inside an OPML list is not followed")
                 return
             for feed in items:
-                try:
-                    yield from self._read(feed.link, limits, stop, depth + 1)
-                except FetchError as error:
-                    self._states.setdefault(feed.link, {})["result"] = f"failed: {error.problem}"
-                    yield error
+                yield from self._guarded(feed.link, limits, stop, depth + 1)
             return
         if kind == "page":
             article = _article_from_page(page, Item(url, version=_version(url, page.headers.get("etag", ""),
@@ -186,7 +189,9 @@ class UrlOrigin:
                     break
                 try:
                     article = self._fetch_item(item, limits)
-                except ArticleError as error:
+                except Exception as exc:  # one item's failure, never the feed's
+                    error = exc if isinstance(exc, ArticleError) else ArticleError(
+                        item.link, f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); check the link")
                     counts["failed"] += 1
                     self.failed_paths.add(item.link)
                     yield error
@@ -220,9 +225,16 @@ def _items(page: Page, fetcher: Fetcher, limits: Limits) -> tuple[str, list[Item
         return "opml", _opml(page.body, page.url), ""
     if b"<urlset" in head or b"<sitemapindex" in head:
         return "sitemap", _sitemap(page, fetcher, depth=0), ""
+    if _FEED_ROOT.match(head):  # a feed whatever the server calls it (text/html, text/plain)
+        return _feed(page)
     if page.content_type in ("text/html", "application/xhtml+xml") or b"<html" in head or b"<!doctype html" in head:
         return "page", [], ""
     return _feed(page)
+
+
+#: The opening of an RSS, RDF or Atom document: an XML declaration, comments or a stylesheet, then its root.
+_FEED_ROOT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?[^>]{0,300}\?>\s*|<!--.{0,500}?-->\s*)*"
+                        rb"<(?:rss|feed|rdf:rdf)[\s>]", re.DOTALL)
 
 
 def _feed(page: Page) -> tuple[str, list[Item], str]:
@@ -258,22 +270,38 @@ def _json_feed(page: Page) -> tuple[list[Item], str]:
         raise FetchError(page.url, "is JSON but not a JSON Feed (https://jsonfeed.org); check the URL") from None
     if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith("https://jsonfeed.org/"):
         raise FetchError(page.url, "is JSON but not a JSON Feed (https://jsonfeed.org); check the URL")
-    title = str(feed.get("title") or "")
+    title = _json_text(feed.get("title"))
+    entries = feed.get("items")
+    if not isinstance(entries, list):
+        raise FetchError(page.url, "is a JSON Feed without a list of items; check the URL")
     items = []
-    for entry in feed.get("items") or []:
+    for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             continue
-        author = entry.get("author") or (entry.get("authors") or [{}])[0]
+        authors = entry.get("authors")
+        author = entry.get("author") or (authors[0] if isinstance(authors, list) and authors else {})
         when = parse.parse_date(entry.get("date_published") or entry.get("date_modified"), page.url)
-        content = str(entry.get("content_html") or entry.get("content_text") or entry.get("summary") or "")
+        content = (_json_text(entry.get("content_html")) or _json_text(entry.get("content_text"))
+                   or _json_text(entry.get("summary")))
         items.append(Item(
-            link=_absolute(entry["url"], page.url), title=str(entry.get("title") or ""),
-            author=str(author.get("name", "")) if isinstance(author, dict) else "", published=when,
+            link=_absolute(entry["url"], page.url), title=_json_text(entry.get("title")),
+            author=_json_text(author.get("name")) if isinstance(author, dict) else "", published=when,
             content=content, source=title,
             version=_version(entry["url"], str(entry.get("date_modified", "")),
                              str(entry.get("date_published", "")), str(entry.get("title", "")), content),
         ))
     return items, title
+
+
+def _json_text(value: Any) -> str:
+    """A JSON Feed field as text: a string, a number, or the strings of a list; anything else is none."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return " ".join(part for part in value if isinstance(part, str))
+    return ""
 
 
 def _xml(data: bytes, url: str) -> ElementTree.Element:
@@ -362,15 +390,24 @@ def _article(item: Item, url: str, text: str, page: dict[str, Any], limits: Limi
 
 
 def _decode_page(page: Page) -> str:
+    """A fetched page's text: UTF-8, else the charset its <meta> or its Content-Type header declares, as a
+    browser reads the label (ISO-8859-1 as windows-1252); a page that declares none is read as windows-1252,
+    the browsers' default, rather than refused."""
+    if not page.body.strip():
+        raise FetchError(page.url, "is an empty page; check the URL, or try again later")
     try:
         return decode(page.body, page.url, html=True)
-    except ArticleError:
-        if page.charset:
-            try:
-                return page.body.decode(page.charset)
-            except (LookupError, UnicodeDecodeError):
-                pass
+    except FetchError:
         raise
+    except ArticleError as error:
+        binary = b"\x00" in page.body[:8192]  # binary or UTF-16: no charset reads it
+        charset = browser_charset(page.charset or "") or ("" if declared_charset(page.body) else "cp1252")
+        if charset and not binary:
+            try:
+                return page.body.decode(charset, errors="replace" if charset == "cp1252" else "strict")
+            except UnicodeDecodeError:
+                pass
+        raise FetchError(page.url, error.problem.replace("the <meta charset>", "the page's charset")) from None
 
 
 def _text_of(content: str) -> str:
@@ -387,7 +424,12 @@ def _text_of(content: str) -> str:
 
 
 def _absolute(link: str, base: str) -> str:
-    return urljoin(base, link.strip())
+    """``link`` resolved against ``base``; as it is when it can't be ("http://[bad": its fetch then fails, by
+    its URL)."""
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return link.strip()
 
 
 def _version(*parts: str) -> str:

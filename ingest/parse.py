@@ -27,6 +27,7 @@ linear in its input.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from typing import Any
@@ -37,6 +38,10 @@ from bot.types import Article
 HEADER_KEYS = ("title", "source", "author", "published", "url")
 _UNKNOWN = {"", "unknown", "none", "null", "n/a"}
 _HEADER_LINE = re.compile(r"^(title|source|author|published|date|url):[ \t]*(.*)$", re.IGNORECASE)
+#: Other keys a header may hold (what blog and CMS exports add); they are not stored, and a note says so.
+_OTHER_HEADER = re.compile(r"^(tags|tag|category|categories|keywords|description|summary|subtitle|section|lang|"
+                           r"language|slug|id|image|updated|modified|byline|location|dateline|status):[ \t]*(.*)$",
+                           re.IGNORECASE)
 _BYLINE_SEPARATORS = "|•·"
 _PAGE_DEBRIS = {
     "comments", "comment", "share", "share this", "tweet", "print", "email",
@@ -171,6 +176,10 @@ def _parse_header_txt(lines: list[str], where: str, article_id: str, path: str, 
         if not line.strip():
             return make_article(where, article_id, path, fields, "\n".join(lines[number + 1 :]), notes, max_title)
         match = _HEADER_LINE.match(line)
+        if not match and (other := _OTHER_HEADER.match(line)):
+            _note(notes, f"header line {number + 1} ({other.group(1)!r}) is not stored "
+                         f"(keys: {', '.join(HEADER_KEYS)})")
+            continue
         if not match:
             raise ArticleError(
                 f"{where}:{number + 1}",
@@ -231,16 +240,42 @@ def parse_markdown(text: str, where: str, article_id: str, path: str, notes: lis
     return make_article(where, article_id, path, fields, body, notes, max_title)
 
 
+_OPENING = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n")
+_CLOSING = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE),
+            "+++": re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)}
+
+
 def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
-    """(fields, body) of a Markdown text: YAML between leading '---' lines, read safely."""
+    """(fields, body) of a Markdown text: YAML between leading '---' lines (or '---' and '...'), or TOML
+    between '+++' lines (Hugo), read safely; YAML dates stay text, so that a wrong one ("2023-02-30") is
+    a note, not a lost article."""
+    match = _OPENING.match(text)
+    if not match:
+        return {}, text
+    closing = _CLOSING[match.group(1)].search(text, match.end())
+    if not closing:
+        raise ArticleError(where, f"front matter opened with '{match.group(1)}' is never closed; "
+                                  f"add a '{match.group(1)}' line after it")
+    source, body = text[match.end() : closing.start()], text[closing.end() + 1 :]
+    if match.group(1) == "+++":
+        return _toml_front_matter(source, where), body
+    return _yaml_front_matter(source, where), body
+
+
+def _toml_front_matter(source: str, where: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        fields = tomllib.loads(source)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        raise ArticleError(where, f"front matter is not valid TOML ({' '.join(str(exc).split())[:200]}); "
+                                  "fix it between the '+++' lines") from None
+    return {str(key): value for key, value in fields.items()}
+
+
+def _yaml_front_matter(source: str, where: str) -> dict[str, Any]:
     import yaml
 
-    match = re.match(r"\A(?:\ufeff)?---[ \t]*\n", text)
-    end = text.find("\n---", match.end() - 1) if match else -1
-    if not match or end == -1:
-        return {}, text
-    closing = text.find("\n", end + 4)
-    source, body = text[match.end() : end + 1], text[closing + 1 :] if closing != -1 else ""
     try:
         depth = 0
         for token in yaml.scan(source):
@@ -255,15 +290,28 @@ def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
                                               "it should hold title, source, author, date and url")
             elif isinstance(token, yaml.BlockEndToken | yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken):
                 depth -= 1
-        fields = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        raise ArticleError(where, f"front matter is not valid YAML ({str(exc)[:200]}); "
+        fields = yaml.load(source, Loader=_dates_as_text())  # noqa: S506 - a SafeLoader, only without dates
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an integer of thousands of digits
+        raise ArticleError(where, f"front matter is not valid YAML ({' '.join(str(exc).split())[:200]}); "
                                   "fix it between the '---' lines") from None
     if fields is None:
-        return {}, body
+        return {}
     if not isinstance(fields, dict):
         raise ArticleError(where, "front matter is not a list of 'key: value' lines; fix it between the '---' lines")
-    return {str(key): value for key, value in fields.items()}, body
+    return {str(key): value for key, value in fields.items()}
+
+
+@functools.cache
+def _dates_as_text() -> type:
+    import yaml
+
+    class DatesAsText(yaml.SafeLoader):
+        """YAML's safe loader, with dates and times left as text for ``parse_date``."""
+
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return DatesAsText
 
 
 def parse_html(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,

@@ -25,6 +25,7 @@ import codecs
 import gzip
 import hashlib
 import json
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -127,6 +128,11 @@ def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | No
     for file in origin.files:
         relative = file.relative_to(origin.root).as_posix()
         failed = False
+        if not _utf8_name(str(file)):  # the name goes into the store's ids and paths, which are UTF-8
+            origin.failed_paths.add(relative)
+            yield ArticleError(printable_path(file), "file name is not valid UTF-8; rename the file "
+                                                     "(e.g. convmv -f latin1 -t utf-8 --notest FILE)")
+            continue
         try:
             for item in _read_file(file, relative, origin.content_ids, limits):
                 failed = failed or isinstance(item, ArticleError)
@@ -140,6 +146,19 @@ def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | No
                                           "check the file, or remove it")
         if failed:
             origin.failed_paths.add(relative)
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a byte Python could not decode, kept as a lone surrogate
+        return False
+    return True
+
+
+def printable_path(path: Path) -> str:
+    """A path as text that can be printed and stored whatever bytes its name holds ("caf\\xe9.txt")."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
@@ -170,7 +189,7 @@ def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> 
     where = str(file)
     notes: list[str] = []
     if kind in _FEEDS:
-        yield from _read_feed(file, relative, kind == ".jsonl.gz", content_ids, limits)
+        yield from _read_feed(file, relative, content_ids, limits)
         return
     data = _read_capped(file, limits.max_file_bytes)
     text = decode(data, where, html=kind in (".html", ".htm"))
@@ -222,7 +241,7 @@ def decode(data: bytes, where: str, html: bool = False) -> str:
     try:
         return _newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        declared = _declared_charset(data) if html else None
+        declared = declared_charset(data) if html else None
         if declared:
             try:
                 return _newlines(data.decode(declared))
@@ -237,15 +256,26 @@ def decode(data: bytes, where: str, html: bool = False) -> str:
         ) from None
 
 
-def _declared_charset(data: bytes) -> str | None:
-    """The charset an HTML page's <meta> declares in its first 4 kB, if Python knows it."""
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page's <meta> declares in its first 4 kB, if Python knows it (as browsers read it)."""
     match = _CHARSET.search(data[:4096])
-    if not match:
-        return None
+    return browser_charset(match.group(1).decode("ascii")) if match else None
+
+
+#: Labels browsers read as a larger charset (the WHATWG Encoding Standard): pages labelled ISO-8859-1 are
+#: written in windows-1252 (curly quotes, dashes, €), GB2312 pages in GBK, Shift_JIS pages in its Windows form.
+_AS_BROWSERS_DO = {"iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254", "iso8859_11": "cp874",
+                   "tis_620": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932",
+                   "euc_kr": "cp949", "big5": "big5hkscs"}
+
+
+def browser_charset(label: str) -> str | None:
+    """The Python codec a browser would decode a page labelled ``label`` with, or None if unknown."""
     try:
-        return codecs.lookup(match.group(1).decode("ascii")).name
+        name = codecs.lookup(label.strip()).name
     except LookupError:
         return None
+    return _AS_BROWSERS_DO.get(name.replace("-", "_"), name)
 
 
 def _newlines(text: str) -> str:
@@ -254,7 +284,7 @@ def _newlines(text: str) -> str:
 
 def _count_lines(file: Path, max_bytes: int) -> int:
     """Lines of a feed (decompressed), counted up to ``max_bytes``; 1 if it can't be read."""
-    opener = gzip.open if file.name.lower().endswith(".gz") else open
+    opener = gzip.open if _gzipped(file) else open
     lines, read = 0, 0
     try:
         with opener(file, "rb") as stream:  # type: ignore[operator]
@@ -266,8 +296,17 @@ def _count_lines(file: Path, max_bytes: int) -> int:
     return max(lines, 1)
 
 
+def _gzipped(file: Path) -> bool:
+    """Whether a file holds gzip data (its first two bytes), whatever its name says."""
+    try:
+        with open(file, "rb") as stream:
+            return stream.read(2) == b"\x1f\x8b"
+    except OSError:
+        return file.name.lower().endswith(".gz")  # the reading reports why it can't be read
+
+
 def _read_feed(
-    file: Path, relative: str, gzipped: bool, content_ids: bool, limits: Limits
+    file: Path, relative: str, content_ids: bool, limits: Limits
 ) -> Iterator[Article | ArticleError | Note]:
     """Articles of a JSON Lines feed, one error per bad line (the first few), a broken file stops the reading."""
     where = str(file)
@@ -283,7 +322,7 @@ def _read_feed(
             yield error
 
     try:
-        opener = gzip.open if gzipped else open
+        opener = gzip.open if _gzipped(file) else open  # by its bytes: a name can say .gz of a plain file
         with opener(file, "rb") as stream:  # type: ignore[operator]
             while True:
                 line = stream.readline(limits.max_file_bytes + 1)

@@ -91,6 +91,20 @@ class Page:
         return None
 
 
+def _check_url(url: str) -> None:
+    """A FetchError unless ``url`` is one an HTTP client can ask for ("http://[bad/x" and control characters
+    are not)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is no number
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise FetchError(url.encode("unicode_escape").decode("ascii")[:200],
+                         f"is not a valid URL ({exc}); fix the link") from None
+    if not parts.hostname:
+        raise FetchError(url[:200], "is not a valid URL (no host name); fix the link")
+
+
 def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
@@ -180,6 +194,7 @@ class Fetcher:
 
     def fetch(self, url: str, etag: str = "", last_modified: str = "", robots: bool = True) -> Page:
         """The page at ``url`` (following redirects), or a 304 ``Page`` when it has not changed."""
+        _check_url(url)
         if robots:
             self._check_robots(url)
         headers = {}
@@ -198,6 +213,7 @@ class Fetcher:
             target = urljoin(seen[-1], target)
             if not is_url(target):
                 raise FetchError(url, f"redirects to {target[:100]!r}, not an http(s) URL")
+            _check_url(target)
             if target in seen:
                 raise FetchError(url, f"redirects in a loop ({' -> '.join(seen[-3:])} -> {target}); "
                                       "check the URL in a browser")

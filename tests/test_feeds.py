@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -219,6 +220,57 @@ def test_failures_name_the_url_and_what_to_do(site, store, fake_indexer):
     report = _run([site.url("/image.png")], store, fake_indexer)
     assert report.failed == [{"path": site.url("/image.png"),
                               "error": "is neither a feed, a sitemap nor an article page (image/png); check the URL"}]
+
+
+def test_a_broken_url_a_bad_link_or_an_odd_json_feed_fails_alone_and_the_other_inputs_go_in(site, store,
+                                                                                            fake_indexer):
+    site.routes["/empty.html"] = Resource(b"")
+    site.routes["/good.html"] = Resource(article_page("Good page", _story(1)))
+    site.routes["/news/2.html"] = Resource(article_page("Story 2", _story(2)))
+    items = [{"title": "Bad", "link": "http://[bad/x", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT"},
+             {"title": "Control", "link": site.url("/sh\x01ared.html"), "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT"},
+             {"title": "Story 2", "link": site.url("/news/2.html"), "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT"}]
+    site.routes["/feed.xml"] = Resource(rss("Loopback Times", items), content_type="application/rss+xml")
+    site.routes["/odd.json"] = Resource(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": ["Odd"],
+                                                    "items": [{"url": site.url("/good.html"), "authors": 7}]}
+                                                   ).encode(), content_type="application/feed+json")
+    site.routes["/items.json"] = Resource(b'{"version": "https://jsonfeed.org/version/1", "items": 5}',
+                                          content_type="application/feed+json")
+    urls = ["/empty.html", "/feed.xml", "/items.json", "/good.html", "/odd.json"]
+    report = _run([site.url(path) for path in urls], store, fake_indexer)
+    failed = {f["path"]: f["error"] for f in report.failed}
+    assert failed[site.url("/empty.html")].startswith("is an empty page")
+    assert "is not a valid URL (Invalid IPv6 URL)" in failed["http://[bad/x"]
+    assert "is not a valid URL (Invalid non-printable ASCII character" in failed[site.url("/sh\x01ared.html")]
+    assert failed[site.url("/items.json")].startswith("is a JSON Feed without a list of items")
+    assert len(failed) == 4 and report.added == 2  # story 2, and the good page (from the odd feed, then as is)
+    assert store.records([site.url("/good.html")])[site.url("/good.html")]["source"] == "Odd"
+
+
+def test_pages_are_decoded_as_browsers_read_their_charset_labels(site, store, fake_indexer):
+    text = "The minister\u2019s plan was \u201cready\u201d \u2013 and would cost \u20ac5 million, officials said. "
+    for path, header, meta in [("/latin1.html", "text/html; charset=ISO-8859-1", ""),
+                               ("/meta.html", "text/html", '<meta charset="iso-8859-1">'),
+                               ("/none.html", "text/html", "")]:
+        page = f"<html><head>{meta}<title>Plan</title></head><body><article><p>{text * 6}</p></article></body></html>"
+        site.routes[path] = Resource(page.encode("cp1252"), content_type=header)
+    site.routes["/gbk.html"] = Resource(
+        ('<html><head><meta charset="gb2312"><title>T</title></head><body><article><p>'
+         + "\u9555\u5b57\u6d4b\u8bd5\u3002" * 60 + "</p></article></body></html>").encode("gbk"))
+    report = _run([site.url(p) for p in ("/latin1.html", "/meta.html", "/none.html", "/gbk.html")], store,
+                  fake_indexer)
+    assert (report.added, report.failed) == (4, [])
+    for path in ("/latin1.html", "/meta.html", "/none.html"):
+        body = store.article(site.url(path))[0]
+        assert "minister\u2019s plan was \u201cready\u201d \u2013 and would cost \u20ac5" in body
+    assert "\u9555\u5b57" in store.article(site.url("/gbk.html"))[0]  # a GBK character outside GB2312
+
+
+def test_an_rss_feed_served_as_a_web_page_is_still_a_feed(site, store, fake_indexer):
+    _publish(site, range(2))
+    site.routes["/feed.xml"] = replace(site.routes["/feed.xml"], content_type="text/html; charset=utf-8")
+    report = _run([site.url("/feed.xml")], store, fake_indexer)
+    assert (report.added, report.failed) == (2, [])
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,11 @@ CASES = {
         '<p>The caf\xe9 on the corner reopened on Monday after a year of repairs, its owner said.</p>'
         '<p>Customers queued from seven in the morning for the first coffee in a year.</p></article></body>'
         '</html>'.encode("cp1252"), "ingested"),
+    "front matter that is never closed": ("open.md", b"---\ntitle: Open\n\nThe body never ends the front matter.\n",
+                                          "is never closed"),
+    "an impossible date in front matter": ("date.md", b"---\ntitle: X\ndate: 2023-02-30\n---\nA body.\n", "ingested"),
+    "front matter with a 5,000-digit number": ("digits.md", b"---\ntitle: X\nid: " + b"9" * 5000 + b"\n---\nBody.\n",
+                                               "not valid YAML"),
     "50 feed lines without url or id": (
         "anonymous.jsonl",
         "\n".join(json.dumps({"body": f"Line {n} tells its own story."}) for n in range(50)).encode(), "ingested"),
@@ -110,6 +116,33 @@ def test_what_the_odd_inputs_become(tmp_path):
     # vectors=False: the fake embedder gives the 50 one-line stories exactly equidistant vectors, and HNSW
     # leaves some such points unreachable (real embeddings are never that tied)
     assert store.check(vectors=False) == []
+
+
+def test_mislabelled_and_unusual_files_are_read_as_meant(tmp_path):
+    from bot.store import open_store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    line = json.dumps({"title": "Feed story", "url": "https://x.test/{}", "body": "A story told in a feed."})
+    (folder / "plain.jsonl.gz").write_text(line.replace("{}", "plain") + "\n")  # not compressed at all
+    (folder / "zipped.jsonl").write_bytes(gzip.compress(line.replace("{}", "zipped").encode()))
+    (folder / "hugo.md").write_text('+++\ntitle = "A Hugo post"\ndate = 2023-06-20\n+++\nThe body of the post.\n')
+    (folder / "dots.md").write_text("---\ntitle: Closed by dots\n...\nThe body after the dots.\n")
+    (folder / "tags.txt").write_text("title: Tagged\ntags: politics, harbour\npublished: 2023-06-21\n\nThe body.\n")
+    (folder / "date.md").write_bytes(CASES["an impossible date in front matter"][1])
+    (folder / "yaml.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text("Latin-1 name\n\nA body under a name that is not UTF-8.\n")
+    report = _ingest(tmp_path / "store", folder)["report"]
+    failed = {Path(f["path"]).name: f["error"] for f in report["failed"]}
+    assert failed.keys() == {"caf\\xe9.txt", "yaml.md"} and report["added"] == 6, report
+    assert failed["caf\\xe9.txt"].startswith("file name is not valid UTF-8; rename the file")
+    assert "\n" not in failed["yaml.md"] and failed["yaml.md"].startswith("front matter is not valid YAML")
+    records = open_store(tmp_path / "store", None, 8000, "news").all_records()
+    found = {meta["title"]: meta["published"] for meta, _ in records.values()}
+    assert found == {"Feed story": "", "A Hugo post": "2023-06-20", "Closed by dots": "", "Tagged": "2023-06-21",
+                     "X": ""} and len(records) == 6
+    notes = " ".join(note["note"] for note in report["notes"])
+    assert "'2023-02-30'" in notes and "('tags') is not stored" in notes
 
 
 # --- every regular expression is linear --------------------------------------------------------
