@@ -213,12 +213,16 @@ def ingest(
     own_fetcher = fetcher is None and any(is_url(str(path)) or str(path).lower().endswith(".opml") for path in paths)
     fetcher = Fetcher(robots=StoreRobots(store)) if own_fetcher else fetcher
     try:
-        origins = [origin for path in paths for origin in _origins(path, store, fetcher, content_ids, max_items)]
-        if on_total and all(isinstance(origin, Origin) for origin in origins):
-            on_total(sum(estimate(origin, limits) for origin in origins))
+        origins: dict[str, Origin | UrlOrigin] = {}  # by key: a path or feed given twice is read once
+        for path in paths:
+            for origin in _origins(path, store, fetcher, content_ids, max_items):
+                origins.setdefault(origin.key, origin)
+        taken: set[str] = set()  # ids an earlier input of this run gave: a story two feeds share is read once
+        if on_total and all(isinstance(origin, Origin) for origin in origins.values()):
+            on_total(sum(estimate(origin, limits) for origin in origins.values()))
         with _Writer(store, report, progress) as writer:
-            for origin in origins:
-                finished = _sync_origin(origin, store, indexer, writer, limits, report, progress, stop)
+            for origin in origins.values():
+                finished = _sync_origin(origin, store, indexer, writer, limits, report, progress, stop, taken)
                 writer.wait()
                 origin.finish()
                 if not finished:
@@ -253,9 +257,12 @@ def _origins(path: Path | str, store: Store, fetcher: Fetcher | None, content_id
 
 def _sync_origin(
     origin: Origin | UrlOrigin, store: Store, indexer: Indexer, writer: _Writer, limits: Limits, report: Report,
-    progress: Progress | None, stop: Callable[[], bool] | None,
+    progress: Progress | None, stop: Callable[[], bool] | None, taken: set[str],
 ) -> bool:
-    """Read, compare, embed and hand over to the writer the articles of one origin; False if told to stop."""
+    """Read, compare, embed and hand over to the writer the articles of one origin; False if told to stop.
+
+    ``taken``: the ids earlier origins of this run gave; an article one of them gave is left as that one
+    wrote it (two feeds sharing a story, two folders holding one url), so a re-run finds it unchanged."""
     batch: list[Article] = []
     stopped = stop or (lambda: False)
     for item in origin.read(limits, stopped):
@@ -265,14 +272,20 @@ def _sync_origin(
             report.notes.append({"path": item.where, "note": item.message})
         elif isinstance(item, Known):  # a feed item the store holds as it is: not even fetched
             origin.seen.add(item.article_id)
+            taken.add(item.article_id)
             report.unchanged += 1
             if progress:
                 progress(1, 0)
         elif item.article_id in origin.seen:
             report.notes.append({"path": item.path, "note": f"same article as an earlier one ({item.article_id}); "
                                                             "the first is kept"})
+        elif item.article_id in taken:
+            origin.seen.add(item.article_id)  # not pruned from this origin either
+            report.notes.append({"path": item.path, "note": f"same article as one an earlier input gave "
+                                                            f"({item.article_id}); that one is kept"})
         else:
             origin.seen.add(item.article_id)
+            taken.add(item.article_id)
             batch.append(item)
             if len(batch) == ARTICLES_PER_BATCH:
                 _sync_batch(batch, origin, store, indexer, writer, report, progress)

@@ -74,6 +74,7 @@ class Origin:
     root: Path
     files: list[Path] = field(default_factory=list)
     errors: list[ArticleError] = field(default_factory=list)  # the path's own (missing, wrong type)
+    notes: list[Note] = field(default_factory=list)  # the path's own (files of types ingest does not read)
     failed_paths: set[str] = field(default_factory=set)  # relative paths that failed (not pruned)
     readable: bool = True  # False when the path itself is missing: prune nothing
     content_ids: bool = False  # url-less articles are named by a hash of their file (uploads)
@@ -101,8 +102,14 @@ def scan(path: Path, content_ids: bool = False) -> Origin:
         return origin
     origin = Origin(key=str(path.resolve()), root=path, content_ids=content_ids)
     if path.is_dir():
+        skipped: dict[str, int] = {}
         try:
-            origin.files = sorted(_walk(path))
+            origin.files = sorted(_walk(path, skipped))
+            if skipped:
+                kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(skipped.items(), key=lambda kv: -kv[1]))
+                total = sum(skipped.values())
+                origin.notes.append(Note(str(path), f"skipped {total} file{'s' * (total != 1)} of a type ingest does "
+                                                    f"not read ({kinds[:200]}); it reads {', '.join(FILE_TYPES)}"))
         except OSError as exc:
             origin.readable = False
             origin.errors.append(ArticleError(str(path), f"can't be listed ({exc.strerror}); check its permissions"))
@@ -125,6 +132,7 @@ def estimate(origin: Origin, limits: Limits) -> int:
 def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | Note]:
     """The origin's articles one by one, with an ArticleError for each input that fails."""
     yield from origin.errors
+    yield from origin.notes
     for file in origin.files:
         relative = file.relative_to(origin.root).as_posix()
         failed = False
@@ -174,14 +182,19 @@ def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
     return origin
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, skipped: dict[str, int]) -> Iterator[Path]:
+    """The readable files under ``folder`` (hidden ones and symlinked folders left out); ``skipped`` counts the
+    other files by suffix."""
     for child in folder.iterdir():
         if child.name.startswith("."):
             continue
         if child.is_dir() and not child.is_symlink():
-            yield from _walk(child)
+            yield from _walk(child, skipped)
         elif child.is_file() and file_type(child):
             yield child
+        elif child.is_file():
+            suffix = child.suffix.lower()[:12] or "without a suffix"
+            skipped[suffix] = skipped.get(suffix, 0) + 1
 
 
 def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> Iterator[Article | ArticleError | Note]:

@@ -113,6 +113,20 @@ def test_atom_and_a_malformed_rss_feed_are_read_too(site, store, fake_indexer):
     assert (report.added, report.failed) == (3, [])
 
 
+def test_a_story_two_feeds_share_is_taken_from_the_first_and_unchanged_on_the_next_run(site, store, fake_indexer):
+    _publish(site, [1], feed="/x.xml")
+    site.routes["/y.xml"] = Resource(rss("Other Gazette", [{"title": "Story 1", "link": site.url("/news/1.html"),
+                                                           "pubDate": "Sun, 11 Jun 2023 12:00:00 GMT"}]),
+                                     content_type="application/rss+xml")
+    feeds = [site.url("/x.xml"), site.url("/y.xml")]
+    first = _run(feeds, store, fake_indexer)
+    for path in ("/x.xml", "/y.xml"):  # both feeds change (same items), so both are read again in full
+        site.routes[path] = replace(site.routes[path], body=site.routes[path].body + b"\n")
+    second = _run(feeds, store, fake_indexer)
+    assert [(r.added, r.updated, r.failed) for r in (first, second)] == [(1, 0, []), (0, 0, [])]
+    assert store.records([site.url("/news/1.html")])[site.url("/news/1.html")]["source"] == "Loopback Times"
+
+
 def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):
     items = _publish(site, range(3))
     del site.routes["/news/1.html"]
@@ -236,14 +250,14 @@ def test_a_broken_url_a_bad_link_or_an_odd_json_feed_fails_alone_and_the_other_i
                                                    ).encode(), content_type="application/feed+json")
     site.routes["/items.json"] = Resource(b'{"version": "https://jsonfeed.org/version/1", "items": 5}',
                                           content_type="application/feed+json")
-    urls = ["/empty.html", "/feed.xml", "/items.json", "/good.html", "/odd.json"]
+    urls = ["/empty.html", "/feed.xml", "/items.json", "/odd.json", "/good.html"]
     report = _run([site.url(path) for path in urls], store, fake_indexer)
     failed = {f["path"]: f["error"] for f in report.failed}
     assert failed[site.url("/empty.html")].startswith("is an empty page")
     assert "is not a valid URL (Invalid IPv6 URL)" in failed["http://[bad/x"]
     assert "is not a valid URL (Invalid non-printable ASCII character" in failed[site.url("/sh\x01ared.html")]
     assert failed[site.url("/items.json")].startswith("is a JSON Feed without a list of items")
-    assert len(failed) == 4 and report.added == 2  # story 2, and the good page (from the odd feed, then as is)
+    assert len(failed) == 4 and report.added == 2  # story 2, and the good page (from the odd feed, first)
     assert store.records([site.url("/good.html")])[site.url("/good.html")]["source"] == "Odd"
 
 

@@ -132,6 +132,7 @@ def test_mislabelled_and_unusual_files_are_read_as_meant(tmp_path):
     (folder / "date.md").write_bytes(CASES["an impossible date in front matter"][1])
     (folder / "yaml.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
     (folder / os.fsdecode(b"caf\xe9.txt")).write_text("Latin-1 name\n\nA body under a name that is not UTF-8.\n")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
     report = _ingest(tmp_path / "store", folder)["report"]
     failed = {Path(f["path"]).name: f["error"] for f in report["failed"]}
     assert failed.keys() == {"caf\\xe9.txt", "yaml.md"} and report["added"] == 6, report
@@ -143,6 +144,7 @@ def test_mislabelled_and_unusual_files_are_read_as_meant(tmp_path):
                      "X": ""} and len(records) == 6
     notes = " ".join(note["note"] for note in report["notes"])
     assert "'2023-02-30'" in notes and "('tags') is not stored" in notes
+    assert "skipped 1 file of a type ingest does not read (1 .pdf)" in notes
 
 
 # --- every regular expression is linear --------------------------------------------------------

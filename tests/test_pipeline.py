@@ -41,6 +41,20 @@ def test_reingesting_an_unchanged_folder_writes_nothing(tmp_path, store, fake_in
     assert (second.articles, second.chunks) == (2, len(before))
 
 
+def test_one_url_in_two_folders_is_read_once_per_run_and_stays_unchanged(tmp_path, store, fake_indexer):
+    first, second = tmp_path / "one", tmp_path / "two"
+    for folder, text in ((first, "The first copy of the story."), (second, "The second copy, edited.")):
+        folder.mkdir()
+        _write(folder, "story.txt", "Story", text, url="https://x/story")
+    runs = [ingest([first, second, first], store, fake_indexer) for _ in range(2)]
+    assert [(r.added, r.updated, r.unchanged) for r in runs] == [(1, 0, 0), (0, 0, 1)]
+    assert store.article("https://x/story")[0] == "The first copy of the story."  # the first input's copy
+    assert any("an earlier input gave" in note["note"] for note in runs[1].notes)
+    alone = ingest([second], store, fake_indexer)  # asked for alone, the other copy is read
+    assert (alone.updated, alone.deleted) == (1, 0)
+    _check_consistent(store)
+
+
 def test_an_edited_article_has_only_its_chunks_replaced(tmp_path, store, fake_indexer):
     folder = tmp_path / "in"
     folder.mkdir()
