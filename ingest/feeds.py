@@ -36,6 +36,7 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ElementTree
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,8 +52,6 @@ from ingest.web import Fetcher, FetchError, Page, is_url
 
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
 MIN_ITEM_CHARS = 200
-_SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-_NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 _CHILD_SITEMAPS = 20
 
 
@@ -216,7 +215,11 @@ class UrlOrigin:
 
 
 def _items(page: Page, fetcher: Fetcher, limits: Limits) -> tuple[str, list[Item], str]:
-    """(kind, items, title) of a fetched document: feed, jsonfeed, sitemap, opml or page."""
+    """(kind, items, title) of a fetched document: feed, jsonfeed, sitemap, opml or page; a gzipped one
+    (sitemap.xml.gz, feed.xml.gz) is read decompressed."""
+    if page.body[:2] == b"\x1f\x8b":
+        headers = {k: v for k, v in page.headers.items() if k != "content-type"}
+        page = replace(page, body=_gunzipped(page.body, fetcher.limits.max_bytes, page.url), headers=headers)
     head = page.body[:2048].lstrip().lower()
     if page.content_type in ("application/feed+json", "application/json") or head.startswith(b"{"):
         items, title = _json_feed(page)
@@ -312,34 +315,60 @@ def _xml(data: bytes, url: str) -> ElementTree.Element:
 
 
 def _sitemap(page: Page, fetcher: Fetcher, depth: int) -> list[Item]:
-    root = _xml(page.body, page.url)
-    if root.tag.endswith("sitemapindex"):
+    """The article URLs of a sitemap (with or without the sitemaps.org namespace), or of the child sitemaps of
+    a sitemap index (gzipped ones too, up to ``_CHILD_SITEMAPS``)."""
+    root = _xml(_gunzipped(page.body, fetcher.limits.max_bytes, page.url), page.url)
+    if _local(root.tag) == "sitemapindex":
         if depth:
             return []
         items = []
-        for loc in [e.text or "" for e in root.iter(f"{_SITEMAP}loc")][:_CHILD_SITEMAPS]:
+        for loc in [e.text or "" for e in root.iter() if _local(e.tag) == "loc"][:_CHILD_SITEMAPS]:
             try:
                 items += _sitemap(fetcher.fetch(loc.strip()), fetcher, depth + 1)
             except FetchError:
                 continue  # one broken child sitemap costs only its own URLs
         return items
     items = []
-    for entry in root.iter(f"{_SITEMAP}url"):
-        loc = (entry.findtext(f"{_SITEMAP}loc") or "").strip()
+    for entry in (e for e in root.iter() if _local(e.tag) == "url"):
+        loc = _child_text(entry, "loc")
         if not is_url(loc):
             continue
-        lastmod = (entry.findtext(f"{_SITEMAP}lastmod") or "").strip()
-        news = entry.find(f"{_NEWS}news")
-        title = (news.findtext(f"{_NEWS}title") or "").strip() if news is not None else ""
-        published = (news.findtext(f"{_NEWS}publication_date") or "").strip() if news is not None else ""
+        lastmod = _child_text(entry, "lastmod")
+        news = next((e for e in entry if _local(e.tag) == "news"), None)
+        title = _child_text(news, "title") if news is not None else ""
+        published = _child_text(news, "publication_date") if news is not None else ""
         items.append(Item(link=loc, title=title, published=parse.parse_date(published or lastmod or None, loc),
                           source=urlsplit(loc).hostname or "", version=_version(loc, lastmod, published, title)))
     return items
 
 
+def _local(tag: object) -> str:
+    """An element's name without its namespace ("{http://www.sitemaps.org/…}url" is "url")."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child_text(element: ElementTree.Element, name: str) -> str:
+    return next(((child.text or "").strip() for child in element if _local(child.tag) == name), "")
+
+
+def _gunzipped(data: bytes, limit: int, url: str) -> bytes:
+    """``data`` decompressed if it is gzip (a sitemap.xml.gz), at most ``limit`` bytes of it."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = inflater.decompress(data, limit)
+    except zlib.error as exc:
+        raise FetchError(url, f"is a corrupt gzip file ({exc}); check the URL") from None
+    if inflater.unconsumed_tail:
+        raise FetchError(url, f"is over {limit / 1e6:g} MB once decompressed; link a smaller sitemap")
+    return out
+
+
 def _opml(data: bytes, url: str) -> list[Item]:
     root = _xml(data, url)
-    feeds = [outline.get("xmlUrl", "").strip() for outline in root.iter("outline")]
+    feeds = [(outline.get("xmlUrl") or outline.get("xmlurl") or outline.get("url") or "").strip()
+             for outline in root.iter("outline")]
     return [Item(link=feed) for feed in dict.fromkeys(feeds) if is_url(feed)]
 
 

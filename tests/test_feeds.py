@@ -6,6 +6,7 @@ embedding model is the fast fake except where a real process runs the CLI.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -166,6 +167,29 @@ def test_a_single_page_a_sitemap_and_an_opml_list_work(site, store, fake_indexer
                  fake_indexer)
     assert again.added == again.updated == 0
     assert {status for _, path, status in site.log if path != "/robots.txt"} == {304}
+
+
+def test_sitemaps_without_a_namespace_gzipped_or_in_a_gzipped_index_and_opml_url_attributes_are_read(
+        site, store, fake_indexer):
+    for n in range(1, 5):
+        site.routes[f"/s/{n}.html"] = Resource(article_page(f"Mapped {n}", _story(n)))
+    bare = sitemap([(site.url("/s/1.html"), "2023-06-21")]).replace(
+        b' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"', b"")
+    site.routes["/bare.xml"] = Resource(bare, content_type="text/xml")
+    site.routes["/child.xml.gz"] = Resource(gzip.compress(sitemap([(site.url("/s/2.html"), "2023-06-22")])),
+                                            content_type="application/gzip")
+    site.routes["/index.xml"] = Resource(
+        b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>'
+        + site.url("/child.xml.gz").encode() + b"</loc></sitemap></sitemapindex>", content_type="application/xml")
+    site.routes["/top.xml.gz"] = Resource(gzip.compress(sitemap([(site.url("/s/3.html"), "2023-06-23")])),
+                                          content_type="application/x-gzip")
+    _publish(site, [7], feed="/a.xml")
+    site.routes["/list.opml"] = Resource(opml([site.url("/a.xml")]).replace(b"xmlUrl=", b"url="),
+                                         content_type="text/x-opml")
+    urls = [site.url(path) for path in ("/bare.xml", "/index.xml", "/top.xml.gz", "/list.opml")]
+    report = _run(urls, store, fake_indexer)
+    assert (report.added, report.failed) == (4, [])
+    assert store.records([site.url("/s/2.html")])[site.url("/s/2.html")]["published"] == "2023-06-22"
 
 
 def test_a_json_feed_is_read(site, store, fake_indexer):
