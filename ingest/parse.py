@@ -51,6 +51,7 @@ _FUTURE_DAYS = 2  # a date this far past today is a typo or a time zone, not new
 _URL_CHARS = 2048
 _YAML_DEPTH = 20
 _DATE_CHARS = 200
+_OTHER_SCHEME = re.compile(r"(?!https?:)[A-Za-z][A-Za-z0-9+.-]{0,30}:", re.IGNORECASE)
 
 
 def parse_date(value: object, where: str, notes: list[str] | None = None) -> dt.date | None:
@@ -145,6 +146,9 @@ def make_article(where: str, article_id: str, path: str, fields: dict[str, Any],
                  notes: list[str] | None = None, max_title: int = 300) -> Article:
     """An Article from loosely typed fields; the id falls back to the url when there is one."""
     url = _clean(fields.get("url"), _URL_CHARS, notes, "url")
+    if _OTHER_SCHEME.match(url):  # javascript:, data:, file: … are no article's address
+        _note(notes, f"url {url[:40]!r} is not an http(s) address; left empty")
+        url = ""
     body = _body(body, where)
     title = (_clean(fields.get("title"), max_title, notes, "title")
              or _clean(body.split("\n", 1)[0], max_title, None))
@@ -355,7 +359,8 @@ def parse_feed_record(record: object, where: str, prefix: str | None, path: str,
         raise ArticleError(where, f"line is JSON {type(record).__name__}, not an object with title, body, …")
     for key in ("title", "source", "author", "url", "body", "id"):
         value = record.get(key)
-        if value is not None and not (isinstance(value, str) or (key == "id" and isinstance(value, int))):
+        if value is not None and not (isinstance(value, str) or (key == "id" and isinstance(value, int)
+                                                                 and not isinstance(value, bool))):
             raise ArticleError(where, f"field {key!r} must be a string, not {type(value).__name__}")
     body = record.get("body")
     if not isinstance(body, str) or not body.strip():

@@ -82,12 +82,21 @@ def test_a_feed_record_keeps_its_url_as_id():
     assert (article.article_id, article.published, article.author) == ("https://u", dt.date(2022, 1, 2), "")
 
 
+def test_a_url_that_is_no_web_address_is_left_out_with_a_note():
+    notes: list[str] = []
+    record = {"title": "T", "url": "javascript:alert(1)", "body": "B."}
+    article = parse.parse_feed_record(record, "feed.jsonl:1", "feed.jsonl", "feed.jsonl", notes)
+    assert article.url == "" and article.article_id.startswith("feed.jsonl#sha:")
+    assert notes == ["url 'javascript:alert(1)' is not an http(s) address; left empty"]
+
+
 @pytest.mark.parametrize(
     ("record", "message"),
     [
         ({"title": "T"}, "no 'body'"),
         ({"title": "T", "body": "   "}, "no 'body'"),
         ({"title": 5, "body": "B"}, "'title' must be a string"),
+        ({"id": True, "body": "B"}, "'id' must be a string, not bool"),
         (["not", "an", "object"], "not an object"),
     ],
 )
