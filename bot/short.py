@@ -12,7 +12,8 @@ phrase: a "sea creature" is no place; "the name of the storm" asks which storm.
 ``candidates(sentence)`` finds the spans a short answer can be: names
 (capitalised word runs, joined by "of", "and", "de" …, without the title before
 a personal name: "Tory MP Chris Pincher" is Chris Pincher), quoted titles,
-numbers with their units, sums of money, percentages, dates.
+numbers with their units, sums of money, percentages, dates (a day, a month, a
+year, or a time told relative to the news: "this fall", "in the coming weeks").
 
 ``choose`` scores every candidate of the best passage sentences: how well its
 sentence supports the question (the extractive answerer's score), whether its
@@ -23,7 +24,9 @@ show"; for a "which <noun>" question a name a headline gives counts as of the
 kind asked even when its meaning alone is not close enough), and how near it
 stands to the question's own words in the sentence. A name nearer in meaning
 to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
-"which band"); a list of names gains when the noun asked for is plural. A
+"which band"); a list of names gains when the noun asked for is plural; for
+"when", the day someone spoke ("said on Tuesday") loses, and so does a past time
+("last week") when the question asks about the future ("when will …"). A
 candidate made of the question's own words is never the answer (a place the
 question names by its adjective, "European", included), nor is the outlet
 that reports the story ("a source tells CNN"). The best one,
@@ -175,8 +178,15 @@ _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,80})[”\"]")
 _SPOKEN = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) +
                      r")(?:[- ](?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))*"
                      r"(?:\s(?!of\b|the\b|and\b)[a-z]+)?", re.IGNORECASE)
-_DATE = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?\s+\d{1,2}(?:,\s*\d{4})?"
-                   r"|\b(?:" + "|".join(d.capitalize() for d in _WEEKDAYS) + r")\b|\b(?:19|20)\d{2}\b")
+_PERIOD = r"(?:week|weekend|month|year|spring|summer|fall|autumn|winter|season|decade)"
+_DATE = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?\s+\d{1,2}\b(?:,\s*\d{4})?"
+                   r"|\b(?:" + "|".join(d.capitalize() for d in _WEEKDAYS) + r")\b|\b(?:19|20)\d{2}\b"
+                   # a month alone ("in mid-September", "by March 2024"; "May" is too often the verb)
+                   r"|\b(?:(?:early|late|mid)[- ])?(?:" + "|".join(m.capitalize() for m in _MONTHS if m != "may")
+                   + r")\b(?!\.?\s+\d{1,2}\b)(?: (?:19|20)\d{2}\b)?"
+                   # a time told relative to the news ("as early as this fall", "in the coming weeks")
+                   r"|\b(?:(?:early|late|later|earlier) )?(?:this|next|last) " + _PERIOD + r"\b"
+                   r"|\b(?:in|within|over) the (?:coming|next) (?:few |several |two |three )?(?:days|weeks|months)\b")
 
 
 @dataclass(frozen=True)
@@ -251,7 +261,8 @@ def expect(question: str) -> Expectation:
         kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
         return Expectation(kind, word, asked)
     if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|" + _ASKS + r"when\b", lowered):
-        return Expectation("date", "date", asked)
+        future = re.search(r"\b(?:will|going to|expected|set to|plan|plans|soon|upcoming|next)\b", lowered)
+        return Expectation("date", "future date" if future else "date", asked)
     if re.search(r"\bwhy\b", lowered):
         return Expectation("reason", "", asked)
     if re.search(_ASKS + r"who(?:m|se)?\b", lowered):
@@ -498,6 +509,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                                                                                      expectation.asked)
                     else 0.0)
                  - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked))
+                 - (WRONG_TIME if expectation.kind == "date" and _wrong_time(expectation, sentence.text, span) else 0.0)
                  - PERSON_PENALTY * max(0.0, person - fit))
         scored.append((score, sentence, span))
     if not scored:
@@ -670,6 +682,25 @@ def _counts_what_is_asked(sentence: str, span: Span, asked: frozenset[str]) -> b
         return True
     after = re.match(r"\s+([A-Za-z][\w’'-]*)(?:\s+([A-Za-z][\w’'-]*))?", sentence[span.end:])
     return bool(after) and any(word and stem(word) in asked for word in after.groups())
+
+
+#: What a date candidate loses when it is the wrong time for the "when" asked (``_wrong_time``).
+WRONG_TIME = 0.3
+_REPORTED = re.compile(r"\b(?:said|says|told|announced|reported|wrote|added|confirmed|tweeted|stated)"
+                       r"(?:\s+[\w’'.-]+){0,3}?\s+(?:on\s+)?$", re.IGNORECASE)
+
+
+def _wrong_time(expectation: Expectation, sentence: str, span: Span) -> bool:
+    """Whether a date candidate is the wrong time for a "when" question: the day someone spoke, or a past time
+    ("last week", "earlier this year") when the question asks about the future ("when will …")."""
+    past = span.text.lower().startswith(("last ", "earlier "))
+    return _reporting_day(sentence, span) or (expectation.head == "future date" and past)
+
+
+def _reporting_day(sentence: str, span: Span) -> bool:
+    """Whether ``span`` is a weekday right after a verb of saying ("said on Tuesday", "told CNN Monday")."""
+    before = sentence[max(0, span.start - 60) : span.start]
+    return span.text.lower() in _WEEKDAYS and _REPORTED.search(before) is not None
 
 
 def _repeated(text: str, asked: frozenset[str]) -> float:

@@ -24,7 +24,8 @@ from tests.conftest import make_bot
     ("How many minutes did the violence play out?", "number", "many"),
     ("How much was Instagram fined this week?", "money", "much"),
     ("What percentage of US adults disapprove of the decision?", "percent", "percentage"),
-    ("When will the new bridge open?", "date", "date"),
+    ("When will the new bridge open?", "date", "future date"),
+    ("When did the bridge open?", "date", "date"),
     ("Broadway's biggest stars were recognized at which prestigious awards show?", "thing", "awards show"),
     ("Why did some cities cancel their fireworks?", "reason", ""),
     ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
@@ -58,6 +59,9 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     assert ("Four-time Super Bowl", "name") not in found  # a capitalised modifier is not a name
     for span in short.candidates(sentence):
         assert sentence[span.start : span.end] == span.text
+    dates = "The law takes effect on January 1, 2024, the tax in March 2025, and a review in the coming weeks."
+    assert [span.text for span in short.candidates(dates) if span.kind == "date"] == [
+        "January 1, 2024", "March 2025", "in the coming weeks"]  # not "March 20"
 
 
 @pytest.mark.parametrize(("sentence", "names"), [
@@ -128,6 +132,13 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Who won the top prize?",  # a street, an award or a people is rarely who
      ["The Tony Awards went to Joaquina Kalukango and Jaquel Spivey on Sunday."],
      "Joaquina Kalukango and Jaquel Spivey"),
+    ("When will the updated boosters be available?",  # not the day someone said it
+     ["Jha said on Tuesday that the updated boosters would be ready in early to mid-September."], "mid-September"),
+    ("When will the new boosters be available?",  # a time told relative to the news, not a past one
+     ["A study of the boosters was published last week in the journal Nature.",
+      "The new boosters will be available to adults next month, officials said."], "next month"),
+    ("When did the quake strike the island?",
+     ["The quake struck the island on Tuesday, officials said."], "Tuesday"),
     ("Which English national park will allow wild camping again?",  # "English" already says England
      ["Wild camping is allowed again in England, in Dartmoor National Park, after a court ruling on Monday."],
      "Dartmoor National Park"),
