@@ -461,6 +461,11 @@ class LexicalIndex:
         """How many chunks are indexed."""
         return int(self._reader().execute("SELECT count(*) FROM chunk_filters").fetchone()[0])
 
+    def any_published(self, first: int, last: int) -> bool:
+        """Whether some chunk's article was published between the dates ``first`` and ``last`` (YYYYMMDD)."""
+        return self._reader().execute("SELECT 1 FROM chunk_filters WHERE published_num BETWEEN ? AND ? LIMIT 1",
+                                      (first, last)).fetchone() is not None
+
     def article_count(self) -> int:
         """How many articles the index has a version of."""
         return int(self._reader().execute("SELECT count(*) FROM articles").fetchone()[0])

@@ -12,6 +12,11 @@ refusal gate reads it the same whatever lists a question gets:
   as-of date: a preference, not a filter. News questions are mostly about the
   latest news (of the dev set's gold articles, 119 of 128 were published in the
   week before the question); an older article still ranks by the other lists.
+  When the store holds nothing published in that time at all (an archive
+  asked today), there is nothing to prefer and the two lists are left out;
+  when it holds recent articles but none near the question, the empty lists
+  still count, and every passage's fused score stays at most half: evidence
+  for the gate that the news asked about is not in the store.
 
 Filters (published-date range, sources, excluded articles) and the as-of date
 (nothing published after it) are applied to both searches, so a filtered-out
@@ -178,8 +183,10 @@ class Retriever:
         ]
         if as_of and (span := window(query, as_of) or self._recent(as_of)):
             narrowed, n = base.within(*span), self.fusion.candidates
-            lists += [([i for i in nearest if narrowed.admits(metas[i])][:n], self.fusion.window),
+            recent = [([i for i in nearest if narrowed.admits(metas[i])][:n], self.fusion.window),
                       ([i for i, meta in keyword if narrowed.admits(meta)][:n], self.fusion.window)]
+            if any(ranked for ranked, _ in recent) or self.store.any_published(*narrowed.date_range()):
+                lists += recent  # else the store holds nothing of that time: an archive, no preference
         fused: dict[str, float] = {}
         most = sum(weight for _, weight in lists) / (self.fusion.rrf_k + 1) or 1.0  # first in every list
         for ranked, weight in lists:

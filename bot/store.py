@@ -306,6 +306,10 @@ class Store:
         """The best ``n`` keyword (BM25) hits (that ``admits`` accepts), best first: (chunk id, filter fields)."""
         return self.lexical.nearest(query, n, admits)
 
+    def any_published(self, first: int, last: int) -> bool:
+        """Whether the store holds an article published between ``first`` and ``last`` (YYYYMMDD numbers)."""
+        return self.lexical.any_published(first, last)
+
     def filters_of(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """chunk id -> {"article_id", "source", "published_num"} of these chunks (those that exist).
 

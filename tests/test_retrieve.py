@@ -89,6 +89,23 @@ def test_a_question_naming_no_time_prefers_the_latest_week_unless_that_is_turned
     assert [p.article_id for p in plain] == ["https://x/1", "https://x/2"]
 
 
+def test_an_archive_older_than_the_recency_preference_scores_as_if_there_were_none(tmp_path, fake_indexer):
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    rows = [_article(1, "The harbour council voted on the harbour budget again.", "2023-01-10"),
+            _article(2, "A ferry timetable was printed for the summer.", "2023-01-12")]
+    ingest([_feed(tmp_path, rows)], store, fake_indexer)
+    as_of, question = dt.date(2026, 12, 1), "harbour council budget"  # asked years later: nothing is recent
+    archive = Retriever(store, KeywordEmbeddings(), k=2, recency_days=7).search(question, as_of=as_of)
+    plain = Retriever(store, KeywordEmbeddings(), k=2, recency_days=0).search(question, as_of=as_of)
+    assert archive[0].article_id == "https://x/1" and archive[0].score == plain[0].score == 1.0
+    # a store that does hold news of that week, none of it near the question: the week's lists still count,
+    # and the old article's score says it is not the latest news
+    ingest([_feed(tmp_path, [*rows, _article(3, "A choir sang at the town hall.", "2026-11-30")])], store,
+           fake_indexer)
+    found = Retriever(store, KeywordEmbeddings(), k=2, recency_days=7).search(question, as_of=as_of)
+    assert found[0].article_id == "https://x/1" and found[0].score == 0.5
+
+
 def test_one_article_fills_at_most_two_places(tmp_path, fake_indexer):
     store = open_store(tmp_path / "s", None, 8000, "news")
     long_body = "\n".join(f"The solar farm produced power on day {n} of the trial." for n in range(400))
