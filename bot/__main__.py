@@ -108,19 +108,20 @@ def _chat(bot, as_of: dt.date | None) -> int:
         if not question:
             return 0
         final: Answer | None = None
-        streamed = False
+        streamed = ""
         for item in bot.stream(question, history, as_of=as_of):
             if isinstance(item, Answer):
                 final = item
             else:
                 print(item, end="", flush=True)
-                streamed = True
+                streamed += item
         assert final is not None
-        # The streamed text was shown as it came; a refusal or checked text is printed whole.
-        if streamed and not final.refused:
+        # The streamed text was shown as it came; a refusal, or a checked text that differs from what was
+        # streamed (a citation the checker dropped or renumbered), is printed whole.
+        if streamed and not final.refused and " ".join(streamed.split()) == " ".join(final.text.split()):
             print("\n" + render(final, with_text=False), flush=True)
         else:
-            print(("\n" if streamed else "") + render(final), flush=True)
+            print(("\n\nChecked answer:\n" if streamed else "") + render(final), flush=True)
         history.append((question, final.text))
 
 

@@ -96,7 +96,7 @@ class NewsBot:
         question = requests.question_text(question)
         history = requests.history_turns(list(history))
         k = requests.passages(k)
-        as_of = as_of or dt.date.today()
+        as_of = requests.day(as_of, "The as-of date") or dt.date.today()  # 0001-01-01 would overflow the search
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
         try:
             passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})

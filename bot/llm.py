@@ -42,6 +42,7 @@ from bot.extractive import ExtractiveAnswerer, followup_query
 from bot.prompts import REFUSAL, template
 from bot.settings import Settings
 from bot.short import Sentence
+from bot.text import clean_input
 from bot.types import Passage
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
@@ -123,7 +124,7 @@ class ChatBackend(Backend):
         transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
         prompt = template("condense").format(history=transcript, question=question)
         try:
-            rewritten = str(self.model.invoke(prompt).content).strip().strip('"').splitlines()
+            rewritten = clean_input(str(self.model.invoke(prompt).content)).strip().strip('"').splitlines()
         except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
             raise BackendError(f"The {self.name} model failed while reading the follow-up: {exc}") from exc
         candidate = rewritten[0].strip() if rewritten else ""
@@ -134,8 +135,9 @@ class ChatBackend(Backend):
         question = request.question
         if request.query != request.question:
             question = f"{request.question}\n(Meaning: {request.query})"
-        yield from self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
-                                      "refusal": REFUSAL, "passages": format_passages(request.passages)})
+        for piece in self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
+                                        "refusal": REFUSAL, "passages": format_passages(request.passages)}):
+            yield clean_input(piece)  # a lone surrogate or a NUL from an endpoint would break printing and JSON
 
 
 class LlamaCppChat(BaseChatModel):

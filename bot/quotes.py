@@ -2,7 +2,7 @@
 
 ``locate_quote(body, quote, near)`` tries an exact match, then one ignoring
 whitespace, quote and dash styles and case, then a fuzzy one under a strict
-threshold, snapped to the body's whole words; among several matches the one
+threshold, snapped to the body's whole words (for quotes up to ``MAX_FUZZY_CHARS``); among several matches the one
 nearest the cited passage wins. Whatever matched, the caller gets offsets into
 the body, so a shown quote is always ``body[start:end]``, never the quoting text.
 
@@ -21,6 +21,9 @@ MIN_CHARS = 12  # a shorter quote is too short to verify at all
 MIN_WORDS = 3  # a quote of fewer words must match exactly
 FUZZY_SCORE = 90.0  # rapidfuzz score (0-100) a fuzzy match must reach
 FUZZY_LENGTH = 0.2  # a fuzzy match may be this much shorter or longer than the quote
+#: A longer quote must match exactly or loosely: fuzzy matching costs its length times the body's, and a
+#: model that invents a page-long "quote" must not hold the answer for minutes.
+MAX_FUZZY_CHARS = 600
 
 _FOLD = {
     **dict.fromkeys("“”„«»″", '"'),
@@ -54,6 +57,8 @@ def locate_quote(body: str, quote: str, near: tuple[int, int] | None = None) -> 
     loose = [(origin[i], origin[i + len(needle) - 1] + 1) for i in _find_all(folded, needle)]
     if loose:
         return _nearest(loose, near)
+    if len(needle) > MAX_FUZZY_CHARS:
+        return None
     windows = [(0, len(folded))]
     if near is not None:
         margin = len(needle) + 40

@@ -48,14 +48,16 @@ def streamable(raw: str, allowed: set[str], complete: bool = False) -> str:
     text = before_quotes(raw)
     if complete:
         return strip_links(text, allowed)
+    end = max(text.rfind(" "), text.rfind("\n"))
+    text = text[: end + 1]  # whole words first: the last space may stand inside a tag or a link
     cut = len(text)
     for opener, closer in (("<", ">"), ("[", "]"), ("](", ")")):
         start = text.rfind(opener)
         if start != -1 and text.find(closer, start + len(opener)) == -1:
+            if opener == "](":  # a link's target is still coming: hold back its text too, from its "["
+                start = max(text.rfind("[", 0, start), 0)
             cut = min(cut, start)
-    text = text[:cut]
-    end = max(text.rfind(" "), text.rfind("\n"))
-    return strip_links(text[: end + 1], allowed) if end != -1 else ""
+    return strip_links(text[:cut], allowed)
 
 
 def before_quotes(raw: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import RequestError
+from bot.text import clean_input
 
 MAX_QUESTION_CHARS = 2000
 MAX_TURNS = 10
@@ -38,7 +39,7 @@ class Request:
 def question_text(value: Any) -> str:
     if not isinstance(value, str):
         raise RequestError("The question must be text, e.g. \"Who won the election?\".")
-    question = value.strip()
+    question = clean_input(value).strip()
     if not question:
         raise RequestError("Type a question first.")
     if len(question) > MAX_QUESTION_CHARS:
@@ -73,10 +74,10 @@ def history_turns(value: Any) -> tuple[tuple[str, str], ...]:
 
 def _message_text(content: Any) -> str:
     if isinstance(content, str):
-        return content
+        return clean_input(content)
     if isinstance(content, list):
-        return " ".join(part.get("text", "") for part in content if isinstance(part, dict)
-                        and isinstance(part.get("text"), str))
+        return clean_input(" ".join(part.get("text", "") for part in content if isinstance(part, dict)
+                                    and isinstance(part.get("text"), str)))
     return ""
 
 

@@ -84,6 +84,21 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 _TAIL = 24
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (possible in JSON: "\\ud800", or a byte no codec could read) replaced by
+    U+FFFD, so that it can be encoded, printed and stored."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def clean_input(text: str) -> str:
+    """Text from outside (a question, a model's reply) as text: valid Unicode, without NUL characters."""
+    return valid_unicode(text).replace("\x00", "")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text``, whitespace excluded.
 

@@ -33,6 +33,7 @@ import re
 from typing import Any
 
 from bot.errors import ArticleError
+from bot.text import valid_unicode
 from bot.types import Article
 
 HEADER_KEYS = ("title", "source", "author", "published", "url")
@@ -117,7 +118,7 @@ def _clean(value: object, limit: int, notes: list[str] | None = None, name: str 
     if isinstance(value, dict | list | tuple | set):
         _note(notes, f"{name} is a {type(value).__name__}, not text; left empty")
         return ""
-    text = _valid_unicode(str(value)).strip()
+    text = valid_unicode(str(value)).strip()
     if text.lower() in _UNKNOWN:
         return ""
     if len(text) > limit:
@@ -126,17 +127,8 @@ def _clean(value: object, limit: int, notes: list[str] | None = None, name: str 
     return text
 
 
-def _valid_unicode(text: str) -> str:
-    """``text`` with lone surrogates (possible in JSON: "\\ud800") replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def _body(text: str, where: str) -> str:
-    body = _valid_unicode(text).strip()
+    body = valid_unicode(text).strip()
     if not body:
         raise ArticleError(where, "the article has no body text; add the text or remove the file")
     return body
@@ -369,5 +361,5 @@ def parse_feed_record(record: object, where: str, prefix: str | None, path: str,
     if key is None or prefix is None or not str(key).strip():
         content = f"{record.get('title') or ''}\n{body}".encode("utf-8", "surrogatepass")
         key = f"sha:{hashlib.sha256(content).hexdigest()[:24]}"
-    article_id = f"{prefix}#{_valid_unicode(str(key))[:200]}" if prefix else f"upload:{key}"
+    article_id = f"{prefix}#{valid_unicode(str(key))[:200]}" if prefix else f"upload:{key}"
     return make_article(where, article_id, path, record, body, notes, max_title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.errors import RequestError
 from bot.prompts import REFUSAL
 from bot.types import Answer
 from tests.conftest import assert_quotes_verbatim, make_bot
@@ -57,3 +58,5 @@ def test_the_as_of_date_reaches_the_prompt(bot):
 
     prepared = bot.prepare("What happened?", as_of=dt.date(2023, 6, 25))
     assert prepared.as_of == dt.date(2023, 6, 25)
+    with pytest.raises(RequestError, match="0001-01-01 is out of range"):  # not a store error from an overflow
+        bot.prepare("What happened in the last 3 days?", as_of=dt.date(1, 1, 1))

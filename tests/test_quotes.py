@@ -89,3 +89,14 @@ def test_a_quote_that_appears_twice_is_taken_from_near_the_cited_passage():
     assert start > second and body[start:end] == quote
     start, end = locate_quote(body, quote.upper(), near=(second - 12, len(body)))
     assert start > second and body[start:end] == quote
+
+
+def test_a_page_long_quote_matches_only_as_written_and_never_fuzzily():
+    from bot.quotes import MAX_FUZZY_CHARS
+
+    body = " ".join(f"Sentence {n} of the long report says the ferry line {n} runs on time." for n in range(3000))
+    long_quote = body[1000 : 1000 + 4 * MAX_FUZZY_CHARS]
+    assert locate_quote(body, long_quote) == (1000, 1000 + len(long_quote))  # exactly as written: found
+    typo = long_quote.replace("ferry", "fery", 1)
+    assert locate_quote(body, typo) is None  # fuzzy matching a page against a book is not attempted
+    assert locate_quote(body, long_quote[:300].replace("ferry", "fery", 1)) is not None  # a sentence's typo is

@@ -42,3 +42,15 @@ def test_no_prefix_of_a_streamed_answer_shows_an_injected_link_or_tag():
     shown = [streamable(raw[:end], {CITED}) for end in range(len(raw) + 1)]
     assert not any("evil" in text or "<" in text or "Quotes" in text for text in shown)
     assert streamable(raw, {CITED}, complete=True) == "Voters elected Mira Talvik, see [link removed] and [1] more."
+
+
+def test_what_is_shown_while_streaming_only_grows_until_it_is_the_whole_answer():
+    # the chain shows only text that extends what is on screen: a prefix that later shrinks stalls the stream
+    for raw in ("According to [the Greenfield report](https://x.org/a) Maria Kowalski won [1] the vote.",
+                "Click [here](javascript:alert(1)) <img src=x onerror=alert(1)> Maria Kowalski [1] won.",
+                'See <a href="https://e.example/p">the page</a> and [a](b) [1] end.'):
+        shown = [streamable(raw[:end], set()) for end in range(len(raw) + 1)]
+        assert all(later.startswith(earlier) for earlier, later in zip(shown, shown[1:])), raw
+        assert not any("<" in text or "[the" in text or "[here" in text for text in shown)
+        final = streamable(raw, set(), complete=True)
+        assert final.startswith(shown[-1]) and final.endswith((" vote.", " won.", " end."))

@@ -148,3 +148,8 @@ def test_a_bad_request_is_refused_with_an_error_every_door_catches():
         requests.of("", [["Q", "A"]], 3)
     with pytest.raises(RequestError, match="history must be a list"):
         requests.of("Who won?", "not a list")
+
+
+def test_a_question_with_a_lone_surrogate_or_a_nul_is_cleaned_not_refused():
+    cleaned = requests.question_text("Who won the \udcff Greenfield\x00 election?")
+    assert cleaned == "Who won the \ufffd Greenfield election?"
