@@ -135,6 +135,9 @@ class NewsBot:
         except NewsBotError:
             raise
         except Exception as exc:  # the backend's own errors (HTTP, llama.cpp)
+            if "No generation chunks" in str(exc):  # LangChain's words for a reply with nothing in it
+                raise BackendError(f"The {self.backend.name} model sent an empty reply (no text, or not an "
+                                   "OpenAI-style chat completion); check the endpoint and its model") from exc
             raise BackendError(f"The {self.backend.name} model failed while answering: {exc}") from exc
         visible = "" if refused else streamable(raw, allowed, complete=True)  # the last word, held back till now
         if len(visible) > len(shown) and visible.startswith(shown):

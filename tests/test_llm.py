@@ -137,6 +137,36 @@ def test_an_unreachable_endpoint_is_a_clear_backend_error(seed_store, real_embed
         bot.ask(SEED_QUESTIONS[0])
 
 
+def test_an_endpoint_that_answers_with_no_completion_is_a_clear_backend_error(seed_store, real_embeddings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Empty(BaseHTTPRequestHandler):  # 200 OK with an HTML page where a chat completion should be
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<html><body>Welcome to nginx!</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = Settings(llm="openai", openai_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+                            openai_timeout=5)
+        bot = make_bot(seed_store, real_embeddings, llm=openai_model(settings), backend="openai")
+        with pytest.raises(BackendError, match="The openai model sent an empty reply"):
+            bot.ask(SEED_QUESTIONS[0])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # --- prompt injection: hostile articles against the real models ------------------------------
 INJECTED = {
     "lighthouse.txt": """title: Harbour council approves lighthouse repairs
