@@ -32,7 +32,8 @@ author: unknown
 published: 2023-06-20
 url: javascript:window.__pwned=3
 
-The harbour council approved the lighthouse budget on Tuesday <script>window.__pwned=1</script> after a long debate.
+The harbour council approved the lighthouse budget on Tuesday <script>window.__pwned=1</script> after a long \
+debate, details at http://evil.example/phish or www.evil.example/win.
 Residents said <img src=x onerror="window.__pwned=2"> the lighthouse keeper returns in spring.
 Read <a href="javascript:window.__pwned=4">the minutes</a> or ![map](javascript:window.__pwned=5) online.
 """
@@ -95,6 +96,8 @@ def test_an_article_full_of_html_and_script_is_shown_as_inert_text(app_url, brow
     assert dialogs == []
     assert page.locator("#sources img, #chat img[src='x']").count() == 0
     assert page.locator("a[href^='javascript:' i]").count() == 0
+    assert "www.evil.example/win" in page.inner_text("#chat")  # an article's address shown as text, not a link
+    assert page.locator("#chat a[href*='evil' i], #sources a[href*='evil' i]").count() == 0
     assert "<script>window.__pwned=1</script>" in page.inner_text("#sources")
     for link in page.locator("#sources a").all():
         assert link.get_attribute("href").startswith("http")
