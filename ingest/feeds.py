@@ -47,7 +47,7 @@ from bot.errors import ArticleError
 from bot.store import Store
 from bot.types import Article
 from ingest import parse
-from ingest.sources import Limits, Note, browser_charset, declared_charset, decode
+from ingest.sources import Limits, Note, decode
 from ingest.web import Fetcher, FetchError, Page, is_url
 
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
@@ -419,24 +419,16 @@ def _article(item: Item, url: str, text: str, page: dict[str, Any], limits: Limi
 
 
 def _decode_page(page: Page) -> str:
-    """A fetched page's text: UTF-8, else the charset its <meta> or its Content-Type header declares, as a
-    browser reads the label (ISO-8859-1 as windows-1252); a page that declares none is read as windows-1252,
-    the browsers' default, rather than refused."""
+    """A fetched page's text, decoded as a browser would (``ingest.sources.decode``: its Content-Type header's
+    charset before its <meta>, windows-1252 when it declares none)."""
     if not page.body.strip():
         raise FetchError(page.url, "is an empty page; check the URL, or try again later")
     try:
-        return decode(page.body, page.url, html=True)
+        return decode(page.body, page.url, html=True, header_charset=page.charset)
     except FetchError:
         raise
     except ArticleError as error:
-        binary = b"\x00" in page.body[:8192]  # binary or UTF-16: no charset reads it
-        charset = browser_charset(page.charset or "") or ("" if declared_charset(page.body) else "cp1252")
-        if charset and not binary:
-            try:
-                return page.body.decode(charset, errors="replace" if charset == "cp1252" else "strict")
-            except UnicodeDecodeError:
-                pass
-        raise FetchError(page.url, error.problem.replace("the <meta charset>", "the page's charset")) from None
+        raise FetchError(page.url, error.problem) from None
 
 
 def _text_of(content: str) -> str:

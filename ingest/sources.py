@@ -238,15 +238,23 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
         raise ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions") from None
 
 
-def decode(data: bytes, where: str, html: bool = False) -> str:
+def decode(data: bytes, where: str, html: bool = False, header_charset: str | None = None) -> str:
     """Text with Unix line endings, or an ArticleError saying why not.
 
-    UTF-8 (with or without a byte order mark), and for HTML the charset its
-    ``<meta>`` declares (``windows-1252``, ``iso-8859-1``…), as browsers read it.
+    UTF-8 (with or without a byte order mark). An HTML page is read as browsers
+    read it: by its UTF-16 byte order mark, else UTF-8, else the charset its HTTP
+    header (``header_charset``) or its ``<meta>`` declares (labels as browsers
+    take them: ISO-8859-1 as windows-1252; a few stray bytes become U+FFFD),
+    else UTF-8 if only a few bytes are not, else windows-1252.
     """
     if not data.strip():
         raise ArticleError(where, "file is empty; add the article text or remove the file")
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if html:
+            try:
+                return _newlines(data.decode("utf-16"))
+            except UnicodeDecodeError:
+                pass
         raise ArticleError(where, "looks like a binary file or UTF-16 text, not UTF-8; save the article as UTF-8 "
                                   "(e.g. iconv -f utf-16 -t utf-8)")
     if b"\x00" in data[:8192]:
@@ -254,19 +262,28 @@ def decode(data: bytes, where: str, html: bool = False) -> str:
     try:
         return _newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        declared = declared_charset(data) if html else None
-        if declared:
-            try:
-                return _newlines(data.decode(declared))
-            except UnicodeDecodeError as wrong:
-                raise ArticleError(
-                    where, f"declares charset {declared} but is not (byte 0x{data[wrong.start]:02x} at offset "
-                           f"{wrong.start}); fix the <meta charset> or convert the page to UTF-8") from None
-        raise ArticleError(
-            where,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert it, e.g. iconv -f latin1 -t utf-8",
-        ) from None
+        if not html:
+            raise ArticleError(
+                where,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                "convert it, e.g. iconv -f latin1 -t utf-8",
+            ) from None
+    declared = [charset for charset in (browser_charset(header_charset or ""), declared_charset(data)) if charset]
+    for charset in declared:
+        try:
+            return _newlines(data.decode(charset))
+        except UnicodeDecodeError as wrong:
+            text = data.decode(charset, errors="replace")  # a few stray bytes cost a few characters, as in browsers
+            if text.count("\ufffd") <= max(3, len(text) // 1000):
+                return _newlines(text)
+            problem = (f"declares charset {charset} but is not (byte 0x{data[wrong.start]:02x} at offset "
+                       f"{wrong.start}); fix the declared charset or convert the page to UTF-8")
+    if declared:
+        raise ArticleError(where, problem)
+    text = data.decode("utf-8", errors="replace")  # UTF-8 with a stray byte or two, as browsers detect it
+    if text.count("\ufffd") <= max(3, len(text) // 1000):
+        return _newlines(text.removeprefix("\ufeff"))
+    return _newlines(data.decode("cp1252", errors="replace"))  # what browsers read an undeclared page as
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -133,15 +133,26 @@ def test_mislabelled_and_unusual_files_are_read_as_meant(tmp_path):
     (folder / "yaml.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
     (folder / os.fsdecode(b"caf\xe9.txt")).write_text("Latin-1 name\n\nA body under a name that is not UTF-8.\n")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.4")
+    page = ("<html><head><title>{}</title></head><body><article><p>The minister\u2019s plan was \u201cready\u201d "
+            "\u2013 and would cost \u20ac5 million, officials said on Monday in the capital.</p></article></body>"
+            "</html>")
+    (folder / "legacy.html").write_bytes(page.format("Legacy page").encode("cp1252"))  # no charset declared
+    (folder / "utf16.html").write_bytes(page.format("UTF-16 page").encode("utf-16"))  # with its byte order mark
+    (folder / "stray.html").write_bytes(page.format("Stray byte").encode("utf-8").replace(b"Monday", b"Mon\xe9day"))
     report = _ingest(tmp_path / "store", folder)["report"]
     failed = {Path(f["path"]).name: f["error"] for f in report["failed"]}
-    assert failed.keys() == {"caf\\xe9.txt", "yaml.md"} and report["added"] == 6, report
+    assert failed.keys() == {"caf\\xe9.txt", "yaml.md"} and report["added"] == 9, report
     assert failed["caf\\xe9.txt"].startswith("file name is not valid UTF-8; rename the file")
     assert "\n" not in failed["yaml.md"] and failed["yaml.md"].startswith("front matter is not valid YAML")
     records = open_store(tmp_path / "store", None, 8000, "news").all_records()
     found = {meta["title"]: meta["published"] for meta, _ in records.values()}
-    assert found == {"Feed story": "", "A Hugo post": "2023-06-20", "Closed by dots": "", "Tagged": "2023-06-21",
-                     "X": ""} and len(records) == 6
+    assert found.items() >= {"Feed story": "", "A Hugo post": "2023-06-20", "Closed by dots": "",
+                             "Tagged": "2023-06-21", "X": ""}.items() and len(records) == 9
+    pages = {meta["title"]: body for meta, body in open_store(tmp_path / "store", None, 8000, "news").all_records(
+        with_bodies=True).values() if meta["title"].endswith(("page", "byte"))}
+    assert all("minister\u2019s plan was \u201cready\u201d \u2013 and would cost \u20ac5" in body
+               for body in pages.values()) and len(pages) == 3, pages
+    assert "Mon\ufffdday" in pages["Stray byte"]  # one stray byte in a UTF-8 page costs one character
     notes = " ".join(note["note"] for note in report["notes"])
     assert "'2023-02-30'" in notes and "('tags') is not stored" in notes
     assert "skipped 1 file of a type ingest does not read (1 .pdf)" in notes
