@@ -19,7 +19,8 @@ year, or a time told relative to the news: "this fall", "in the coming weeks").
 sentence supports the question (the extractive answerer's score), whether its
 kind fits the question, how close it is in meaning to the noun the question
 asks for (the embedding model: "Europe" to "continent"), how many passages
-name it, whether a headline names it (headlines name what the body calls "the
+name it (for a figure, only its own article's: "45%" in another story is a
+coincidence, not agreement), whether a headline names it (headlines name what the body calls "the
 show"; for a "which <noun>" question a name a headline gives counts as of the
 kind asked even when its meaning alone is not close enough), and how near it
 stands to the question's own words in the sentence. A name nearer in meaning
@@ -495,8 +496,10 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
         headlined = _in_headline(key, headlines)
         if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined):
             continue
-        mentions = corpus.count(key) if len(key) > 2 else 1
         numeric = span.kind in ("number", "money", "percent", "date")
+        # a name other reports repeat is agreement; the same figure in another story is a coincidence
+        mentions = (_own_article(texts, articles, sentence.n).count(key) if numeric else corpus.count(key)) \
+            if len(key) > 2 else 1
         score = (max(sentence.score, 0.0) / best
                  + 0.5 * fit
                  + 0.12 * math.log1p(max(mentions - 1, 0))
@@ -524,6 +527,13 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
         sentence, span = _full_name_in_article(sentence, span, sentences[top:], articles, expectation, proper,
                                                reporters, headlines)
     return Choice(sentence, _without_asked_unit(span, expectation.asked), score)
+
+
+def _own_article(texts: Sequence[str], articles: Sequence[str], n: int) -> str:
+    """The passages (lower-cased) of the article passage ``n`` belongs to; passage ``n`` alone without ids."""
+    if not articles or not 0 < n <= len(articles):
+        return texts[n - 1].lower() if 0 < n <= len(texts) else ""
+    return " ".join(text for text, article in zip(texts, articles) if article == articles[n - 1]).lower()
 
 
 def _without_asked_unit(span: Span, asked: frozenset[str]) -> Span:

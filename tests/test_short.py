@@ -185,6 +185,16 @@ def test_a_lone_surname_takes_the_full_name_its_own_article_gives_further_down(r
     assert choice is not None and choice.span.text == "Velveeta"
 
 
+def test_a_figure_another_story_repeats_gains_nothing_from_it(real_embeddings):
+    question = "According to a new poll, what percentage of voters feel the harbour plan is fair?"
+    texts = ["A new poll shows 79% of voters feel the harbour plan is fair, including 45% who call it generous.",
+             "Turnout reached 45% in the city, 45% in the suburbs and 45% on the islands, officials said."]
+    sentences = [short.Sentence(1.0, 1, 0, len(texts[0]), texts[0]),
+                 short.Sentence(0.2, 2, 0, len(texts[1]), texts[1])]
+    choice = short.choose(short.expect(question), sentences, [], texts, real_embeddings, articles=["poll", "turnout"])
+    assert choice is not None and choice.span.text == "79%"
+
+
 def test_a_weaker_sentence_never_outranks_a_stronger_one_even_when_both_score_below_zero(real_embeddings):
     question = "Which country hosted the summit?"
     texts = ["The summit was hosted by France this year.", "Germany sent a delegation to the summit."]
