@@ -797,11 +797,12 @@ def _kind_bonus(expectation: Expectation, span: Span) -> float:
     return 0.0
 
 
-#: What a "who" candidate loses when its last word names a place, a building or an event ("Downing Street").
+#: What a "who" candidate loses when its last word names a place, a building or an event ("Downing Street",
+#: "PGA Tour").
 NOT_PERSON = 0.3
 _NOT_PERSON_ENDS = _PLACE_NOUNS | _set("""street avenue road square palace house hall castle stadium arena bridge
 center centre building tower station awards award prize festival cup championship championships games olympics
-day week""")
+tour tournament series summit conference marathon day week""")
 
 
 def _is_demonym(word: str) -> bool:

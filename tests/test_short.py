@@ -129,6 +129,8 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Which countries applied to join NATO this week?",  # several asked for: the list of names
      ["Russia's war in Ukraine pushed Sweden and Finland to apply to join NATO on Wednesday."],
      "Sweden and Finland"),
+    ("Which professional golfer clinched the LIV Golf championship?",  # nor is a tour
+     ["The PGA Tour said on Sunday that Dustin Johnson clinched the LIV Golf championship."], "Dustin Johnson"),
     ("Who won the top prize?",  # a street, an award or a people is rarely who
      ["The Tony Awards went to Joaquina Kalukango and Jaquel Spivey on Sunday."],
      "Joaquina Kalukango and Jaquel Spivey"),
