@@ -74,6 +74,7 @@ class Item:
     source: str = ""  # the feed's title
     version: str = ""  # a hash of what the item looks like: changed means "fetch again"
     when: float = 0.0  # its time (seconds since 1970), to take the newest first; 0 when unknown
+    own: bool = False  # no page to fetch: the item links nowhere, its own full text is the article
 
 
 class StoreRobots:
@@ -203,7 +204,13 @@ class UrlOrigin:
                                            f"{counts['unchanged']} unchanged, {counts['failed']} failed"}
 
     def _fetch_item(self, item: Item, limits: Limits) -> Article:
-        """The item's page as an article; its own content if the page fails; else the page's error."""
+        """The item's page as an article; its own content if the page fails (or it links nowhere); else the
+        page's error."""
+        if item.own:  # named by its feed and id, with no web address of its own
+            article = parse.make_article(item.link, item.link, item.link, {
+                "title": item.title, "author": item.author, "source": item.source or urlsplit(item.link).hostname,
+                "published": item.published}, _text_of(item.content), None, limits.max_title_chars)
+            return replace(article, source_version=item.version)
         try:
             return _article_from_page(self.fetcher.fetch(item.link), item, limits)
         except ArticleError as error:
@@ -252,16 +259,21 @@ def _feed(page: Page) -> tuple[str, list[Item], str]:
     items = []
     for entry in parsed.entries:
         link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
-        if not link:
-            continue
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
         content = (entry.get("content") or [{}])[0].get("value", "") or entry.get("summary", "")
+        own = not link
+        if own:  # an item that links nowhere (a newsletter's): its own full text, named inside the feed
+            if len(_text_of(content)) < MIN_ITEM_CHARS:
+                continue
+            key = (entry.get("id"),) if entry.get("id") else (entry.get("title", ""), content)  # its guid, or it
+            link = f"{page.url}#item-{_version(*key)}"
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
         seconds = float(calendar.timegm(when)) if when else 0.0
         items.append(Item(
-            link=_absolute(link, page.url), title=entry.get("title", ""), author=entry.get("author", ""),
-            published=dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None, content=content,
-            source=title, version=_version(link, entry.get("updated", ""), entry.get("published", ""),
-                                           entry.get("title", ""), content), when=seconds,
+            link=link if own else _absolute(link, page.url), title=entry.get("title", ""),
+            author=entry.get("author", ""), content=content, source=title, when=seconds, own=own,
+            published=dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None,
+            version=_version(link, entry.get("updated", ""), entry.get("published", ""), entry.get("title", ""),
+                             content),
         ))
     return "feed", items, title
 

@@ -128,6 +128,25 @@ def test_a_story_two_feeds_share_is_taken_from_the_first_and_unchanged_on_the_ne
     assert store.records([site.url("/news/1.html")])[site.url("/news/1.html")]["source"] == "Loopback Times"
 
 
+def test_an_item_that_links_nowhere_is_its_own_full_text_and_unchanged_on_the_next_run(site, store, fake_indexer):
+    full = "<p>" + "The newsletter tells the whole story of the harbour vote in the feed itself. " * 5 + "</p>"
+    items = [{"title": "Letter one", "link": "", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT", "content": full},
+             {"title": "Teaser", "link": "", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT", "description": "Too short."}]
+    body = rss("Loopback Letters", items).replace(b"<link></link><guid></guid>",
+                                                  b'<guid isPermaLink="false">letter-1</guid>', 1)
+    body = body.replace(b"<link></link><guid></guid>", b"")
+    site.routes["/letters.xml"] = Resource(body, content_type="application/rss+xml")
+    first = _run([site.url("/letters.xml")], store, fake_indexer)
+    assert (first.added, first.failed) == (1, []), body
+    (article_id, (meta, text)), = store.all_records(with_bodies=True).items()
+    assert article_id.startswith(site.url("/letters.xml") + "#item-") and meta["url"] == ""
+    assert (meta["title"], meta["source"], meta["published"]) == ("Letter one", "Loopback Letters", "2023-06-10")
+    assert "whole story of the harbour vote" in text and site.requests("/letters.xml") == 1  # nothing else fetched
+    site.routes["/letters.xml"] = replace(site.routes["/letters.xml"], body=body + b"\n")
+    again = _run([site.url("/letters.xml")], store, fake_indexer)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+
+
 def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):
     items = _publish(site, range(3))
     del site.routes["/news/1.html"]
