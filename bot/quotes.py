@@ -1,9 +1,10 @@
 """Find a quote in an article body: exactly, loosely, or fuzzily, and always as the body's own span.
 
 ``locate_quote(body, quote, near)`` tries an exact match, then one ignoring
-whitespace, quote and dash styles and case, then a fuzzy one under a strict
-threshold, snapped to the body's whole words (for quotes up to ``MAX_FUZZY_CHARS``); among several matches the one
-nearest the cited passage wins. Whatever matched, the caller gets offsets into
+whitespace, quote and dash styles and case, then (for quotes up to
+``MAX_FUZZY_CHARS``) a fuzzy one under a strict threshold, snapped to the
+body's whole words; among several matches the one nearest the cited passage
+wins. Whatever matched, the caller gets offsets into
 the body, so a shown quote is always ``body[start:end]``, never the quoting text.
 
 What it leaves out: paraphrases (a quote must be the article's words, give or

@@ -20,9 +20,10 @@ sentence supports the question (the extractive answerer's score), whether its
 kind fits the question, how close it is in meaning to the noun the question
 asks for (the embedding model: "Europe" to "continent"), how many passages
 name it (for a figure, only its own article's: "45%" in another story is a
-coincidence, not agreement), whether a headline names it (headlines name what the body calls "the
-show"; for a "which <noun>" question a name a headline gives counts as of the
-kind asked even when its meaning alone is not close enough), and how near it
+coincidence, not agreement), whether a headline names it (headlines name what
+the body calls "the show"; for a "which <noun>" question a name a headline
+gives counts as of the kind asked even when its meaning alone is not close
+enough), and how near it
 stands to the question's own words in the sentence. A name nearer in meaning
 to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
 "which band"); a list of names gains when the noun asked for is plural; for
@@ -529,11 +530,15 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     return Choice(sentence, _without_asked_unit(span, expectation.asked), score)
 
 
+def _article_of(articles: Sequence[str], n: int) -> str:
+    """The article passage ``n`` belongs to; without article ids, each passage stands for itself."""
+    return articles[n - 1] if 0 < n <= len(articles) else f"#{n}"
+
+
 def _own_article(texts: Sequence[str], articles: Sequence[str], n: int) -> str:
-    """The passages (lower-cased) of the article passage ``n`` belongs to; passage ``n`` alone without ids."""
-    if not articles or not 0 < n <= len(articles):
-        return texts[n - 1].lower() if 0 < n <= len(texts) else ""
-    return " ".join(text for text, article in zip(texts, articles) if article == articles[n - 1]).lower()
+    """The passages (lower-cased) of the article passage ``n`` belongs to."""
+    own = _article_of(articles, n)
+    return " ".join(text for i, text in enumerate(texts, 1) if _article_of(articles, i) == own).lower()
 
 
 def _without_asked_unit(span: Span, asked: frozenset[str]) -> Span:
@@ -585,8 +590,6 @@ def _fuller_name(span: Span, best: Span) -> bool:
     return not added & (_ALL_NOUNS | _TITLE_WORDS)  # "President Biden" or "Hurricane Nicole" adds no name
 
 
-
-
 def _full_name_in_article(sentence: Sentence, span: Span, rest: Sequence[Sentence], articles: Sequence[str],
                           expectation: Expectation, proper: set[str], reporters: set[str],
                           headlines: str) -> tuple[Sentence, Span]:
@@ -594,12 +597,9 @@ def _full_name_in_article(sentence: Sentence, span: Span, rest: Sequence[Sentenc
     Aces"), with that sentence: the first one, if the article gives it only one fuller form. The added words are
     names ("NASA's DART" is not DART's name); for a thing or an organisation a headline must give it too
     ("La Dolce Velveeta" is a dessert, not the cheese)."""
-    def article(n: int) -> str:
-        return articles[n - 1] if 0 < n <= len(articles) else str(n)
-
     fuller: dict[str, tuple[Sentence, Span]] = {}
     for other in rest:
-        if article(other.n) != article(sentence.n):
+        if _article_of(articles, other.n) != _article_of(articles, sentence.n):
             continue
         for found in candidates(other.text):
             found = _trim_sentence_start(found, proper, other.text) if found.kind == "name" else None

@@ -437,9 +437,7 @@ def _decode_page(page: Page) -> str:
         raise FetchError(page.url, "is an empty page; check the URL, or try again later")
     try:
         return decode(page.body, page.url, html=True, header_charset=page.charset)
-    except FetchError:
-        raise
-    except ArticleError as error:
+    except ArticleError as error:  # as a FetchError: the item may then fall back to its own content
         raise FetchError(page.url, error.problem) from None
 
 

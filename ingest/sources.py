@@ -138,7 +138,7 @@ def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | No
         failed = False
         if not _utf8_name(str(file)):  # the name goes into the store's ids and paths, which are UTF-8
             origin.failed_paths.add(relative)
-            yield ArticleError(printable_path(file), "file name is not valid UTF-8; rename the file "
+            yield ArticleError(_printable_path(file), "file name is not valid UTF-8; rename the file "
                                                      "(e.g. convmv -f latin1 -t utf-8 --notest FILE)")
             continue
         try:
@@ -164,7 +164,7 @@ def _utf8_name(name: str) -> bool:
     return True
 
 
-def printable_path(path: Path) -> str:
+def _printable_path(path: Path) -> str:
     """A path as text that can be printed and stored whatever bytes its name holds ("caf\\xe9.txt")."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
@@ -268,28 +268,34 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
                 f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                 "convert it, e.g. iconv -f latin1 -t utf-8",
             ) from None
-    declared = [charset for charset in (browser_charset(header_charset or ""), declared_charset(data)) if charset]
+    declared = [charset for charset in (_browser_charset(header_charset or ""), _declared_charset(data)) if charset]
     for charset in declared:
         try:
             return _newlines(data.decode(charset))
         except UnicodeDecodeError as wrong:
             text = data.decode(charset, errors="replace")  # a few stray bytes cost a few characters, as in browsers
-            if text.count("\ufffd") <= max(3, len(text) // 1000):
+            if _few_replaced(text):
                 return _newlines(text)
             problem = (f"declares charset {charset} but is not (byte 0x{data[wrong.start]:02x} at offset "
                        f"{wrong.start}); fix the declared charset or convert the page to UTF-8")
     if declared:
         raise ArticleError(where, problem)
     text = data.decode("utf-8", errors="replace")  # UTF-8 with a stray byte or two, as browsers detect it
-    if text.count("\ufffd") <= max(3, len(text) // 1000):
+    if _few_replaced(text):
         return _newlines(text.removeprefix("\ufeff"))
     return _newlines(data.decode("cp1252", errors="replace"))  # what browsers read an undeclared page as
 
 
-def declared_charset(data: bytes) -> str | None:
+def _few_replaced(text: str) -> bool:
+    """Whether a page decoded with replacement lost only a few stray bytes (up to 3, or 1 in 1,000 characters),
+    not its whole charset."""
+    return text.count("\ufffd") <= max(3, len(text) // 1000)
+
+
+def _declared_charset(data: bytes) -> str | None:
     """The charset an HTML page's <meta> declares in its first 4 kB, if Python knows it (as browsers read it)."""
     match = _CHARSET.search(data[:4096])
-    return browser_charset(match.group(1).decode("ascii")) if match else None
+    return _browser_charset(match.group(1).decode("ascii")) if match else None
 
 
 #: Labels browsers read as a larger charset (the WHATWG Encoding Standard): pages labelled ISO-8859-1 are
@@ -299,7 +305,7 @@ _AS_BROWSERS_DO = {"iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp125
                    "euc_kr": "cp949", "big5": "big5hkscs"}
 
 
-def browser_charset(label: str) -> str | None:
+def _browser_charset(label: str) -> str | None:
     """The Python codec a browser would decode a page labelled ``label`` with, or None if unknown."""
     try:
         name = codecs.lookup(label.strip()).name
