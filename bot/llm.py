@@ -32,7 +32,6 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import ConfigDict, PrivateAttr
@@ -108,15 +107,21 @@ def format_passages(passages: Sequence[Passage]) -> str:
 
 
 class ChatBackend(Backend):
-    """A LangChain chat model answering from the prompts in prompts/ (any BaseChatModel)."""
+    """A LangChain chat model answering from the prompts in prompts/ (any BaseChatModel).
 
-    def __init__(self, name: str, model: BaseChatModel) -> None:
+    ``says_when_done``: the model's stream ends with a ``finish_reason`` (every OpenAI-compatible server sends
+    one in its last chunk), so a stream that ends without one was cut off: a dropped connection, a proxy's
+    timeout, a server that died mid-answer. That is a BackendError, not a shorter answer.
+    """
+
+    def __init__(self, name: str, model: BaseChatModel, says_when_done: bool = False) -> None:
         self.name = name
         self.model = model
+        self.says_when_done = says_when_done
         prompt = ChatPromptTemplate.from_messages(
             [("system", template("answer_system")), ("human", template("answer_user"))]
         )
-        self.chain = prompt | model | StrOutputParser()
+        self.chain = prompt | model
 
     def condense(self, question: str, history: History) -> str:
         if not history:
@@ -135,9 +140,16 @@ class ChatBackend(Backend):
         question = request.question
         if request.query != request.question:
             question = f"{request.question}\n(Meaning: {request.query})"
-        for piece in self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
+        finished = False
+        for chunk in self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
                                         "refusal": REFUSAL, "passages": format_passages(request.passages)}):
-            yield clean_input(piece)  # a lone surrogate or a NUL from an endpoint would break printing and JSON
+            finished = finished or bool(chunk.response_metadata.get("finish_reason"))
+            if piece := chunk.text:
+                yield clean_input(piece)  # a lone surrogate or a NUL from an endpoint would break printing and JSON
+        if self.says_when_done and not finished:
+            raise BackendError(f"The {self.name} model's reply broke off before it was finished (the stream ended "
+                               "without a finish_reason: a dropped connection or a server that stopped); "
+                               "check the endpoint, then ask again")
 
 
 class LlamaCppChat(BaseChatModel):
@@ -181,10 +193,12 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for part in self._llama.create_chat_completion(**self._request(messages, stop), stream=True):
-            text = part["choices"][0]["delta"].get("content") or ""
-            if text:
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager:
+            choice = part["choices"][0]
+            text = choice["delta"].get("content") or ""
+            done = {"finish_reason": choice["finish_reason"]} if choice.get("finish_reason") else None
+            if text or done:
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text), generation_info=done)
+                if run_manager and text:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
 
@@ -233,7 +247,7 @@ def _llamacpp(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
 
 
 def _openai(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
-    return ChatBackend("openai", openai_model(settings))
+    return ChatBackend("openai", openai_model(settings), says_when_done=True)
 
 
 BACKENDS: dict[str, Callable[[Settings, ExtractiveAnswerer], Backend]] = {

@@ -8,10 +8,13 @@ chain to check that guarantee on the logic alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
@@ -137,34 +140,90 @@ def test_an_unreachable_endpoint_is_a_clear_backend_error(seed_store, real_embed
         bot.ask(SEED_QUESTIONS[0])
 
 
-def test_an_endpoint_that_answers_with_no_completion_is_a_clear_backend_error(seed_store, real_embeddings):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+@contextlib.contextmanager
+def endpoint(reply):
+    """An OpenAI-compatible endpoint on 127.0.0.1 whose every POST is answered by ``reply(handler)``; its /v1 URL."""
+    class Scripted(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
 
-    class Empty(BaseHTTPRequestHandler):  # 200 OK with an HTML page where a chat completion should be
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b"<html><body>Welcome to nginx!</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self)
+            self.close_connection = True
 
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        settings = Settings(llm="openai", openai_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
-                            openai_timeout=5)
-        bot = make_bot(seed_store, real_embeddings, llm=openai_model(settings), backend="openai")
-        with pytest.raises(BackendError, match="The openai model sent an empty reply"):
-            bot.ask(SEED_QUESTIONS[0])
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _served_bot(url, store, embeddings):
+    """A NewsBot whose backend is the openai one the product builds, against ``url``."""
+    from bot.chain import NewsBot
+    from bot.extractive import ExtractiveAnswerer
+    from bot.llm import load_backend
+    from bot.retrieve import Retriever
+
+    extractive = ExtractiveAnswerer(embeddings)
+    backend = load_backend(Settings(llm="openai", openai_base_url=url, openai_timeout=5), extractive)
+    return NewsBot(store, Retriever(store, embeddings, k=6), extractive, backend)
+
+
+def test_an_endpoint_that_answers_with_no_completion_is_a_clear_backend_error(seed_store, real_embeddings):
+    def html_page(handler) -> None:  # 200 OK with an HTML page where a chat completion should be
+        body = b"<html><body>Welcome to nginx!</body></html>"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with endpoint(html_page) as url, pytest.raises(BackendError, match="The openai model sent an empty reply"):
+        _served_bot(url, seed_store, real_embeddings).ask(SEED_QUESTIONS[0])
+
+
+def _event_stream(pieces, finish_reason):
+    """A chat completion streamed as server-sent events; without ``finish_reason`` it breaks off after ``pieces``."""
+    def reply(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        deltas = [{"role": "assistant", "content": pieces[0]}] + [{"content": piece} for piece in pieces[1:]]
+        events = [(delta, None) for delta in deltas] + ([({}, finish_reason)] if finish_reason else [])
+        for delta, finish in events:
+            chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        if finish_reason:
+            handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()
+    return reply
+
+
+ANSWER_PIECES = ["Russia", " did [1].\n\nQuotes:\n[1] \"Russia on Wednesday called on Baku ",
+                 "to unblock the Lachin Corridor\""]
+
+
+@pytest.mark.parametrize("finish_reason", ["stop", "length"])
+def test_a_finished_stream_from_an_endpoint_is_the_answer(seed_store, real_embeddings, finish_reason):
+    with endpoint(_event_stream(ANSWER_PIECES, finish_reason)) as url:
+        answer = _served_bot(url, seed_store, real_embeddings).ask(SEED_QUESTIONS[0])
+    _well_formed(answer, seed_store)
+    assert answer.text.startswith("Russia") and not answer.refused
+
+
+@pytest.mark.parametrize("sent", [1, 2, 3])
+def test_a_stream_that_breaks_off_is_a_backend_error_not_a_shorter_answer(seed_store, real_embeddings, sent):
+    with endpoint(_event_stream(ANSWER_PIECES[:sent], None)) as url, \
+            pytest.raises(BackendError, match="broke off before it was finished"):
+        _served_bot(url, seed_store, real_embeddings).ask(SEED_QUESTIONS[0])
 
 
 # --- prompt injection: hostile articles against the real models ------------------------------
