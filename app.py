@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import datetime as dt
 import html
+import inspect
 import json
 import re
 import shutil
@@ -35,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gradio import SelectData  # at module level: Gradio finds event data by resolving this annotation
+from gradio import Blocks, Error, SelectData  # SelectData at module level: Gradio resolves the annotation
 
 from bot import requests
 from bot.chain import NewsBot, build_bot
@@ -164,6 +165,33 @@ def friendly_errors(what: str) -> Iterator[None]:
         _log(f"error while {what}:\n{traceback.format_exc()}")
         raise gr.Error(f"Something went wrong on the server while {what}; it was logged there. "
                        "Try again, or ask differently.") from None
+
+
+class ApiBlocks(Blocks):
+    """Gradio Blocks whose API calls may leave out trailing values that have defaults.
+
+    ``gradio_client`` fills them in from the signature; a plain HTTP call (``{"data": ["Who won?"]}`` to
+    ``/gradio_api/call/ask``) would otherwise fail inside Gradio with ``{"error": null}``. A call that leaves
+    out a value without a default gets a sentence naming the values the endpoint takes.
+    """
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        wanted = len(block_fn.inputs)
+        if len(inputs) < wanted:
+            try:
+                parameters = list(inspect.signature(block_fn.fn).parameters.values())
+            except (TypeError, ValueError):
+                parameters = []
+            named = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:wanted]
+            missing = named[len(inputs):]
+            if len(named) == wanted and all(p.default is not p.empty for p in missing):
+                inputs.extend(p.default for p in missing)
+            else:
+                required = sum(1 for p in named if p.default is p.empty) if len(named) == wanted else wanted
+                names = f" ({', '.join(p.name for p in named)})" if len(named) == wanted else ""
+                raise Error(f"/{block_fn.api_name or block_fn.name} takes {wanted} values{names} in that order, "
+                            f"at least the first {required}; it got {len(inputs)}.")
+        super().validate_inputs(block_fn, inputs)
 
 
 # --- the app ------------------------------------------------------------------------
@@ -472,7 +500,7 @@ def build_ui(app: ChatApp) -> Any:
     login = settings.ui_username and settings.ui_password
     where = "" if login else f" · store: `{html.escape(settings.describe_store())}`"
     # Gradio keeps a copy of every upload; delete_cache clears copies older than an hour, hourly.
-    with gr.Blocks(title="News bot", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    with ApiBlocks(title="News bot", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             f"## Ask the news articles\nAnswers cite their sources; every quote is checked against the article. "
             f"Backend: **{html.escape(backend)}**{where}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -64,6 +65,27 @@ def test_odd_api_calls_get_a_sentence_saying_what_is_allowed(client, args, says)
         client.predict(*args, api_name="/ask")
     assert says in str(refused.value)
     assert "NoneType" not in str(refused.value) and "Traceback" not in str(refused.value)
+
+
+def _call(app_url, api_name, data):
+    """A plain HTTP call of a Gradio endpoint (no gradio_client filling in defaults): its event and data."""
+    import httpx
+
+    event = httpx.post(f"{app_url}gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
+    reply = httpx.get(f"{app_url}gradio_api/call/{api_name}/{event}", timeout=120).text
+    kind = re.search(r"^event: (\w+)", reply, re.MULTILINE).group(1)
+    return kind, json.loads(re.findall(r"^data: (.*)$", reply, re.MULTILINE)[-1])
+
+
+@pytest.mark.slow
+def test_a_plain_http_call_may_leave_out_the_values_that_have_defaults(app_url):
+    kind, data = _call(app_url, "ask", ["Who called on Baku to unblock the Lachin Corridor?"])
+    assert kind == "complete"
+    assert "Russia" in json.loads(data[0])["citations"][0]["quote"]
+    kind, data = _call(app_url, "ask", [])
+    assert kind == "error"
+    assert data["error"] == "/ask takes 4 values (question, history, as_of, k) in that order, at least the first 1; " \
+                            "it got 0."
 
 
 @pytest.mark.slow
