@@ -146,8 +146,12 @@ class UrlOrigin:
             self._states[url] = {**state, "checked_at": now, "result": "not modified"}
             yield Note(url, "not modified since the last check (304): nothing to fetch")
             return
-        kind, items, title = _items(page, self.fetcher, limits)
-        record["title"] = title or record["title"]
+        listing = _items(page, self.fetcher, limits)
+        kind, items = listing.kind, listing.items
+        record["title"] = listing.title or record["title"]
+        if listing.skipped:
+            yield Note(url, f"{listing.skipped} item(s) link nowhere and hold under {MIN_ITEM_CHARS} characters of "
+                            "text of their own (teasers?); skipped: there is no article to read")
         if kind == "opml":
             self._states[url] = {**record, "kind": kind, "result": f"{len(items)} feeds", "failed": 0}
             if depth:
@@ -163,26 +167,37 @@ class UrlOrigin:
             self._states[url] = {**record, "kind": kind, "result": "page read", "failed": 0}
             yield article
             return
-        yield from self._items(url, kind, items, record, limits, stop)
+        yield from self._items(url, kind, items, record, limits, stop, _remembered(state))
 
     def _items(self, url: str, kind: str, items: list[Item], record: dict[str, Any], limits: Limits,
-               stop: Callable[[], bool]) -> Iterator[Any]:
+               stop: Callable[[], bool], remembered: dict[str, str]) -> Iterator[Any]:
+        """The items' articles, fetching only those that are new or changed. An item is unchanged when the
+        store holds its article and the item looks as it did when that article was written, or as it did in
+        this feed last time (``remembered``: a story two feeds share was written from one of them, maybe
+        under another link)."""
         items = sorted(items, key=lambda item: item.when or (  # newest first; the feed's own order breaks ties
             calendar.timegm(item.published.timetuple()) if item.published else 0.0), reverse=True)
         if len(items) > self.max_items:
             yield Note(url, f"lists {len(items)} items; the newest {self.max_items} are read this time "
                             "(NEWSBOT_FETCH_MAX_ITEMS)")
             items = items[: self.max_items]
-        known = self.store.records_from_paths([item.link for item in items])
+        known = {link: (article_id, meta.get("item_version")) for link, (article_id, meta)
+                 in self.store.records_from_paths([item.link for item in items]).items()}
+        seen = {item.link: remembered[item.link] for item in items if item.link in remembered}
+        held = self.store.records(list({article_id for _, article_id in seen.values()}))
+        known.update((link, (article_id, version)) for link, (version, article_id) in seen.items()
+                     if article_id in held and known.get(link, ("", ""))[1] != version)
         counts = {"unchanged": 0, "fetched": 0, "failed": 0}
+        read: dict[str, tuple[str, str]] = {}  # link -> (version, article id) of the items read, for next time
         left = len(items)
         try:
             for item in items:
                 left -= 1
-                stored = known.get(item.link)
-                if stored and stored[1].get("item_version") == item.version:
+                article_id, version = known.get(item.link, ("", ""))
+                if article_id and version == item.version:
                     counts["unchanged"] += 1
-                    yield Known(stored[0])
+                    read[item.link] = (item.version, article_id)
+                    yield Known(article_id)
                     continue
                 if stop():
                     left += 1  # this one, and the rest, wait for the next run
@@ -197,9 +212,10 @@ class UrlOrigin:
                     yield error
                     continue
                 counts["fetched"] += 1
+                read[item.link] = (item.version, article.article_id)
                 yield article
         finally:  # items not reached count as failed: the next run asks for the feed in full again
-            self._states[url] = {**record, "kind": kind, "failed": counts["failed"] + left,
+            self._states[url] = {**record, "kind": kind, "failed": counts["failed"] + left, "items": json.dumps(read),
                                  "result": f"{len(items)} items: {counts['fetched']} new or changed, "
                                            f"{counts['unchanged']} unchanged, {counts['failed']} failed"}
 
@@ -221,24 +237,46 @@ class UrlOrigin:
                 from None
 
 
-def _items(page: Page, fetcher: Fetcher, limits: Limits) -> tuple[str, list[Item], str]:
-    """(kind, items, title) of a fetched document: feed, jsonfeed, sitemap, opml or page; a gzipped one
-    (sitemap.xml.gz, feed.xml.gz) is read decompressed."""
+@dataclass(frozen=True)
+class Listing:
+    """What a fetched document lists: its kind (feed, jsonfeed, sitemap, opml or page), items and title, and how
+    many of its entries were left out (items that link nowhere and hold too little text of their own)."""
+
+    kind: str
+    items: list[Item]
+    title: str = ""
+    skipped: int = 0
+
+
+def _remembered(state: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """link -> (version, article id) of the items a feed listed last time, from its saved state ({} when none)."""
+    try:
+        found = json.loads(state.get("items") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {link: (pair[0], pair[1]) for link, pair in found.items()
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)}
+
+
+def _items(page: Page, fetcher: Fetcher, limits: Limits) -> Listing:
+    """What a fetched document lists (``Listing``); a gzipped one (sitemap.xml.gz, feed.xml.gz) is read
+    decompressed."""
     if page.body[:2] == b"\x1f\x8b":
         headers = {k: v for k, v in page.headers.items() if k != "content-type"}
         page = replace(page, body=_gunzipped(page.body, fetcher.limits.max_bytes, page.url), headers=headers)
     head = page.body[:2048].lstrip().lower()
     if page.content_type in ("application/feed+json", "application/json") or head.startswith(b"{"):
-        items, title = _json_feed(page)
-        return "jsonfeed", items, title
+        return Listing("jsonfeed", *_json_feed(page))
     if b"<opml" in head:
-        return "opml", _opml(page.body, page.url), ""
+        return Listing("opml", _opml(page.body, page.url))
     if b"<urlset" in head or b"<sitemapindex" in head:
-        return "sitemap", _sitemap(page, fetcher, depth=0), ""
+        return Listing("sitemap", _sitemap(page, fetcher, depth=0))
     if _FEED_ROOT.match(head):  # a feed whatever the server calls it (text/html, text/plain)
         return _feed(page)
     if page.content_type in ("text/html", "application/xhtml+xml") or b"<html" in head or b"<!doctype html" in head:
-        return "page", [], ""
+        return Listing("page", [])
     return _feed(page)
 
 
@@ -247,7 +285,7 @@ _FEED_ROOT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?[^>]{0,300}\?>\s*|<!--.{0
                         rb"<(?:rss|feed|rdf:rdf)[\s>]", re.DOTALL)
 
 
-def _feed(page: Page) -> tuple[str, list[Item], str]:
+def _feed(page: Page) -> Listing:
     import feedparser
 
     parsed = feedparser.parse(page.body, response_headers={k: v for k, v in page.headers.items()
@@ -257,12 +295,14 @@ def _feed(page: Page) -> tuple[str, list[Item], str]:
         raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
     title = parsed.feed.get("title", "")
     items = []
+    skipped = 0
     for entry in parsed.entries:
         link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
         content = (entry.get("content") or [{}])[0].get("value", "") or entry.get("summary", "")
         own = not link
         if own:  # an item that links nowhere (a newsletter's): its own full text, named inside the feed
             if len(_text_of(content)) < MIN_ITEM_CHARS:
+                skipped += 1
                 continue
             key = (entry.get("id"),) if entry.get("id") else (entry.get("title", ""), content)  # its guid, or it
             link = f"{page.url}#item-{_version(*key)}"
@@ -275,7 +315,7 @@ def _feed(page: Page) -> tuple[str, list[Item], str]:
             version=_version(link, entry.get("updated", ""), entry.get("published", ""), entry.get("title", ""),
                              content),
         ))
-    return "feed", items, title
+    return Listing("feed", items, title, skipped)
 
 
 def _json_feed(page: Page) -> tuple[list[Item], str]:

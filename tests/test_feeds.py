@@ -126,6 +126,7 @@ def test_a_story_two_feeds_share_is_taken_from_the_first_and_unchanged_on_the_ne
     second = _run(feeds, store, fake_indexer)
     assert [(r.added, r.updated, r.failed) for r in (first, second)] == [(1, 0, []), (0, 0, [])]
     assert store.records([site.url("/news/1.html")])[site.url("/news/1.html")]["source"] == "Loopback Times"
+    assert _pages(site) == 2, "the second run fetches the page for neither feed"
 
 
 def test_an_item_that_links_nowhere_is_its_own_full_text_and_unchanged_on_the_next_run(site, store, fake_indexer):
@@ -142,6 +143,8 @@ def test_an_item_that_links_nowhere_is_its_own_full_text_and_unchanged_on_the_ne
     assert article_id.startswith(site.url("/letters.xml") + "#item-") and meta["url"] == ""
     assert (meta["title"], meta["source"], meta["published"]) == ("Letter one", "Loopback Letters", "2023-06-10")
     assert "whole story of the harbour vote" in text and site.requests("/letters.xml") == 1  # nothing else fetched
+    assert any(note["path"] == site.url("/letters.xml") and "1 item(s) link nowhere" in note["note"]
+               for note in first.notes), first.notes
     site.routes["/letters.xml"] = replace(site.routes["/letters.xml"], body=body + b"\n")
     again = _run([site.url("/letters.xml")], store, fake_indexer)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
