@@ -12,7 +12,9 @@ Title, author and date come from the page's metadata, else from the item (an
 item's pubDate beats a guess: dates are only taken from the page's explicit
 metadata). When the page can't be fetched or has no article text, the item's
 own content (``content:encoded``, Atom ``content``) is used if it is long
-enough; otherwise the item fails, named by its URL.
+enough; otherwise the item fails, named by its URL. A URL that is a front page
+(an index of stories, ``ingest.parse.read_page``) is read through the feed it
+advertises, if any.
 
 Incremental: the store remembers, per article, the item it came from and what
 that item looked like (its link, dates, title and summary, hashed): an item that
@@ -161,9 +163,19 @@ class UrlOrigin:
                 yield from self._guarded(feed.link, limits, stop, depth + 1)
             return
         if kind == "page":
-            article = _article_from_page(page, Item(url, version=_version(url, page.headers.get("etag", ""),
-                                                                          page.headers.get("last-modified", ""))),
-                                         limits)
+            try:
+                article = _article_from_page(page, Item(url, version=_version(url, page.headers.get("etag", ""),
+                                                                              page.headers.get("last-modified", ""))),
+                                             limits)
+            except parse.NotAnArticle as error:
+                if not error.feeds or depth:
+                    raise
+                self._states[url] = {**record, "kind": "index", "result": f"an index page: read its feed "
+                                                                          f"{error.feeds[0]}", "failed": 0}
+                yield Note(url, f"is an index of stories, not an article: reading the feed it advertises, "
+                                f"{error.feeds[0]}")
+                yield from self._guarded(error.feeds[0], limits, stop, depth + 1)
+                return
             self._states[url] = {**record, "kind": kind, "result": "page read", "failed": 0}
             yield article
             return
@@ -436,20 +448,20 @@ def read_opml_file(path: Path) -> list[str]:
         raise ArticleError(str(path), error.problem.replace("check the URL", "check the file")) from None
 
 
+#: Dates of fetched pages come from their explicit metadata only (trafilatura's htmldate, no guessing from text).
+_DATES = {"extensive_search": False, "original_date": True}
+
+
 def _article_from_page(page: Page, item: Item, limits: Limits) -> Article:
     """An article from a fetched page: trafilatura's text and metadata, the item's where the page has none."""
-    import trafilatura
-
     if page.content_type and not page.content_type.startswith(("text/html", "application/xhtml", "text/plain")):
         raise FetchError(page.url, f"is not an HTML page ({page.content_type}); link the article page itself")
-    text = _decode_page(page)
-    document = trafilatura.bare_extraction(
-        text, url=page.url, with_metadata=True, include_comments=False, include_tables=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
-    if document is None or not (document.text or "").strip():
-        raise FetchError(page.url, "has no article text (an index, a login or a script-only page?); "
-                                   "link the article page itself")
+    try:
+        document = parse.read_page(_decode_page(page), page.url, page.url, _DATES)
+    except parse.NotAnArticle:
+        raise
+    except ArticleError as error:  # as a FetchError: the item may then fall back to its own content
+        raise FetchError(page.url, error.problem) from None
     host = urlsplit(page.url).netloc.lower()
     site = document.sitename if document.sitename and document.sitename.lower() not in (host, host.split(":")[0]) \
         else ""  # trafilatura names the host when the page names no site: the feed's title is better then

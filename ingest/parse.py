@@ -7,7 +7,8 @@ Formats:
   ``By Asbarez | Friday, 23 June 2023``, then the body; trailing page debris
   (a lone "comments", "Share" …) is dropped;
 - ``.md`` with YAML front matter (title, source, author, published/date, url);
-- ``.html`` saved pages, read with trafilatura (main text and metadata);
+- ``.html`` saved pages, read with trafilatura (main text and metadata; ``read_page``, which fetched
+  pages go through too): a cookie-consent wall or an index of stories is no article (``NotAnArticle``);
 - one JSON object of a feed line (title, source, author, published, url, body).
 
 Each parser gets text that is already decoded and size-checked (see
@@ -312,16 +313,8 @@ def _dates_as_text() -> type:
 
 def parse_html(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
                max_title: int = 300) -> Article:
-    """A saved .html page: trafilatura finds the main text, title, author and date."""
-    import trafilatura
-
-    document = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False
-    )
-    if document is None or not (document.text or "").strip():
-        raise ArticleError(
-            where, "no article text found in this page; save the article page itself, not an index or login page"
-        )
+    """A saved .html page: trafilatura finds the main text, title, author and date (``read_page``)."""
+    document = read_page(text, where)
     fields = {
         "title": document.title,
         "author": document.author,
@@ -331,6 +324,148 @@ def parse_html(text: str, where: str, article_id: str, path: str, notes: list[st
     }
     return make_article(where, article_id, path, fields, without_headline(document.text, document.title), notes,
                         max_title)
+
+
+class NotAnArticle(ArticleError):
+    """A page that holds no article: an index or front page listing stories, or a cookie-consent wall.
+
+    ``feeds``: the RSS / Atom feeds the page advertises (``<link rel="alternate">``), absolute when the page's
+    URL is known: an index page's stories are better read from there."""
+
+    def __init__(self, where: str, problem: str, feeds: list[str] | None = None) -> None:
+        super().__init__(where, problem)
+        self.feeds = feeds or []
+
+
+#: lxml's HTML parser stops at 256 levels of nesting; with ``huge_tree`` at 2,048 (libxml2's limits).
+_HUGE_PARSER_OPTIONS = {"huge_tree": True, "collect_ids": False, "default_doctype": False, "remove_comments": True,
+                        "remove_pis": True}
+#: Layout tags a page nested deeper than even that is read without (their text stays).
+_WRAPPERS = re.compile(r"</?(?:div|span|section|font|center|table|tbody|tr|td)\b[^>]{0,2000}>", re.IGNORECASE)
+
+
+def read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> Any:
+    """A web page's main text and metadata, by trafilatura (its ``Document``), or ArticleError / NotAnArticle.
+
+    A page nested deeper than lxml's default limit (where trafilatura finds nothing) is parsed again with
+    lxml's huge-tree option, and past that without its layout wrappers. A page that is no article raises
+    ``NotAnArticle``: a cookie-consent wall (what sites show a visitor without their cookie), or an index of
+    stories (a front or section page: the page's metadata says it is a website or a collection, or it
+    says nothing and its text is short lines under many story links), naming the feeds the page advertises.
+    """
+    import trafilatura
+
+    def extract(page: Any) -> Any:
+        if page is None:
+            return None
+        found = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
+                                            include_tables=False, date_extraction_params=dates)
+        return found if found is not None and (found.text or "").strip() else None
+
+    document = extract(text)
+    if document is None and (deep := _tree(text)) is not None:  # trafilatura works on the tree it is given
+        document = extract(deep) or extract(_tree(_WRAPPERS.sub("", text)))
+    if document is None:
+        raise ArticleError(where, "no article text found in this page; save or link the article page itself, "
+                                  "not an index, login or script-only page")
+    if (tree := _tree(text)) is not None:
+        _check_is_article(document, tree, where, url)
+    return document
+
+
+def _tree(text: str) -> Any:
+    """``text`` parsed by lxml with the huge-tree option, or None when it can't be."""
+    import lxml.html
+
+    try:
+        return lxml.html.fromstring(text.encode("utf-8", "surrogatepass"),
+                                    parser=lxml.html.HTMLParser(encoding="utf-8", **_HUGE_PARSER_OPTIONS))
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        return None
+
+
+_CONSENT = re.compile(r"\b(cookies?|consent|our (?:\d+ )?partners|personal data|accept all|reject all|"
+                      r"manage (?:preferences|options|cookies)|privacy (?:settings|preferences|centre|center)|"
+                      r"legitimate interest|personali[sz]ed (?:ads|advertising|content)|your choices|"
+                      r"we value your privacy|device identifiers|precise geolocation)\b", re.IGNORECASE)
+_CONSENT_KINDS, _CONSENT_CHARS = 4, 3000
+_ARTICLE_TYPES = re.compile(r"article|blogposting|report|newsarticle|liveblog", re.IGNORECASE)
+_COLLECTION_TYPES = {"website", "collectionpage", "itemlist", "searchresultspage", "sitenavigationelement"}
+_STORY_LINK_WORDS, _STORY_LINKS, _LONG_LINE, _INDEX_LINES = 4, 10, 150, 8
+
+
+def _check_is_article(document: Any, tree: Any, where: str, url: str | None) -> None:
+    """Raise NotAnArticle for a cookie wall or an index page (see ``read_page``)."""
+    text = f"{document.title or ''}\n{document.text}"
+    if len(text) < _CONSENT_CHARS and len({m.lower().rstrip("s") for m in _CONSENT.findall(text)}) >= _CONSENT_KINDS:
+        raise NotAnArticle(where, "is a cookie-consent page, not the article (the site shows it to visitors "
+                                  "without its cookie); save the page from a browser after accepting, and ingest "
+                                  "the saved file")
+    kinds = _page_types(tree) | ({(document.pagetype or "").lower()} - {""})
+    if any(_ARTICLE_TYPES.search(kind) for kind in kinds) or tree.xpath(
+            "//meta[@property='article:published_time' or @name='article:published_time']"):
+        return
+    lines = [line for line in document.text.splitlines() if line.strip()]
+    long_share = sum(len(line) for line in lines if len(line) >= _LONG_LINE) / max(1, len(document.text))
+    stories = _story_links(tree)
+    listed = kinds & _COLLECTION_TYPES and long_share < 0.3 or not kinds and long_share < 0.15 \
+        and len(lines) >= _INDEX_LINES
+    if listed and stories >= _STORY_LINKS:
+        feeds = _advertised_feeds(tree, url)
+        raise NotAnArticle(where, f"is an index of stories ({stories} story links), not an article; "
+                                  + (f"its feed is {feeds[0]}: ingest that" if feeds else
+                                     "link or save the article pages themselves, or the site's feed"), feeds)
+
+
+def _page_types(tree: Any) -> set[str]:
+    """The schema.org types the page's JSON-LD declares (lower case), and its og:type."""
+    import json
+
+    types: set[str] = set()
+
+    def walk(value: Any, depth: int = 0) -> None:
+        if depth > 6:
+            return
+        if isinstance(value, list):
+            for part in value[:50]:
+                walk(part, depth + 1)
+        elif isinstance(value, dict):
+            kind = value.get("@type")
+            for name in kind if isinstance(kind, list) else [kind]:
+                if isinstance(name, str):
+                    types.add(name.lower())
+            walk(value.get("@graph"), depth + 1)
+
+    for script in tree.xpath("//script[@type='application/ld+json']")[:20]:
+        try:
+            walk(json.loads(script.text_content()[:200_000]))
+        except (ValueError, RecursionError):
+            continue
+    types.update(str(v).lower() for v in tree.xpath("//meta[@property='og:type']/@content")[:1])
+    return types
+
+
+def _story_links(tree: Any) -> int:
+    """How many distinct pages the page links with a headline-like text (at least four words)."""
+    targets = {str(a.get("href") or "").split("#")[0] for a in tree.iter("a")
+               if len(" ".join(a.text_content().split()).split(" ")) >= _STORY_LINK_WORDS}
+    return len(targets - {""})
+
+
+def _advertised_feeds(tree: Any, url: str | None) -> list[str]:
+    """The RSS / Atom feeds a page names in ``<link rel="alternate">``, absolute against ``url``."""
+    from urllib.parse import urljoin
+
+    hrefs = tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+                       "[@type='application/rss+xml' or @type='application/atom+xml']/@href")
+    feeds = []
+    for href in hrefs[:10]:
+        try:
+            feeds.append(urljoin(url or "", str(href).strip()))
+        except ValueError:
+            continue
+    return [feed for feed in dict.fromkeys(feeds) if feed.startswith(("http://", "https://"))] if url else \
+        list(dict.fromkeys(feeds))
 
 
 def without_headline(text: str, title: str | None) -> str:

@@ -150,6 +150,28 @@ def test_an_item_that_links_nowhere_is_its_own_full_text_and_unchanged_on_the_ne
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
 
 
+def _front_page(feed: str = "") -> bytes:
+    teasers = "".join(f'<article><h3><a href="/news/{n}.html">Story {n}: the harbour council votes on ferry line '
+                      f'{n}</a></h3><p>Story {n} in short.</p></article>' for n in range(1, 13))
+    link = f'<link rel="alternate" type="application/rss+xml" title="Top stories" href="{feed}">' if feed else ""
+    return (f"<!doctype html><html><head><title>Loopback Times</title>{link}</head><body><main>{teasers}</main>"
+            "</body></html>").encode()
+
+
+def test_a_front_page_is_read_through_the_feed_it_advertises_and_without_one_fails_by_its_url(site, store,
+                                                                                             fake_indexer):
+    _publish(site, [1, 2])
+    site.routes["/"] = Resource(_front_page("/feed.xml"))
+    site.routes["/section"] = Resource(_front_page())
+    report = _run([site.url("/"), site.url("/section")], store, fake_indexer)
+    assert report.added == 2
+    assert {meta["title"] for meta, _ in store.all_records().values()} == {"Story 1", "Story 2"}
+    assert any(note["path"] == site.url("/") and f"reading the feed it advertises, {site.url('/feed.xml')}"
+               in note["note"] for note in report.notes), report.notes
+    (failed,) = report.failed
+    assert failed["path"] == site.url("/section") and "is an index of stories (12 story links)" in failed["error"]
+
+
 def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):
     items = _publish(site, range(3))
     del site.routes["/news/1.html"]

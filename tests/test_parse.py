@@ -74,6 +74,79 @@ def test_an_html_page_is_read_by_trafilatura_with_its_metadata():
     assert "Copyright" not in article.body
 
 
+_NAV = "".join(f'<li><a href="/{s}">{s.title()}</a></li>' for s in ("world", "politics", "business", "sport"))
+
+
+def _front_page(head: str = "", feed: str = "", summaries: bool = True) -> str:
+    """A news site's front page: a menu, then two dozen teasers (a headline link, maybe a line of summary)."""
+    teasers = "".join(
+        f'<article class="card"><h3><a href="/2023/06/{10 + i}/world/story-{i}/index.html">Headline number {i} '
+        f"tells of a big event in the world today</a></h3>"
+        + (f"<p>A short summary of story {i}, which happened somewhere this week.</p>" if summaries else "")
+        + "</article>" for i in range(24))
+    link = f'<link rel="alternate" type="application/rss+xml" href="{feed}">' if feed else ""
+    return (f"<!doctype html><html><head><title>The Daily Planet - Latest News</title>{head}{link}</head><body>"
+            f"<header><nav><ul>{_NAV}</ul></nav></header><main><h2>Top stories</h2>{teasers}</main>"
+            "<footer>© The Daily Planet</footer></body></html>")
+
+
+_CONSENT_WALL = (
+    "<html><head><title>Before you continue</title></head><body><div class='consent'><h1>We value your privacy</h1>"
+    "<p>We and our 842 partners store and access information on a device, such as cookies, and process personal "
+    "data, such as unique identifiers, for personalised advertising and content, ad and content measurement, "
+    "audience research and services development.</p><p>You may click to consent to our and our partners' "
+    "processing as described above, or refuse to consent, or manage preferences. Your choices apply to this "
+    "site only.</p><button>Accept all</button><button>Reject all</button></div></body></html>")
+
+
+@pytest.mark.parametrize(("page", "says"), [
+    (_CONSENT_WALL, "is a cookie-consent page, not the article"),
+    (_front_page(), "is an index of stories (24 story links), not an article"),
+    (_front_page(summaries=False), "is an index of stories (24 story links), not an article"),
+    (_front_page('<meta property="og:type" content="website">'), "is an index of stories"),
+])
+def test_a_saved_page_that_holds_no_article_is_refused_by_name(page, says):
+    with pytest.raises(parse.NotAnArticle) as refused:
+        parse.parse_html(page, "saved/front.html", "saved/front.html", "saved/front.html")
+    assert refused.value.where == "saved/front.html" and says in refused.value.problem
+
+
+def test_an_index_page_names_the_feed_it_advertises():
+    with pytest.raises(parse.NotAnArticle) as refused:
+        parse.read_page(_front_page(feed="/rss/top.xml"), "https://planet.example/", "https://planet.example/")
+    assert refused.value.feeds == ["https://planet.example/rss/top.xml"]
+    assert "its feed is https://planet.example/rss/top.xml: ingest that" in refused.value.problem
+
+
+def test_an_article_with_short_paragraphs_and_many_story_links_beside_it_is_an_article():
+    related = "".join(f'<li><a href="/2023/06/0{i}/more-{i}.html">Related story number {i} about the harbour</a></li>'
+                      for i in range(30))
+    paragraphs = "".join(f"<p>Short paragraph {i} about the harbour bridge repairs.</p>" for i in range(12))
+    for head in ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": '
+                 '[{"@type": "WebSite"}, {"@type": "NewsArticle", "headline": "Bridge"}]}</script>',
+                 '<meta property="og:type" content="article">'):
+        page = (f"<html><head><title>Bridge reopens</title>{head}</head><body><nav><ul>{_NAV}</ul></nav>"
+                f"<article><h1>Bridge reopens</h1>{paragraphs}</article><aside><ul>{related}</ul></aside>"
+                "</body></html>")
+        article = parse.parse_html(page, "b.html", "b.html", "b.html")
+        assert "Short paragraph 11 about the harbour" in article.body
+
+
+def test_an_article_about_cookies_is_not_a_consent_wall():
+    text = ("Regulators said websites must let visitors reject all cookies as easily as they accept them, and that "
+            "consent to the use of personal data by advertising partners must be freely given. ") * 20
+    page = f"<html><head><title>Cookie rules</title></head><body><article><h1>Cookie rules</h1><p>{text}</p></article>"
+    assert "reject all cookies" in parse.parse_html(page, "c.html", "c.html", "c.html").body
+
+
+@pytest.mark.parametrize("depth", [300, 3_000, 50_000])
+def test_a_page_nested_deeper_than_the_html_parser_likes_still_gives_its_text(depth):
+    story = "<p>" + "The council voted to repair the lighthouse at a cost of 1.2 million euros. " * 10 + "</p>"
+    page = ("<html><head><title>Deep page</title></head><body>" + "<div>" * depth
+            + f"<article><h1>Deep page</h1>{story}</article>" + "</div>" * depth + "</body></html>")
+    assert "1.2 million euros" in parse.parse_html(page, "deep.html", "deep.html", "deep.html").body
+
+
 def test_a_feed_record_keeps_its_url_as_id():
     record = json.loads(
         '{"title": "T", "source": "S", "author": null, "published": "2022-01-02", "url": "https://u", "body": "B."}'
