@@ -373,7 +373,7 @@ class Store:
 
     def feed_states(self, urls: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
         """What the feeds (or pages) at these URLs answered last time (all followed feeds when None):
-        etag, last_modified, checked_at, title, kind, result, failed."""
+        etag, last_modified, checked_at, title, kind, result, failed, and items (JSON: the items read)."""
         with self._use() as h:
             result = h.feeds.get(ids=list(urls), include=["metadatas"]) if urls else h.feeds.get(
                 include=["metadatas"])
