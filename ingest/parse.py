@@ -349,17 +349,17 @@ def read_page(text: str, where: str, url: str | None = None, dates: dict[str, An
 
     A page nested deeper than lxml's default limit (where trafilatura finds nothing) is parsed again with
     lxml's huge-tree option, and past that without its layout wrappers. A page that is no article raises
-    ``NotAnArticle``: a cookie-consent wall (what sites show a visitor without their cookie), or an index of
-    stories (a front or section page: the page's metadata says it is a website or a collection, or it
-    says nothing and its text is short lines under many story links), naming the feeds the page advertises.
+    ``NotAnArticle`` (``_not_an_article``), naming the feeds the page advertises; when the text extracted
+    looks like an index but a fuller extraction (trafilatura's ``favor_recall``) does not, the page is an
+    article whose body the first pass missed (an old CMS laying out text in ``<font>`` and ``<br>``).
     """
     import trafilatura
 
-    def extract(page: Any) -> Any:
+    def extract(page: Any, recall: bool = False) -> Any:
         if page is None:
             return None
         found = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                            include_tables=False, date_extraction_params=dates)
+                                            include_tables=False, favor_recall=recall, date_extraction_params=dates)
         return found if found is not None and (found.text or "").strip() else None
 
     document = extract(text)
@@ -368,8 +368,16 @@ def read_page(text: str, where: str, url: str | None = None, dates: dict[str, An
     if document is None:
         raise ArticleError(where, "no article text found in this page; save or link the article page itself, "
                                   "not an index, login or script-only page")
-    if (tree := _tree(text)) is not None:
-        _check_is_article(document, tree, where, url)
+    tree = _tree(text)
+    if tree is None:
+        return document
+    problem = _not_an_article(document, tree)
+    if problem and problem.startswith("is an index") and (fuller := extract(text, recall=True)) is not None \
+            and not _not_an_article(fuller, tree):
+        return fuller
+    if problem:
+        feeds = _advertised_feeds(tree, url) if problem.startswith("is an index") else []
+        raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
     return document
 
 
@@ -384,41 +392,78 @@ def _tree(text: str) -> Any:
         return None
 
 
-_CONSENT = re.compile(r"\b(cookies?|consent|our (?:\d+ )?partners|personal data|accept all|reject all|"
-                      r"manage (?:preferences|options|cookies)|privacy (?:settings|preferences|centre|center)|"
-                      r"legitimate interest|personali[sz]ed (?:ads|advertising|content)|your choices|"
-                      r"we value your privacy|device identifiers|precise geolocation)\b", re.IGNORECASE)
-_CONSENT_KINDS, _CONSENT_CHARS = 4, 3000
-_ARTICLE_TYPES = re.compile(r"article|blogposting|report|newsarticle|liveblog", re.IGNORECASE)
-_COLLECTION_TYPES = {"website", "collectionpage", "itemlist", "searchresultspage", "sitenavigationelement"}
-_STORY_LINK_WORDS, _STORY_LINKS, _LONG_LINE, _INDEX_LINES = 4, 10, 150, 8
+#: What a cookie-consent wall says, one pattern per thing it speaks of (English, German, French).
+_CONSENT_SAYS = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    r"\bcookies?\b",
+    r"\b(?:consent|zustimmung|einwilligung|consentement)\b",
+    r"\b(?:our|\d+) (?:\w+ )?partners\b|\b(?:unsere|nos) partner",
+    r"\b(?:personal data|personal information|(?:unique|device) identifiers|precise geolocation|"
+    r"personenbezogene|données personnelles)",
+    r"\b(?:personali[sz]ed (?:ads|advertising|content)|ad and content measurement|personalisierte werbung|"
+    r"publicités? personnalisées?)",
+    r"\b(?:accept all|reject all|manage (?:preferences|options|cookies|settings)|your choices|more options|"
+    r"alle akzeptieren|tout accepter|tout refuser)",
+    r"\b(?:we value your privacy|legitimate interest|privacy (?:settings|preferences|centre|center|tools)|"
+    r"datenschutz|vie privée)",
+)]
+#: The button of such a wall.
+_CONSENT_CONTROL = re.compile(r"\b(?:accept|agree|reject|consent|allow|manage|options|akzeptieren|zustimmen|"
+                              r"accepter|refuser|continuer)", re.IGNORECASE)
+_CONSENT_KINDS, _CONSENT_CHARS, _CONSENT_MOST = 4, 3000, 6000  # read in its first 3,000 characters, of 6,000
+#: What the text says on a login or subscription page standing where the article should be.
+_LOCKED = re.compile(r"\b(?:subscribe to (?:continue|keep) reading|already a subscriber|sign in to (?:your account|"
+                     r"continue)|log in to (?:continue|read)|create (?:a free|an) account to (?:continue|read))",
+                     re.IGNORECASE)
+_LOCKED_CHARS = 600
+_LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage"}
+_ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
+_HEADLINE_WORDS, _HEADLINES, _HEADLINE_RUNS, _HEADLINE_SHARE = 4, 8, 5, 0.5
+_LINES_READ = 400  # an index shows itself in its first lines; bounded work on a page of thousands
+#: The boxes a story link and its teaser sit in on an index ("<article><h3><a>…</a></h3><p>…</p></article>").
+_CARDS, _CARD_CHARS = ("article", "li", "div", "section"), 400
 
 
-def _check_is_article(document: Any, tree: Any, where: str, url: str | None) -> None:
-    """Raise NotAnArticle for a cookie wall or an index page (see ``read_page``)."""
+def _not_an_article(document: Any, tree: Any) -> str:
+    """Why the page is no article, or '' when it is one:
+
+    - a cookie-consent wall: a short text speaking, in its first lines, of at least four of cookies, consent,
+      partners, personal data, personalised ads, choices and privacy, with a button to accept or refuse;
+    - a login or subscription page: a short text asking to sign in or subscribe;
+    - an index of stories (a front, section, tag or search page): eight or more lines of the text extracted
+      are story links (a line that is a link's text of four or more words, or begins with one and runs on
+      as its teaser, or is the teaser beside one in a small box of its own), standing apart in five or more
+      places or making up half the text; or its schema.org metadata declares a ``CollectionPage``,
+      ``ItemList`` or ``SearchResultsPage`` and no article.
+    A page whose metadata declares a ``NewsArticle`` or any other ``*Article`` / ``*Posting`` type, or
+    ``article:published_time``, is an article (unless it also declares a collection, as tag archives do).
+    """
+    types = _page_types(tree)
+    article = any(_ARTICLE_TYPES.search(kind) for kind in types)
+    if types & _LISTING_TYPES and not article:
+        listing = next(kind for kind in ("collectionpage", "itemlist", "searchresultspage") if kind in types)
+        return f"is an index of stories (its metadata says {listing}), not an article; link or save the article " \
+               "pages themselves"
+    declared = bool(types & _LISTING_TYPES) or not (
+        article or tree.xpath("//meta[@property='article:published_time' or @name='article:published_time']"))
     text = f"{document.title or ''}\n{document.text}"
-    if len(text) < _CONSENT_CHARS and len({m.lower().rstrip("s") for m in _CONSENT.findall(text)}) >= _CONSENT_KINDS:
-        raise NotAnArticle(where, "is a cookie-consent page, not the article (the site shows it to visitors "
-                                  "without its cookie); save the page from a browser after accepting, and ingest "
-                                  "the saved file")
-    kinds = _page_types(tree) | ({(document.pagetype or "").lower()} - {""})
-    if any(_ARTICLE_TYPES.search(kind) for kind in kinds) or tree.xpath(
-            "//meta[@property='article:published_time' or @name='article:published_time']"):
-        return
-    lines = [line for line in document.text.splitlines() if line.strip()]
-    long_share = sum(len(line) for line in lines if len(line) >= _LONG_LINE) / max(1, len(document.text))
-    stories = _story_links(tree)
-    listed = kinds & _COLLECTION_TYPES and long_share < 0.3 or not kinds and long_share < 0.15 \
-        and len(lines) >= _INDEX_LINES
-    if listed and stories >= _STORY_LINKS:
-        feeds = _advertised_feeds(tree, url)
-        raise NotAnArticle(where, f"is an index of stories ({stories} story links), not an article; "
-                                  + (f"its feed is {feeds[0]}: ingest that" if feeds else
-                                     "link or save the article pages themselves, or the site's feed"), feeds)
+    if declared and len(text) < _CONSENT_MOST and \
+            sum(1 for says in _CONSENT_SAYS if says.search(text[:_CONSENT_CHARS])) >= _CONSENT_KINDS and \
+            any(_CONSENT_CONTROL.search(" ".join(control.text_content().split()) or control.get("value") or "")
+                for control in tree.xpath("//button | //input[@type='button' or @type='submit']")[:500]):
+        return ("is a cookie-consent page, not the article (the site shows it to visitors without its cookie); "
+                "save the page from a browser after accepting, and ingest the saved file")
+    if declared and len(document.text) < _LOCKED_CHARS and _LOCKED.search(text):
+        return ("is a login or subscription page, not the article; save the article from a browser where you can "
+                "read it")
+    lines, runs, share = _headline_lines(document.text, tree)
+    if declared and lines >= _HEADLINES and (runs >= _HEADLINE_RUNS or share >= _HEADLINE_SHARE):
+        return (f"is an index of stories ({lines} story links), not an article; link or save the article pages "
+                "themselves")
+    return ""
 
 
 def _page_types(tree: Any) -> set[str]:
-    """The schema.org types the page's JSON-LD declares (lower case), and its og:type."""
+    """The schema.org types the page's JSON-LD declares, and its og:type (lower case)."""
     import json
 
     types: set[str] = set()
@@ -441,15 +486,30 @@ def _page_types(tree: Any) -> set[str]:
             walk(json.loads(script.text_content()[:200_000]))
         except (ValueError, RecursionError):
             continue
-    types.update(str(v).lower() for v in tree.xpath("//meta[@property='og:type']/@content")[:1])
     return types
 
 
-def _story_links(tree: Any) -> int:
-    """How many distinct pages the page links with a headline-like text (at least four words)."""
-    targets = {str(a.get("href") or "").split("#")[0] for a in tree.iter("a")
-               if len(" ".join(a.text_content().split()).split(" ")) >= _STORY_LINK_WORDS}
-    return len(targets - {""})
+def _headline_lines(text: str, tree: Any) -> tuple[int, int, float]:
+    """How many lines of ``text`` are story links (see ``_not_an_article``), in how many runs, and their share
+    of the text's characters."""
+    links, teasers = set(), set()
+    for anchor in tree.iter("a"):
+        link = " ".join(anchor.text_content().split()).casefold()
+        if len(link.split()) < _HEADLINE_WORDS:
+            continue
+        links.add(link)
+        card = next((up for up in anchor.iterancestors(*_CARDS)), None)  # a teaser beside it in a small box
+        if card is not None and len(told := " ".join(card.text_content().split()).casefold()) < _CARD_CHARS:
+            teasers.update(part.strip() for part in told.split(link) if part.strip())
+    heads = sorted((link for link in links if len(link) > 20), key=len, reverse=True)[:2000]
+    joined = "\n".join(links | teasers)
+    lines = [" ".join(line.split()).casefold().lstrip("-•| ") for line in text.splitlines() if line.strip()]
+    lines = lines[:_LINES_READ]
+    flags = [line in links or line in teasers or (len(line) >= 20 and line in joined)
+             or any(line.startswith(head) and len(line) - len(head) >= 80 for head in heads) for line in lines]
+    runs = sum(1 for i, flag in enumerate(flags) if flag and (i == 0 or not flags[i - 1]))
+    share = sum(len(line) for line, flag in zip(lines, flags) if flag) / max(1, sum(map(len, lines)))
+    return sum(flags), runs, share
 
 
 def _advertised_feeds(tree: Any, url: str | None) -> list[str]:

@@ -169,7 +169,7 @@ def test_a_front_page_is_read_through_the_feed_it_advertises_and_without_one_fai
     assert any(note["path"] == site.url("/") and f"reading the feed it advertises, {site.url('/feed.xml')}"
                in note["note"] for note in report.notes), report.notes
     (failed,) = report.failed
-    assert failed["path"] == site.url("/section") and "is an index of stories (12 story links)" in failed["error"]
+    assert failed["path"] == site.url("/section") and "is an index of stories (13 story links)" in failed["error"]
 
 
 def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):

@@ -99,9 +99,19 @@ _CONSENT_WALL = (
     "site only.</p><button>Accept all</button><button>Reject all</button></div></body></html>")
 
 
+_BEFORE_YOU_CONTINUE = (
+    "<html><head><title>Before you continue to Search</title></head><body><h1>Before you continue</h1><p>We use "
+    "cookies and data to deliver and maintain services.</p><p>If you choose to “Accept all,” we will also use cookies "
+    "and data to show personalized ads. Select “More options” to see details about managing your privacy settings."
+    "</p><button>Reject all</button><button>Accept all</button></body></html>")
+
+
 @pytest.mark.parametrize(("page", "says"), [
     (_CONSENT_WALL, "is a cookie-consent page, not the article"),
-    (_front_page(), "is an index of stories (24 story links), not an article"),
+    (_BEFORE_YOU_CONTINUE, "is a cookie-consent page, not the article"),
+    (_front_page('<script type="application/ld+json">{"@type": "CollectionPage"}</script>'),
+     "its metadata says collectionpage"),
+    (_front_page(), "is an index of stories (25 story links), not an article"),
     (_front_page(summaries=False), "is an index of stories (24 story links), not an article"),
     (_front_page('<meta property="og:type" content="website">'), "is an index of stories"),
 ])
@@ -132,10 +142,48 @@ def test_an_article_with_short_paragraphs_and_many_story_links_beside_it_is_an_a
         assert "Short paragraph 11 about the harbour" in article.body
 
 
+def _most_read(n: int) -> str:
+    return "<aside><h2>Most read</h2><ol>" + "".join(
+        f'<li><a href="/news/{i}">Council leader resigns over planning row in town number {i}</a></li>'
+        for i in range(n)) + "</ol></aside>"
+
+
+_BRIEF = "".join(f"<p>{line}</p>" for line in (
+    "A man has been rescued after clinging to a capsized boat for 18 hours.",
+    "The coastguard said he was spotted by a passing ferry on Sunday morning.",
+    "He was taken to hospital with mild hypothermia.",
+    "The lifeboat crew said he had been fishing alone when a wave hit.",
+    "His family thanked the rescuers.", "An inquiry will look at the weather warnings.",
+    "Crews were at sea for six hours.", "The ferry operator praised its crew.", "He is expected to recover."))
+_LISTICLE = "".join(f"<h2>{i}. A market stall worth a visit, number {i}</h2><p>Cheap, friendly and open late.</p>"
+                    for i in range(1, 21))
+_OLD_CMS = ('<table><tr><td width="140">' + "".join(
+    f'<font size="1"><a href="/news/{i}.html">Local story number {i} about the county fair</a></font><br>'
+    for i in range(12)) + '</td><td><font face="Verdana" size="2"><b>Supervisors approve bridge</b><br><br>'
+    + "<br><br>".join("The county supervisors voted on Tuesday to replace the Route 9 bridge, which has been closed "
+                      f"to trucks since the spring floods, said the clerk in item {i}." for i in range(6))
+    + "</font></td></tr></table>")
+
+
+@pytest.mark.parametrize("body", [_BRIEF + _most_read(15), _LISTICLE + _most_read(10), _OLD_CMS],
+                         ids=["short paragraphs beside a most-read list", "a listicle", "an old table layout"])
+def test_an_article_page_without_any_metadata_is_an_article(body):
+    page = f"<html><head><title>Local news</title></head><body><nav><ul>{_NAV}</ul></nav><main>{body}</main></body>"
+    assert len(parse.parse_html(page, "a.html", "a.html", "a.html").body) > 250
+
+
+def test_a_login_page_is_no_article():
+    page = ("<html><head><title>Sign in</title></head><body><h1>Sign in to your account</h1><p>Already a "
+            "subscriber? Sign in to continue reading.</p><form><input name='email'><button>Sign in</button></form>")
+    with pytest.raises(parse.NotAnArticle, match="is a login or subscription page"):
+        parse.parse_html(page, "l.html", "l.html", "l.html")
+
+
 def test_an_article_about_cookies_is_not_a_consent_wall():
     text = ("Regulators said websites must let visitors reject all cookies as easily as they accept them, and that "
-            "consent to the use of personal data by advertising partners must be freely given. ") * 20
-    page = f"<html><head><title>Cookie rules</title></head><body><article><h1>Cookie rules</h1><p>{text}</p></article>"
+            "consent to the use of personal data by advertising partners must be freely given. ") * 40
+    page = (f"<html><head><title>Cookie rules</title></head><body><article><h1>Cookie rules</h1><p>{text}</p>"
+            "</article><footer><a href='/cookies'>Manage cookies</a><button>Accept</button></footer></body></html>")
     assert "reject all cookies" in parse.parse_html(page, "c.html", "c.html", "c.html").body
 
 
