@@ -12,7 +12,10 @@ margin). Then
 2. the gate as the product has it now (``bot.gate.WEIGHTS``, ``BIAS``) is swept
    over thresholds on the tune and the *check* third, and, for comparison, the
    support score alone (the gate before);
-3. everything goes to bench/results/calibration.json.
+3. the product's whole decision (``bot.gate.answers``: the threshold, and
+   ``UNTYPED_MIN`` for a factoid question whose passages hold no short answer
+   of its kind) is reported per split and corpus;
+4. everything goes to bench/results/calibration.json.
 
     python -m bench.calibrate [--articles DIR] [--questions FILE] [--distractors FEED ...]
 
@@ -79,7 +82,10 @@ def feature_rows(questions: list[dict], ids: dict[str, str], store: Store, corpu
         found = {}
         for name, filters in (("answerable", None), ("unanswerable", Filters(exclude_articles=gold))):
             passages = retriever.search(text, filters=filters, as_of=as_of)
-            found[name] = gate.features(text, extractive.sentences(text, passages), passages).as_tuple()
+            sentences = extractive.sentences(text, passages)
+            found[name] = gate.features(text, sentences, passages).as_tuple()
+            reading = extractive.read(text, passages, sentences)
+            found[f"{name}_typed"], found["kind"] = reading.choice is not None, reading.expected.kind
         rows.append({"id": question["id"], "corpus": corpus,
                      "check": int(question["id"].rsplit("-", 1)[-1]) % 3 == 0, **found})
     return rows
@@ -138,6 +144,20 @@ def main(argv: list[str] | None = None) -> int:
                          key=lambda r: abs(r["threshold"] - settings.min_score))
                 print(f"{label:<13} {part:<5} {corpus or '':<14} at min_score {settings.min_score:.2f}: "
                       f"refusal_recall {at['refusal_recall']:.3f}, answer_rate {at['answer_rate']:.3f}")
+    for part in ("tune", "check"):  # the whole decision: the threshold, and gate.UNTYPED_MIN for factoid questions
+        for corpus, _ in corpora:
+            chosen = [r for r in split[part] if r["corpus"] == corpus]
+
+            def answered(row: dict, kind: str) -> bool:
+                likely = float(probabilities(np.array([row[kind]]), gate.WEIGHTS, gate.BIAS)[0])
+                return gate.answers(likely, settings.min_score, row["kind"], row[f"{kind}_typed"])
+
+            recall = float(np.mean([not answered(r, "unanswerable") for r in chosen]))
+            rate = float(np.mean([answered(r, "answerable") for r in chosen]))
+            result.setdefault("decision", {}).setdefault(part, {})[corpus] = {"refusal_recall": round(recall, 3),
+                                                                               "answer_rate": round(rate, 3)}
+            print(f"product gate and untyped rule, {part:<5} {corpus:<14}: refusal_recall {recall:.3f}, "
+                  f"answer_rate {rate:.3f}")
     for part in ("tune", "check"):
         support = sweep(matrix(part, "answerable")[:, 0], matrix(part, "unanswerable")[:, 0], [0.36, 0.40, 0.44])
         result.setdefault("support_alone", {})[part] = support

@@ -116,10 +116,13 @@ class NewsBot:
         """Yield answer text as it is generated, then the final checked Answer."""
         prepared = self.prepare(question, history, filters, as_of, k)
         sentences = self.extractive.sentences(prepared.query, prepared.passages)  # scored once, used twice
-        if gate.probability(gate.features(prepared.query, sentences, prepared.passages)) < self.min_score:
+        reading = self.extractive.read(prepared.query, prepared.passages, sentences)
+        likely = gate.probability(gate.features(prepared.query, sentences, prepared.passages))
+        if not gate.answers(likely, self.min_score, reading.expected.kind, reading.choice is not None):
             yield self._refusal(prepared.passages)
             return
-        request = AnswerRequest(prepared.question, prepared.query, prepared.passages, sentences, prepared.as_of)
+        request = AnswerRequest(prepared.question, prepared.query, prepared.passages, sentences, prepared.as_of,
+                                reading)
         allowed = {p.url for p in prepared.passages}
         raw = shown = ""
         refused = False

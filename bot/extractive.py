@@ -27,10 +27,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from langchain_core.embeddings import Embeddings
 
-from bot.short import THING_FIT, Expectation, Sentence, choose, closeness, expect, has_candidate, stem
+from bot.short import THING_FIT, Choice, Expectation, Sentence, choose, closeness, expect, has_candidate, stem
 from bot.text import STOPWORDS, content_words, sentence_spans
 from bot.types import Passage
 
@@ -107,6 +108,14 @@ def _kind_words(expected: Expectation, sentences: Sequence[Sentence], embeddings
     return {index for index, found in words.items() if any(fit[w] >= THING_FIT for w in found)}
 
 
+class Reading(NamedTuple):
+    """What the extractive answerer makes of a question and its passages (``ExtractiveAnswerer.read``)."""
+
+    expected: Expectation
+    sentences: list[Sentence]  # ranked for answering: support with the retrieval priors, best first
+    choice: Choice | None  # the short answer, if one of the kind asked is found
+
+
 class ExtractiveAnswerer:
     """Picks the passage sentences that best answer a question, and the short answer inside them."""
 
@@ -173,19 +182,28 @@ class ExtractiveAnswerer:
                     found.append((first, start, end, body[start:end]))
         return found
 
-    def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> str:
-        """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer
-        and its sentence when one is found (``bot.short``), else the best sentence or two. The sentences'
-        support counts their passage's retrieval rank and score too (``RANK_PRIOR``, ``SCORE_PRIOR``)."""
+    def read(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None) -> Reading:
+        """What the question asks for, the sentences ranked to answer it (their support, minus their passage's
+        retrieval rank and score: ``RANK_PRIOR``, ``SCORE_PRIOR``), and the short answer among them, if one of
+        the kind asked is found (``bot.short.choose``). The refusal gate reads it too."""
         scored = list(sentences) if sentences is not None else self.sentences(question, passages)
-        if not scored:
-            return ""
         fused = {passage.n: passage.score for passage in passages}
         scored = sorted((replace(s, score=s.score - RANK_PRIOR * (s.n - 1) - SCORE_PRIOR * (1.0 - fused.get(s.n, 1.0)))
                          for s in scored), key=lambda s: -s.score)
         expected = expect(question)
         choice = choose(expected, scored, [p.title for p in passages], [p.text for p in passages], self.embeddings,
-                        outlets=[p.source for p in passages], articles=[p.article_id for p in passages])
+                        outlets=[p.source for p in passages], articles=[p.article_id for p in passages]) \
+            if scored else None
+        return Reading(expected, scored, choice)
+
+    def answer(self, question: str, passages: Sequence[Passage], sentences: Sequence[Sentence] | None = None,
+               reading: Reading | None = None) -> str:
+        """The answer in the cited format the citation checker reads (empty if nothing fits): the short answer
+        and its sentence when one is found (``bot.short``), else the best sentence or two (``read``; pass its
+        ``reading`` when it is at hand)."""
+        expected, scored, choice = reading or self.read(question, passages, sentences)
+        if not scored:
+            return ""
         ranked = answering(expected, scored, self.embeddings)
         chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
         for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence

@@ -37,7 +37,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from pydantic import ConfigDict, PrivateAttr
 
 from bot.errors import BackendError, ConfigError
-from bot.extractive import ExtractiveAnswerer, followup_query
+from bot.extractive import ExtractiveAnswerer, Reading, followup_query
 from bot.prompts import REFUSAL, template
 from bot.settings import Settings
 from bot.short import Sentence
@@ -51,13 +51,16 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 @dataclass(frozen=True)
 class AnswerRequest:
     """One question to answer: as asked, as searched (a follow-up made standalone), its numbered
-    passages, their sentences with the extractive answerer's support scores (best first), and the as-of date."""
+    passages, their sentences with the extractive answerer's support scores (best first), the as-of date,
+    and what the extractive answerer read in them (``ExtractiveAnswerer.read``: the short answer and the
+    sentences ranked to answer; the refusal gate read it too)."""
 
     question: str
     query: str
     passages: Sequence[Passage]
     sentences: Sequence[Sentence]
     as_of: dt.date
+    reading: Reading | None = None
 
 
 class Backend(ABC):
@@ -87,7 +90,7 @@ class ExtractiveBackend(Backend):
 
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         # The standalone query, not the follow-up's own words: nothing here can resolve "he" or "it".
-        text = self.answerer.answer(request.query, request.passages, request.sentences)
+        text = self.answerer.answer(request.query, request.passages, request.sentences, request.reading)
         if text:
             yield text
 

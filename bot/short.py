@@ -183,9 +183,13 @@ _SPOKEN = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=
 _PERIOD = r"(?:week|weekend|month|year|spring|summer|fall|autumn|winter|season|decade)"
 _DATE = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?\s+\d{1,2}\b(?:,\s*\d{4})?"
                    r"|\b(?:" + "|".join(d.capitalize() for d in _WEEKDAYS) + r")\b|\b(?:19|20)\d{2}\b"
-                   # a month alone ("in mid-September", "by March 2024"; "May" is too often the verb)
+                   # a month alone ("in mid-September", "by March 2024"; "May" is too often the verb: only after
+                   # a preposition or before a year, "in May", "May 2024")
                    r"|\b(?:(?:early|late|mid)[- ])?(?:" + "|".join(m.capitalize() for m in _MONTHS if m != "may")
                    + r")\b(?!\.?\s+\d{1,2}\b)(?: (?:19|20)\d{2}\b)?"
+                   r"|(?:" + "|".join(rf"(?<=\b{word} )" for word in ("in", "by", "since", "until", "from", "through",
+                                                                     "early", "late", "mid")) + r"|(?<=\bmid-))"
+                   r"May\b(?!\.?\s+\d{1,2}\b)(?: (?:19|20)\d{2}\b)?|\bMay (?:19|20)\d{2}\b"
                    # a time told relative to the news ("as early as this fall", "in the coming weeks")
                    r"|\b(?:(?:early|late|later|earlier) )?(?:this|next|last) " + _PERIOD + r"\b"
                    r"|\b(?:in|within|over) the (?:coming|next) (?:few |several |two |three )?(?:days|weeks|months)\b")
@@ -262,7 +266,7 @@ def expect(question: str) -> Expectation:
         word = match.group(1)
         kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
         return Expectation(kind, word, asked)
-    if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b|" + _ASKS + r"when\b", lowered):
+    if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b", lowered) or _first_asking(lowered) == "when":
         future = re.search(r"\b(?:will|going to|expected|set to|plan|plans|soon|upcoming|next)\b", lowered)
         return Expectation("date", "future date" if future else "date", asked)
     if re.search(r"\bwhy\b", lowered):
@@ -282,6 +286,13 @@ def expect(question: str) -> Expectation:
 #: A question word that asks, not one after a comma that begins a relative clause ("Kanye West, who changed
 #: his name, is buying which platform?" asks for a platform).
 _ASKS = r"(?<!, )\b"
+
+
+def _first_asking(lowered: str) -> str:
+    """The first question word that asks in the (lower-cased) asking sentence: "which fruit reduces hypertension
+    when eaten daily?" asks "which", its "when" begins a clause; a word after a comma asks nothing (``_ASKS``)."""
+    match = re.search(_ASKS + r"(what|which|who|whom|whose|where|when|why|how)\b", lowered)
+    return match.group(1) if match else ""
 
 
 def _kind_of(head: str) -> str:
@@ -371,6 +382,8 @@ def candidates(sentence: str) -> list[Span]:
     return found + dates + _names(sentence)
 
 
+_CURRENCIES = frozenset(["dollars", "dollar", "euros", "euro", "pounds", "pound", "yen", "yuan", "rupees", "pesos",
+                         "francs", "cents", "bucks"])
 _MULTIPLIERS = frozenset(["hundred", "thousand", "million", "billion", "trillion", "dozen", "dozens", "hundreds",
                           "thousands", "millions", "billions"])
 
@@ -444,7 +457,16 @@ def _name_span(sentence: str, run: list[tuple[int, int, str]]) -> list[Span]:
     end = start + len(text)
     if start == 0 and len(run) == 1 and text.lower() in STOPWORDS | _LEADING:
         return []
+    if _shouted(run):
+        return []
     return [Span(start, end, text, "name")] if text else []
+
+
+def _shouted(run: list[tuple[int, int, str]]) -> bool:
+    """Whether a run of words is a label in capitals ("BREAKING NEWS", "WATCH LIVE"), not a name: two or more
+    words, all in capitals, one of them longer than an acronym (NASA, NATO and UK PM stay names)."""
+    words = [word for _, _, word in run if word.isalpha()]
+    return len(words) >= 2 and all(word.isupper() for word in words) and any(len(word) > 4 for word in words)
 
 
 _ALL_NOUNS = _PLACE_NOUNS | _PERSON_NOUNS | _ORG_NOUNS
@@ -665,6 +687,9 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
         return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
         return span.kind == "name"
+    if expectation.kind == "money" and span.kind == "number":  # "120 people" is no sum of money
+        last = span.text.rsplit(" ", 1)[-1].lower()
+        return not last.isalpha() or last in _MULTIPLIERS or last in _CURRENCIES
     if expectation.kind == "thing":
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
         if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
@@ -701,10 +726,21 @@ _REPORTED = re.compile(r"\b(?:said|says|told|announced|reported|wrote|added|conf
 
 
 def _wrong_time(expectation: Expectation, sentence: str, span: Span) -> bool:
-    """Whether a date candidate is the wrong time for a "when" question: the day someone spoke, or a past time
-    ("last week", "earlier this year") when the question asks about the future ("when will …")."""
-    past = span.text.lower().startswith(("last ", "earlier "))
+    """Whether a date candidate is the wrong time for a "when" question: the day someone spoke, or, when the
+    question asks about the future ("when will …"), a past time ("last week", "earlier this year") or the day
+    something was done ("voted on Tuesday to repair it" does not say when the repairs start)."""
+    past = span.text.lower().startswith(("last ", "earlier ")) or _day_done(sentence, span)
     return _reporting_day(sentence, span) or (expectation.head == "future date" and past)
+
+
+_DONE = re.compile(r"\b(?!(?:expected|scheduled|planned|slated|delayed|postponed|moved|rescheduled|pushed)\b)"
+                   r"[a-z]{3,}ed(?:\s+[\w’'.-]+){0,4}?\s+(?:on\s+)?$")
+
+
+def _day_done(sentence: str, span: Span) -> bool:
+    """Whether ``span`` is a weekday a few words after a verb in the past ("voted seven to two on Tuesday"; not
+    "is expected on Tuesday")."""
+    return span.text.lower() in _WEEKDAYS and _DONE.search(sentence[max(0, span.start - 60) : span.start]) is not None
 
 
 def _reporting_day(sentence: str, span: Span) -> bool:
@@ -720,8 +756,9 @@ def _repeated(text: str, asked: frozenset[str]) -> float:
 
 
 def is_new(text: str, asked: frozenset[str]) -> bool:
-    """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword."""
-    own = [w for w in _words(text) if w.lower() not in STOPWORDS]
+    """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword
+    (a month is a word: "May")."""
+    own = [w for w in _words(text) if w.lower() not in STOPWORDS or w.lower() in _MONTHS]
     return bool(own) and (not all(_said(w, asked) for w in own) or any(c.isdigit() for c in text))
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.gate import Features, features, probability
+from bot.gate import UNTYPED_MIN, Features, answers, features, probability
 from bot.settings import Settings
 from bot.short import Sentence
 from bot.types import Passage
@@ -96,3 +96,49 @@ def test_huge_features_give_a_probability_within_zero_and_one_without_overflow(v
 @pytest.mark.parametrize("found", [Features(math.nan, 1.0, 1.0, 1.0), Features(math.inf, -math.inf, 1.0, 1.0)])
 def test_a_feature_that_is_not_a_number_refuses_rather_than_answering(found):
     assert probability(found) == 0.0
+
+
+@pytest.mark.parametrize(("likely", "kind", "typed", "answered"), [
+    (0.3, "reason", True, False),  # below min_score: refused whatever else
+    (0.6, "reason", False, True),  # "why" asks for no kind of span
+    (0.6, "person", True, True),  # a name that fits was found
+    (0.6, "person", False, False),  # "who", and the passages name nobody who fits
+    (UNTYPED_MIN, "number", False, True),  # strong evidence answers all the same (with its best sentences)
+])
+def test_a_factoid_question_whose_passages_hold_no_answer_of_its_kind_needs_stronger_evidence(
+        likely, kind, typed, answered):
+    assert answers(likely, Settings().min_score, kind, typed) is answered
+
+
+HARBOUR = """title: Harbour council approves lighthouse repairs
+source: Coast Gazette
+published: 2024-03-05
+
+The harbour council voted seven to two on Tuesday to repair the old lighthouse, at a cost of 1.2 million euros.
+The repairs will start in May and take about a year, the council's chair said after the vote.
+The lighthouse has guided ferries into the harbour since 1887 and was damaged in a winter storm.
+Fishermen had asked the council for years to fix the lamp, which has been dark since January.
+"""
+
+
+@pytest.mark.slow
+def test_a_who_question_about_the_topic_that_the_article_names_nobody_for_is_refused(
+        tmp_path, real_embeddings, tokenizer):
+    import datetime as dt
+
+    from bot.settings import default_embedding_model
+    from bot.store import open_store
+    from ingest.pipeline import Indexer, ingest
+    from tests.conftest import make_bot
+
+    (tmp_path / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    ingest([tmp_path], store, Indexer(default_embedding_model(), embeddings=real_embeddings, tokenizer=tokenizer))
+    bot = make_bot(store, real_embeddings)
+    day = dt.date(2024, 3, 6)
+    prepared = bot.prepare("Who is the mayor of the harbour town?", as_of=day)
+    sentences = bot.extractive.sentences(prepared.query, prepared.passages)
+    likely = probability(features(prepared.query, sentences, prepared.passages))
+    assert Settings().min_score <= likely < UNTYPED_MIN, "the topic matches: the probability alone would answer"
+    assert bot.ask("Who is the mayor of the harbour town?", as_of=day).refused
+    assert bot.ask("How much will the lighthouse repairs cost?", as_of=day).text.startswith("1.2 million euros [1]")

@@ -44,6 +44,9 @@ from tests.conftest import make_bot
     # a "who" after a comma begins a relative clause, it asks nothing
     ("Kanye West, who changed his name to Ye, is buying which social media platform?", "org",
      "social media platform"),
+    # a "when" after the question word begins a clause: it asks nothing
+    ("Which fruit do physicians claim reduces hypertension when consumed daily?", "thing", "fruit"),
+    ("Who was president when the wall fell?", "person", "person"),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
@@ -62,6 +65,10 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     dates = "The law takes effect on January 1, 2024, the tax in March 2025, and a review in the coming weeks."
     assert [span.text for span in short.candidates(dates) if span.kind == "date"] == [
         "January 1, 2024", "March 2025", "in the coming weeks"]  # not "March 20"
+    may = "Ministers may vote in May, Theresa May said, and the rest by mid-May or in May 2025."
+    assert [span.text for span in short.candidates(may) if span.kind == "date"] == ["May", "May", "May 2025"]
+    shouted = "BREAKING NEWS: The UK PM met NASA chiefs."  # a label in capitals is no name; acronyms are
+    assert [span.text for span in short.candidates(shouted) if span.kind == "name"] == ["UK PM", "NASA"]
 
 
 @pytest.mark.parametrize(("sentence", "names"), [
@@ -141,6 +148,10 @@ def _sentences(*texts: str) -> list[short.Sentence]:
       "The new boosters will be available to adults next month, officials said."], "next month"),
     ("When did the quake strike the island?",
      ["The quake struck the island on Tuesday, officials said."], "Tuesday"),
+    ("When will the lighthouse repairs start?",  # not the day of the vote
+     ["The council voted seven to two on Tuesday to start lighthouse repairs in May."], "May"),
+    ("How much did the hurricane cost in damages?",  # a count of people is no sum of money
+     ["Ian killed 120 people and caused $50 billion in damages, the insurers said."], "$50 billion"),
     ("Which English national park will allow wild camping again?",  # "English" already says England
      ["Wild camping is allowed again in England, in Dartmoor National Park, after a court ruling on Monday."],
      "Dartmoor National Park"),
