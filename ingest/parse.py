@@ -313,17 +313,23 @@ def _dates_as_text() -> type:
 
 def parse_html(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
                max_title: int = 300) -> Article:
-    """A saved .html page: trafilatura finds the main text, title, author and date (``read_page``)."""
+    """A saved .html page: trafilatura finds the main text, title, author and date (``read_page``); the url is
+    the page's own (canonical, og:url), else the one a browser noted when saving it."""
     document = read_page(text, where)
+    saved_from = _SAVED_FROM.search(text[:4096])
     fields = {
         "title": document.title,
         "author": document.author,
         "source": document.sitename or document.hostname,
         "published": document.date,
-        "url": document.url,
+        "url": document.url or (saved_from.group(1) if saved_from else None),
     }
     return make_article(where, article_id, path, fields, without_headline(document.text, document.title), notes,
                         max_title)
+
+
+#: The address a browser notes when it saves a page ("Save Page As" in Chrome, Edge, Internet Explorer).
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{1,5}\)(https?://[^\s<>\"]{1,2048}?)\s*-->", re.IGNORECASE)
 
 
 class NotAnArticle(ArticleError):

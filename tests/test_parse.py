@@ -74,6 +74,14 @@ def test_an_html_page_is_read_by_trafilatura_with_its_metadata():
     assert "Copyright" not in article.body
 
 
+def test_a_page_saved_by_a_browser_keeps_the_address_it_was_saved_from():
+    story = "".join(f"<p>Paragraph {i} of the story about the harbour bridge reopening after repairs.</p>"
+                    for i in range(6))
+    page = ("<!DOCTYPE html>\n<!-- saved from url=(0040)https://daily.example/2023/05/04/bridge -->\n"
+            f"<html><head><title>Bridge reopens</title></head><body><article>{story}</article></body></html>")
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").url == "https://daily.example/2023/05/04/bridge"
+
+
 _NAV = "".join(f'<li><a href="/{s}">{s.title()}</a></li>' for s in ("world", "politics", "business", "sport"))
 
 
