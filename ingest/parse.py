@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import re
 from typing import Any
 
@@ -424,7 +425,7 @@ _LOCKED_CHARS = 600
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage"}
 _ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 _HEADLINE_WORDS, _HEADLINES, _HEADLINE_RUNS, _HEADLINE_SHARE = 4, 8, 5, 0.5
-_LINES_READ = 400  # an index shows itself in its first lines; bounded work on a page of thousands
+_LINES_READ, _LINKS_READ = 400, 5000  # an index shows itself early: bounded work on a page of thousands
 #: The boxes a story link and its teaser sit in on an index ("<article><h3><a>…</a></h3><p>…</p></article>").
 _CARDS, _CARD_CHARS = ("article", "li", "div", "section"), 400
 
@@ -499,13 +500,13 @@ def _headline_lines(text: str, tree: Any) -> tuple[int, int, float]:
     """How many lines of ``text`` are story links (see ``_not_an_article``), in how many runs, and their share
     of the text's characters."""
     links, teasers = set(), set()
-    for anchor in tree.iter("a"):
+    for anchor in itertools.islice(tree.iter("a"), _LINKS_READ):
         link = " ".join(anchor.text_content().split()).casefold()
         if len(link.split()) < _HEADLINE_WORDS:
             continue
         links.add(link)
         card = next((up for up in anchor.iterancestors(*_CARDS)), None)  # a teaser beside it in a small box
-        if card is not None and len(told := " ".join(card.text_content().split()).casefold()) < _CARD_CHARS:
+        if card is not None and (told := _short_text(card, _CARD_CHARS)) is not None:
             teasers.update(part.strip() for part in told.split(link) if part.strip())
     heads = sorted((link for link in links if len(link) > 20), key=len, reverse=True)[:2000]
     joined = "\n".join(links | teasers)
@@ -516,6 +517,19 @@ def _headline_lines(text: str, tree: Any) -> tuple[int, int, float]:
     runs = sum(1 for i, flag in enumerate(flags) if flag and (i == 0 or not flags[i - 1]))
     share = sum(len(line) for line, flag in zip(lines, flags) if flag) / max(1, sum(map(len, lines)))
     return sum(flags), runs, share
+
+
+def _short_text(element: Any, limit: int) -> str | None:
+    """The element's text (whitespace collapsed, lower case) if it holds under ``limit`` characters, else None:
+    read no further than that, however big the element (a page's body around each of thousands of links)."""
+    parts, size = [], 0
+    for part in element.itertext():
+        parts.append(part)
+        size += len(part)
+        if size >= limit * 4:  # whitespace collapses; past this it can't be short
+            return None
+    told = " ".join("".join(parts).split()).casefold()
+    return told if len(told) < limit else None
 
 
 def _advertised_feeds(tree: Any, url: str | None) -> list[str]:

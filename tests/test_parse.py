@@ -187,6 +187,14 @@ def test_a_login_page_is_no_article():
         parse.parse_html(page, "l.html", "l.html", "l.html")
 
 
+def test_a_page_of_twenty_thousand_links_in_one_big_box_is_read_once_not_once_per_link():
+    """Each story link's box is read only as far as a teaser's length: a link inside a box of the whole page
+    no longer costs a read of the page (20,000 links had taken 290 s)."""
+    links = "".join(f'<a href="/s/{i}">story number {i} about the council vote</a> ' for i in range(20_000))
+    page = f"<html><head><title>Big</title></head><body><div>{'Filler text of the page. ' * 20_000}{links}</div>"
+    assert parse.parse_html(page, "big.html", "big.html", "big.html").body.startswith("Filler text")
+
+
 def test_an_article_about_cookies_is_not_a_consent_wall():
     text = ("Regulators said websites must let visitors reject all cookies as easily as they accept them, and that "
             "consent to the use of personal data by advertising partners must be freely given. ") * 40
