@@ -14,7 +14,9 @@ An LCEL pipeline of runnables:
 Refusal happens twice: before answering, when the passages are unlikely to
 answer the question (``bot/gate.py``: a calibrated probability from the best
 sentence's support, the top article's coverage of the question's words and the
-retrieval's agreement, below ``min_score``; ``python -m bench.calibrate``), and
+retrieval's agreement, below ``min_score``, or below ``gate.UNTYPED_MIN`` for a
+factoid question whose passages hold no short answer of its kind, as the
+extractive reading finds; ``python -m bench.calibrate``), and
 after, when the model answers with the refusal sentence or keeps no citation. A refused
 Answer has no citations; the closest articles are listed as "related".
 """
