@@ -170,9 +170,10 @@ def friendly_errors(what: str) -> Iterator[None]:
 class ApiBlocks(Blocks):
     """Gradio Blocks whose API calls may leave out trailing values that have defaults.
 
-    ``gradio_client`` fills them in from the signature; a plain HTTP call (``{"data": ["Who won?"]}`` to
-    ``/gradio_api/call/ask``) would otherwise fail inside Gradio with ``{"error": null}``. A call that leaves
-    out a value without a default gets a sentence naming the values the endpoint takes.
+    ``gradio_client`` fills them in; a plain HTTP call (``{"data": ["Who won?"]}`` to
+    ``/gradio_api/call/ask``) would otherwise fail inside Gradio with ``{"error": null}``. A value left out
+    takes its component's value on the page (the passages slider's 6), else the handler's default; a call
+    that leaves out a value without a default gets a sentence naming the values the endpoint takes.
     """
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
@@ -185,7 +186,8 @@ class ApiBlocks(Blocks):
             named = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:wanted]
             missing = named[len(inputs):]
             if len(named) == wanted and all(p.default is not p.empty for p in missing):
-                inputs.extend(p.default for p in missing)
+                shown = [getattr(block, "value", None) for block in block_fn.inputs[len(inputs):]]
+                inputs.extend(p.default if value is None else value for p, value in zip(missing, shown))
             else:
                 required = sum(1 for p in named if p.default is p.empty) if len(named) == wanted else wanted
                 names = f" ({', '.join(p.name for p in named)})" if len(named) == wanted else ""

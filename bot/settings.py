@@ -144,7 +144,8 @@ class Settings(BaseSettings):
     min_score: float = Field(
         0.40, ge=0, le=1,
         description="Refuse when the refusal gate's probability that the passages answer the question is below "
-        "this (bot/gate.py; calibrated on the dev set: python -m bench.calibrate).",
+        "this (bot/gate.py; calibrated on the dev set: python -m bench.calibrate), or below 0.85 for a factoid "
+        "question whose passages hold no answer of its kind; 0 turns the gate off.",
     )
     per_article: int = Field(2, ge=1, description="Most passages taken from one article for one answer.")
     fusion_dense: float = Field(

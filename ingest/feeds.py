@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bot.errors import ArticleError
 from bot.store import Store
@@ -55,6 +55,7 @@ from ingest.web import Fetcher, FetchError, Page, is_url
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
 MIN_ITEM_CHARS = 200
 _CHILD_SITEMAPS = 20
+_FEEDS_TRIED = 3  # of the feeds a front page advertises
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def canonical(url: str) -> str:
     import courlan
 
     try:
-        return courlan.normalize_url(url)
+        return urldefrag(courlan.normalize_url(url)).url
     except (ValueError, AttributeError):
         return url
 
@@ -138,7 +139,9 @@ class UrlOrigin:
 
     def _read(self, url: str, limits: Limits, stop: Callable[[], bool], depth: int) -> Iterator[Any]:
         state = self.store.feed_states([url]).get(url, {})
-        clean = state.get("failed", 0) == 0  # after failures, ask again in full: the failed items are retried
+        # after failures, ask again in full (the failed items are retried); a front page read through its feed is
+        # asked in full too: its own HTML may not change while the feed it advertises does
+        clean = state.get("failed", 0) == 0 and state.get("kind") != "index"
         page = self.fetcher.fetch(url, state.get("etag", "") if clean else "",
                                   state.get("last_modified", "") if clean else "")
         now = time.time()
@@ -168,18 +171,32 @@ class UrlOrigin:
                                                                               page.headers.get("last-modified", ""))),
                                              limits)
             except parse.NotAnArticle as error:
-                if not error.feeds or depth:
+                feeds = [feed for feed in error.feeds if canonical(feed) != canonical(url)][:_FEEDS_TRIED]
+                if not feeds or depth > 1:
                     raise
-                self._states[url] = {**record, "kind": "index", "result": f"an index page: read its feed "
-                                                                          f"{error.feeds[0]}", "failed": 0}
-                yield Note(url, f"is an index of stories, not an article: reading the feed it advertises, "
-                                f"{error.feeds[0]}")
-                yield from self._guarded(error.feeds[0], limits, stop, depth + 1)
+                yield from self._through_feeds(url, feeds, record, limits, stop, depth)
                 return
             self._states[url] = {**record, "kind": kind, "result": "page read", "failed": 0}
             yield article
             return
         yield from self._items(url, kind, items, record, limits, stop, _remembered(state))
+
+    def _through_feeds(self, url: str, feeds: list[str], record: dict[str, Any], limits: Limits,
+                       stop: Callable[[], bool], depth: int) -> Iterator[Any]:
+        """A front page's stories, from the first of the feeds it advertises that can be read."""
+        for number, feed in enumerate(feeds, 1):
+            read = self._guarded(feed, limits, stop, depth + 1)
+            first = next(read, None)
+            if isinstance(first, ArticleError) and first.where == feed and number < len(feeds):
+                yield Note(url, f"its feed {feed} failed ({first.problem}); trying the next one it advertises")
+                continue
+            self._states[url] = {**record, "kind": "index", "result": f"an index page: read its feed {feed}",
+                                 "failed": 0}
+            yield Note(url, f"is an index of stories, not an article: reading the feed it advertises, {feed}")
+            if first is not None:
+                yield first
+                yield from read
+            return
 
     def _items(self, url: str, kind: str, items: list[Item], record: dict[str, Any], limits: Limits,
                stop: Callable[[], bool], remembered: dict[str, str]) -> Iterator[Any]:
@@ -264,7 +281,7 @@ def _remembered(state: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """link -> (version, article id) of the items a feed listed last time, from its saved state ({} when none)."""
     try:
         found = json.loads(state.get("items") or "{}")
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):  # a state written by hand, or by another program
         return {}
     if not isinstance(found, dict):
         return {}

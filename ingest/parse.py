@@ -383,7 +383,8 @@ def read_page(text: str, where: str, url: str | None = None, dates: dict[str, An
             and not _not_an_article(fuller, tree):
         return fuller
     if problem:
-        feeds = _advertised_feeds(tree, url) if problem.startswith("is an index") else []
+        feeds = [feed for feed in _advertised_feeds(tree, url) if _elsewhere(feed, url)] \
+            if problem.startswith("is an index") else []
         raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
     return document
 
@@ -517,6 +518,14 @@ def _headline_lines(text: str, tree: Any) -> tuple[int, int, float]:
     runs = sum(1 for i, flag in enumerate(flags) if flag and (i == 0 or not flags[i - 1]))
     share = sum(len(line) for line, flag in zip(lines, flags) if flag) / max(1, sum(map(len, lines)))
     return sum(flags), runs, share
+
+
+def _elsewhere(feed: str, url: str | None) -> bool:
+    """Whether a feed link points somewhere else than the page itself (a page may name itself as its feed)."""
+    def bare(address: str) -> str:
+        return address.split("#", 1)[0].rstrip("/")
+
+    return not url or bare(feed) != bare(url)
 
 
 def _short_text(element: Any, limit: int) -> str | None:

@@ -68,12 +68,12 @@ def test_odd_api_calls_get_a_sentence_saying_what_is_allowed(client, args, says)
 
 
 def _call(app_url, api_name, data):
-    """A plain HTTP call of a Gradio endpoint (no gradio_client filling in defaults): its event and data."""
+    """A plain HTTP call of a Gradio endpoint (no gradio_client filling in defaults): its last event and data."""
     import httpx
 
     event = httpx.post(f"{app_url}gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
     reply = httpx.get(f"{app_url}gradio_api/call/{api_name}/{event}", timeout=120).text
-    kind = re.search(r"^event: (\w+)", reply, re.MULTILINE).group(1)
+    kind = re.findall(r"^event: (\w+)", reply, re.MULTILINE)[-1]  # the last: a stream sends "generating" first
     return kind, json.loads(re.findall(r"^data: (.*)$", reply, re.MULTILINE)[-1])
 
 
@@ -86,6 +86,8 @@ def test_a_plain_http_call_may_leave_out_the_values_that_have_defaults(app_url):
     assert kind == "error"
     assert data["error"] == "/ask takes 4 values (question, history, as_of, k) in that order, at least the first 1; " \
                             "it got 0."
+    kind, data = _call(app_url, "respond", ["Who called on Baku to unblock the Lachin Corridor?", []])
+    assert kind == "complete" and "<mark>" in data[2]  # the rest as the page has them: 6 passages, no filters
 
 
 @pytest.mark.slow

@@ -108,6 +108,7 @@ def test_a_feature_that_is_not_a_number_refuses_rather_than_answering(found):
 def test_a_factoid_question_whose_passages_hold_no_answer_of_its_kind_needs_stronger_evidence(
         likely, kind, typed, answered):
     assert answers(likely, Settings().min_score, kind, typed) is answered
+    assert answers(likely, 0.0, kind, typed), "min_score 0 turns the gate off"
 
 
 HARBOUR = """title: Harbour council approves lighthouse repairs
