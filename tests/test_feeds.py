@@ -170,6 +170,19 @@ def test_a_front_page_is_read_through_the_feed_it_advertises_and_without_one_fai
                in note["note"] for note in report.notes), report.notes
     (failed,) = report.failed
     assert failed["path"] == site.url("/section") and "is an index of stories (13 story links)" in failed["error"]
+    _publish(site, [1, 2, 3])  # the feed gains a story; the front page's HTML stays as it was (it would answer 304)
+    again = _run([site.url("/")], store, fake_indexer)
+    assert (again.added, again.unchanged, again.failed) == (1, 2, [])
+
+
+def test_a_front_page_whose_first_feed_is_dead_is_read_through_the_next_one(site, store, fake_indexer):
+    _publish(site, [1, 2])
+    page = _front_page("/gone.xml").replace(b"</head>", b'<link rel="alternate" type="application/atom+xml" '
+                                                         b'href="/feed.xml"></head>')
+    site.routes["/"] = Resource(page)
+    report = _run([site.url("/")], store, fake_indexer)
+    assert (report.added, report.failed) == (2, [])
+    assert any(f"its feed {site.url('/gone.xml')} failed (HTTP 404" in note["note"] for note in report.notes)
 
 
 def test_a_dead_link_fails_by_its_url_and_the_rest_go_in(site, store, fake_indexer):
