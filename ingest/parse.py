@@ -32,6 +32,7 @@ import functools
 import hashlib
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import ArticleError
@@ -351,14 +352,77 @@ _HUGE_PARSER_OPTIONS = {"huge_tree": True, "collect_ids": False, "default_doctyp
 _WRAPPERS = re.compile(r"</?(?:div|span|section|font|center|table|tbody|tr|td)\b[^>]{0,2000}>", re.IGNORECASE)
 
 
-def read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> Any:
-    """A web page's main text and metadata, by trafilatura (its ``Document``), or ArticleError / NotAnArticle.
+@dataclass(frozen=True)
+class PageText:
+    """What ``read_page`` found in a page: its main text and the metadata trafilatura read."""
 
-    A page nested deeper than lxml's default limit (where trafilatura finds nothing) is parsed again with
-    lxml's huge-tree option, and past that without its layout wrappers. A page that is no article raises
-    ``NotAnArticle`` (``_not_an_article``), naming the feeds the page advertises; when the text extracted
-    looks like an index but a fuller extraction (trafilatura's ``favor_recall``) does not, the page is an
-    article whose body the first pass missed (an old CMS laying out text in ``<font>`` and ``<br>``).
+    text: str
+    title: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    hostname: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+#: A page this big (characters of HTML) is read in a child process, stopped after ``PAGE_SECONDS``: some pages
+#: take trafilatura minutes (60,000 ``<span>`` in one paragraph, 1.2 MB: 118 s), and one page must never hold
+#: up the rest.
+ISOLATE_CHARS, PAGE_SECONDS = 300_000, 60.0
+
+
+def read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> PageText:
+    """A web page's main text and metadata (``_read_page``), or ArticleError / NotAnArticle; a big page is read
+    in a forked child process given ``PAGE_SECONDS`` (where the platform forks), so that no page hangs ingest."""
+    import multiprocessing
+
+    if len(text) < ISOLATE_CHARS or "fork" not in multiprocessing.get_all_start_methods():
+        return _read_page(text, where, url, dates)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(sending, text, where, url, dates), daemon=True)
+    child.start()
+    sending.close()
+    try:
+        if not receiving.poll(PAGE_SECONDS):
+            raise ArticleError(where, f"took over {PAGE_SECONDS:g} s to read (a page built to be slow, or too "
+                                      "complex); save the article's text as a .txt or .md file and ingest that")
+        outcome = receiving.recv()
+    except EOFError:
+        raise ArticleError(where, "could not be read (the reader stopped: out of memory?); save the article's "
+                                  "text as a .txt or .md file and ingest that") from None
+    finally:
+        child.kill()
+        child.join()
+        receiving.close()
+    if isinstance(outcome, PageText):
+        return outcome
+    kind, problem, feeds = outcome
+    raise NotAnArticle(where, problem, feeds) if kind == "not an article" else ArticleError(where, problem)
+
+
+def _read_in_child(sending: Any, text: str, where: str, url: str | None, dates: dict[str, Any] | None) -> None:
+    try:
+        outcome: Any = _read_page(text, where, url, dates)
+    except NotAnArticle as error:
+        outcome = ("not an article", error.problem, error.feeds)
+    except ArticleError as error:
+        outcome = ("error", error.problem, [])
+    except Exception as exc:  # anything the parsers raise is this page's failure
+        outcome = ("error", f"could not be read ({type(exc).__name__}: {str(exc)[:200]})", [])
+    sending.send(outcome)
+    sending.close()
+
+
+def _read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> PageText:
+    """A web page's main text and metadata, by trafilatura, or ArticleError / NotAnArticle.
+
+    A page past lxml's default limits (nested deeper than 256 levels, or a text node over 10 MB) is read from
+    a parse with lxml's huge-tree option, and, when that finds nothing, without its layout wrappers. A page
+    that is no article raises ``NotAnArticle`` (``_not_an_article``), naming the feeds the page advertises;
+    when the text extracted looks like an index but a fuller extraction (trafilatura's ``favor_recall``) does
+    not, the page is an article whose body the first pass missed (an old CMS laying out text in ``<font>``
+    and ``<br>``).
     """
     import trafilatura
 
@@ -369,24 +433,42 @@ def read_page(text: str, where: str, url: str | None = None, dates: dict[str, An
                                             include_tables=False, favor_recall=recall, date_extraction_params=dates)
         return found if found is not None and (found.text or "").strip() else None
 
-    document = extract(text)
-    if document is None and (deep := _tree(text)) is not None:  # trafilatura works on the tree it is given
-        document = extract(deep) or extract(_tree(_WRAPPERS.sub("", text)))
+    limited = _past_parser_limits(text)  # nested past 256 levels, or a text node over 10 MB
+    document = extract(_tree(text) if limited else text)  # trafilatura works on the tree it is given
+    if document is None and limited:
+        document = extract(_tree(_WRAPPERS.sub("", text)))
     if document is None:
         raise ArticleError(where, "no article text found in this page; save or link the article page itself, "
                                   "not an index, login or script-only page")
     tree = _tree(text)
-    if tree is None:
-        return document
-    problem = _not_an_article(document, tree)
-    if problem and problem.startswith("is an index") and (fuller := extract(text, recall=True)) is not None \
-            and not _not_an_article(fuller, tree):
-        return fuller
+    problem = _not_an_article(document, tree) if tree is not None else ""
+    if problem and problem.startswith("is an index") and len(text) < _RECALL_CHARS and \
+            (fuller := extract(text, recall=True)) is not None and not _not_an_article(fuller, tree):
+        document, problem = fuller, ""
     if problem:
         feeds = [feed for feed in _advertised_feeds(tree, url) if _elsewhere(feed, url)] \
             if problem.startswith("is an index") else []
         raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
-    return document
+    return PageText(document.text, document.title, document.author, document.sitename, document.hostname,
+                    document.date, document.url)
+
+
+#: A page looked at again with trafilatura's ``favor_recall`` when it looks like an index is at most this big (an
+#: old CMS's article is a small page; a big index is not read twice).
+_RECALL_CHARS = 1_000_000
+
+
+def _past_parser_limits(text: str) -> bool:
+    """Whether lxml's HTML parser, as trafilatura runs it, stops at one of its limits on ``text`` (256 levels of
+    nesting, 10 MB in one text node): then the page is read from a huge-tree parse instead."""
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+    try:
+        lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        return True
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
 
 
 def _tree(text: str) -> Any:

@@ -195,6 +195,26 @@ def test_a_page_of_twenty_thousand_links_in_one_big_box_is_read_once_not_once_pe
     assert parse.parse_html(page, "big.html", "big.html", "big.html").body.startswith("Filler text")
 
 
+def test_a_big_page_is_read_in_a_child_process_as_it_would_be_in_this_one(monkeypatch):
+    story = "".join(f"<p>Paragraph {i} of the story about the harbour bridge reopening after repairs.</p>"
+                    for i in range(8))
+    page = (f"<html><head><title>Bridge reopens</title><meta name='author' content='Jane Roe'></head><body>"
+            f"<article><h1>Bridge reopens</h1>{story}</article></body></html>")
+    here = parse.parse_html(page, "b.html", "b.html", "b.html")
+    monkeypatch.setattr(parse, "ISOLATE_CHARS", 0)  # every page is big now
+    assert parse.parse_html(page, "b.html", "b.html", "b.html") == here
+    with pytest.raises(parse.NotAnArticle, match="is an index of stories"):  # refusals cross the process too
+        parse.parse_html(_front_page(), "front.html", "front.html", "front.html")
+
+
+def test_a_page_built_to_be_slow_is_stopped_and_named(monkeypatch):
+    spans = "".join(f"<span>w{i}</span> " for i in range(60_000))  # trafilatura: about two minutes
+    monkeypatch.setattr(parse, "PAGE_SECONDS", 2.0)
+    with pytest.raises(ArticleError, match=r"^slow\.html: took over 2 s to read .* save the article's text"):
+        parse.parse_html(f"<html><body><article><p>{spans}</p></article></body></html>", "slow.html", "slow.html",
+                         "slow.html")
+
+
 def test_an_article_about_cookies_is_not_a_consent_wall():
     text = ("Regulators said websites must let visitors reject all cookies as easily as they accept them, and that "
             "consent to the use of personal data by advertising partners must be freely given. ") * 40
