@@ -43,12 +43,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bot.errors import ArticleError
 from bot.store import Store
 from bot.types import Article
 from ingest import parse
+from ingest.parse import canonical
 from ingest.sources import Limits, Note, decode
 from ingest.web import Fetcher, FetchError, Page, is_url
 
@@ -91,16 +92,6 @@ class StoreRobots:
 
     def save(self, site: str, text: str) -> None:
         self.store.save_robots(site, text)
-
-
-def canonical(url: str) -> str:
-    """``url`` normalized, without tracking parameters (utm_*, fbclid, gclid …) and fragment."""
-    import courlan
-
-    try:
-        return urldefrag(courlan.normalize_url(url)).url
-    except (ValueError, AttributeError):
-        return url
 
 
 @dataclass

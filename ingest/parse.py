@@ -34,6 +34,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urldefrag
 
 from bot.errors import ArticleError
 from bot.text import valid_unicode
@@ -324,10 +325,20 @@ def parse_html(text: str, where: str, article_id: str, path: str, notes: list[st
         "author": document.author,
         "source": document.sitename or document.hostname,
         "published": document.date,
-        "url": document.url or (saved_from.group(1) if saved_from else None),
+        "url": document.url or (canonical(saved_from.group(1)) if saved_from else None),
     }
     return make_article(where, article_id, path, fields, without_headline(document.text, document.title), notes,
                         max_title)
+
+
+def canonical(url: str) -> str:
+    """``url`` normalized, without tracking parameters (utm_*, fbclid, gclid …) and fragment (courlan)."""
+    import courlan
+
+    try:
+        return urldefrag(courlan.normalize_url(url)).url
+    except (ValueError, AttributeError):
+        return url
 
 
 #: The address a browser notes when it saves a page ("Save Page As" in Chrome, Edge, Internet Explorer).
@@ -507,7 +518,7 @@ _LOCKED = re.compile(r"\b(?:subscribe to (?:continue|keep) reading|already a sub
 _LOCKED_CHARS = 600
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage"}
 _ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
-_HEADLINE_WORDS, _HEADLINES, _HEADLINE_RUNS, _HEADLINE_SHARE = 4, 8, 5, 0.5
+_HEADLINE_WORDS, _HEADLINES, _HEADLINE_RUNS, _RUNS_SHARE, _HEADLINE_SHARE = 4, 8, 5, 0.2, 0.5
 _LINES_READ, _LINKS_READ = 400, 5000  # an index shows itself early: bounded work on a page of thousands
 #: The boxes a story link and its teaser sit in on an index ("<article><h3><a>…</a></h3><p>…</p></article>").
 _CARDS, _CARD_CHARS = ("article", "li", "div", "section"), 400
@@ -522,7 +533,8 @@ def _not_an_article(document: Any, tree: Any) -> str:
     - an index of stories (a front, section, tag or search page): eight or more lines of the text extracted
       are story links (a line that is a link's text of four or more words, or begins with one and runs on
       as its teaser, or is the teaser beside one in a small box of its own), standing apart in five or more
-      places or making up half the text; or its schema.org metadata declares a ``CollectionPage``,
+      places (and then at least a fifth of the text: an article may link stories between its paragraphs) or
+      making up half the text; or its schema.org metadata declares a ``CollectionPage``,
       ``ItemList`` or ``SearchResultsPage`` and no article.
     A page whose metadata declares a ``NewsArticle`` or any other ``*Article`` / ``*Posting`` type, or
     ``article:published_time``, is an article (unless it also declares a collection, as tag archives do).
@@ -546,7 +558,8 @@ def _not_an_article(document: Any, tree: Any) -> str:
         return ("is a login or subscription page, not the article; save the article from a browser where you can "
                 "read it")
     lines, runs, share = _headline_lines(document.text, tree)
-    if declared and lines >= _HEADLINES and (runs >= _HEADLINE_RUNS or share >= _HEADLINE_SHARE):
+    if declared and lines >= _HEADLINES and (runs >= _HEADLINE_RUNS and share >= _RUNS_SHARE
+                                             or share >= _HEADLINE_SHARE):
         return (f"is an index of stories ({lines} story links), not an article; link or save the article pages "
                 "themselves")
     return ""

@@ -77,7 +77,8 @@ def test_an_html_page_is_read_by_trafilatura_with_its_metadata():
 def test_a_page_saved_by_a_browser_keeps_the_address_it_was_saved_from():
     story = "".join(f"<p>Paragraph {i} of the story about the harbour bridge reopening after repairs.</p>"
                     for i in range(6))
-    page = ("<!DOCTYPE html>\n<!-- saved from url=(0040)https://daily.example/2023/05/04/bridge -->\n"
+    page = ("<!DOCTYPE html>\n<!-- saved from url=(0072)https://daily.example/2023/05/04/bridge?utm_source=news"
+            "&fbclid=x#comments -->\n"
             f"<html><head><title>Bridge reopens</title></head><body><article>{story}</article></body></html>")
     assert parse.parse_html(page, "b.html", "b.html", "b.html").url == "https://daily.example/2023/05/04/bridge"
 
@@ -213,6 +214,16 @@ def test_a_page_built_to_be_slow_is_stopped_and_named(monkeypatch):
     with pytest.raises(ArticleError, match=r"^slow\.html: took over 2 s to read .* save the article's text"):
         parse.parse_html(f"<html><body><article><p>{spans}</p></article></body></html>", "slow.html", "slow.html",
                          "slow.html")
+
+
+def test_an_article_that_links_a_story_between_its_paragraphs_is_an_article():
+    paragraphs = "".join(
+        f"<p>Paragraph {k}: the harbour council of Ostrak voted on Tuesday to keep the ferry line running after a "
+        "long debate about fares, timetables and the budget for next year.</p>"
+        + (f"<p><a href='/news/{k}.html'>Council approves new budget for the harbour district {k}</a></p>" if k < 8
+           else "") for k in range(12))
+    page = f"<html><head><title>Ferry line saved</title></head><body><article>{paragraphs}</article></body></html>"
+    assert "Paragraph 11" in parse.parse_html(page, "f.html", "f.html", "f.html").body
 
 
 def test_an_article_about_cookies_is_not_a_consent_wall():
