@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -112,15 +114,16 @@ def format_passages(passages: Sequence[Passage]) -> str:
 class ChatBackend(Backend):
     """A LangChain chat model answering from the prompts in prompts/ (any BaseChatModel).
 
-    ``says_when_done``: the model's stream ends with a ``finish_reason`` (every OpenAI-compatible server sends
-    one in its last chunk), so a stream that ends without one was cut off: a dropped connection, a proxy's
-    timeout, a server that died mid-answer. That is a BackendError, not a shorter answer.
+    ``ended``: for a model whose streams say when they are done (an OpenAI-compatible server sends a
+    ``finish_reason`` in its last chunk, then ``data: [DONE]``), whether the last stream ended so: one that
+    ended with neither was cut off (a dropped connection, a proxy's timeout, a server that died mid-answer).
+    That is a BackendError, not a shorter answer.
     """
 
-    def __init__(self, name: str, model: BaseChatModel, says_when_done: bool = False) -> None:
+    def __init__(self, name: str, model: BaseChatModel, ended: Callable[[], bool] | None = None) -> None:
         self.name = name
         self.model = model
-        self.says_when_done = says_when_done
+        self.ended = ended
         prompt = ChatPromptTemplate.from_messages(
             [("system", template("answer_system")), ("human", template("answer_user"))]
         )
@@ -146,12 +149,13 @@ class ChatBackend(Backend):
         finished = False
         for chunk in self.chain.stream({"question": question, "as_of": request.as_of.isoformat(),
                                         "refusal": REFUSAL, "passages": format_passages(request.passages)}):
-            finished = finished or bool(chunk.response_metadata.get("finish_reason"))
+            # a finish_reason counts when nothing follows it: text after it means the stream went on, then broke
+            finished = bool(chunk.response_metadata.get("finish_reason")) or (finished and not chunk.text)
             if piece := chunk.text:
                 yield clean_input(piece)  # a lone surrogate or a NUL from an endpoint would break printing and JSON
-        if self.says_when_done and not finished:
+        if self.ended is not None and not finished and not self.ended():
             raise BackendError(f"The {self.name} model's reply broke off before it was finished (the stream ended "
-                               "without a finish_reason: a dropped connection or a server that stopped); "
+                               "without a finish_reason or [DONE]: a dropped connection or a server that stopped); "
                                "check the endpoint, then ask again")
 
 
@@ -226,8 +230,49 @@ def llamacpp_model(settings: Settings) -> BaseChatModel:
     )
 
 
-def openai_model(settings: Settings) -> BaseChatModel:
-    """A client of the OpenAI-compatible endpoint the settings name (ConfigError naming the extra)."""
+class StreamEnds(httpx.BaseTransport):
+    """httpx's transport, noting per thread whether the last response it carried held the server-sent events'
+    closing ``data: [DONE]`` (the OpenAI client reads it and says nothing): a stream may end properly without
+    a ``finish_reason`` (some servers send none), never without that line."""
+
+    _DONE = b"data: [DONE]"
+
+    def __init__(self) -> None:
+        self._transport = httpx.HTTPTransport()
+        self._seen = threading.local()
+
+    def ended(self) -> bool:
+        return bool(getattr(self._seen, "done", False))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._transport.handle_request(request)
+        self._seen.done = False
+        return httpx.Response(response.status_code, headers=response.headers, extensions=response.extensions,
+                              stream=_Watched(response.stream, self._seen, self._DONE))
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class _Watched(httpx.SyncByteStream):
+    def __init__(self, stream: Any, seen: threading.local, mark: bytes) -> None:
+        self.stream, self.seen, self.mark = stream, seen, mark
+
+    def __iter__(self) -> Iterator[bytes]:
+        tail = b""  # the end of the bytes before: the mark may be split between two chunks
+        for chunk in self.stream:
+            if self.mark in chunk or self.mark in tail + chunk[: len(self.mark)]:
+                self.seen.done = True
+            tail = (tail + chunk)[-len(self.mark):]
+            yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def openai_model(settings: Settings, ends: StreamEnds | None = None) -> BaseChatModel:
+    """A client of the OpenAI-compatible endpoint the settings name (ConfigError naming the extra); ``ends``
+    carries its requests, to tell a finished stream from a cut-off one."""
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
@@ -237,7 +282,7 @@ def openai_model(settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         base_url=settings.openai_base_url, api_key=settings.openai_api_key, model=settings.openai_model,
         temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
-        timeout=settings.openai_timeout, max_retries=1,
+        timeout=settings.openai_timeout, max_retries=1, http_client=httpx.Client(transport=ends) if ends else None,
     )
 
 
@@ -250,7 +295,8 @@ def _llamacpp(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
 
 
 def _openai(settings: Settings, answerer: ExtractiveAnswerer) -> Backend:
-    return ChatBackend("openai", openai_model(settings), says_when_done=True)
+    ends = StreamEnds()
+    return ChatBackend("openai", openai_model(settings, ends), ended=ends.ended)
 
 
 BACKENDS: dict[str, Callable[[Settings, ExtractiveAnswerer], Backend]] = {

@@ -188,8 +188,9 @@ def test_an_endpoint_that_answers_with_no_completion_is_a_clear_backend_error(se
         _served_bot(url, seed_store, real_embeddings).ask(SEED_QUESTIONS[0])
 
 
-def _event_stream(pieces, finish_reason):
-    """A chat completion streamed as server-sent events; without ``finish_reason`` it breaks off after ``pieces``."""
+def _event_stream(pieces, finish_reason, done=None):
+    """A chat completion streamed as server-sent events, then ``data: [DONE]``; without ``finish_reason`` it
+    breaks off after ``pieces`` (unless ``done``: some servers send no finish_reason, only [DONE])."""
     def reply(handler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
@@ -201,7 +202,7 @@ def _event_stream(pieces, finish_reason):
             chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
             handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        if finish_reason:
+        if done if done is not None else finish_reason:
             handler.wfile.write(b"data: [DONE]\n\n")
         handler.wfile.flush()
     return reply
@@ -211,9 +212,9 @@ ANSWER_PIECES = ["Russia", " did [1].\n\nQuotes:\n[1] \"Russia on Wednesday call
                  "to unblock the Lachin Corridor\""]
 
 
-@pytest.mark.parametrize("finish_reason", ["stop", "length"])
-def test_a_finished_stream_from_an_endpoint_is_the_answer(seed_store, real_embeddings, finish_reason):
-    with endpoint(_event_stream(ANSWER_PIECES, finish_reason)) as url:
+@pytest.mark.parametrize(("finish_reason", "done"), [("stop", None), ("length", None), (None, True)])
+def test_a_finished_stream_from_an_endpoint_is_the_answer(seed_store, real_embeddings, finish_reason, done):
+    with endpoint(_event_stream(ANSWER_PIECES, finish_reason, done)) as url:
         answer = _served_bot(url, seed_store, real_embeddings).ask(SEED_QUESTIONS[0])
     _well_formed(answer, seed_store)
     assert answer.text.startswith("Russia") and not answer.refused
