@@ -190,7 +190,7 @@ class UrlOrigin:
             return
 
     def _items(self, url: str, kind: str, items: list[Item], record: dict[str, Any], limits: Limits,
-               stop: Callable[[], bool], remembered: dict[str, str]) -> Iterator[Any]:
+               stop: Callable[[], bool], remembered: dict[str, tuple[str, str]]) -> Iterator[Any]:
         """The items' articles, fetching only those that are new or changed. An item is unchanged when the
         store holds its article and the item looks as it did when that article was written, or as it did in
         this feed last time (``remembered``: a story two feeds share was written from one of them, maybe
