@@ -545,20 +545,20 @@ def _not_an_article(document: Any, tree: Any) -> str:
         listing = next(kind for kind in ("collectionpage", "itemlist", "searchresultspage") if kind in types)
         return f"is an index of stories (its metadata says {listing}), not an article; link or save the article " \
                "pages themselves"
-    declared = bool(types & _LISTING_TYPES) or not (
+    unsettled = bool(types & _LISTING_TYPES) or not (  # the metadata does not say it is an article
         article or tree.xpath("//meta[@property='article:published_time' or @name='article:published_time']"))
     text = f"{document.title or ''}\n{document.text}"
-    if declared and len(text) < _CONSENT_MOST and \
+    if unsettled and len(text) < _CONSENT_MOST and \
             sum(1 for says in _CONSENT_SAYS if says.search(text[:_CONSENT_CHARS])) >= _CONSENT_KINDS and \
             any(_CONSENT_CONTROL.search(" ".join(control.text_content().split()) or control.get("value") or "")
                 for control in tree.xpath("//button | //input[@type='button' or @type='submit']")[:500]):
         return ("is a cookie-consent page, not the article (the site shows it to visitors without its cookie); "
                 "save the page from a browser after accepting, and ingest the saved file")
-    if declared and len(document.text) < _LOCKED_CHARS and _LOCKED.search(text):
+    if unsettled and len(document.text) < _LOCKED_CHARS and _LOCKED.search(text):
         return ("is a login or subscription page, not the article; save the article from a browser where you can "
                 "read it")
     lines, runs, share = _headline_lines(document.text, tree)
-    if declared and lines >= _HEADLINES and (runs >= _HEADLINE_RUNS and share >= _RUNS_SHARE
+    if unsettled and lines >= _HEADLINES and (runs >= _HEADLINE_RUNS and share >= _RUNS_SHARE
                                              or share >= _HEADLINE_SHARE):
         return (f"is an index of stories ({lines} story links), not an article; link or save the article pages "
                 "themselves")
