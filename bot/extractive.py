@@ -78,9 +78,10 @@ def answering(expected: Expectation, sentences: Sequence[Sentence],
               embeddings: Embeddings | None = None) -> list[tuple[float, Sentence]]:
     """The sentences ranked for quoting: their support, plus NOVELTY x the share of their content words that
     the question does not have (a sentence that only restates the question tells nothing), plus TYPED when
-    they hold a candidate of the expected kind (a name, a number ...), and TYPED again when, for a question
-    asking for a kind of thing ("which animal"), they hold a word of their own that ``embeddings`` find close
-    to the noun asked for ("snake"; looked for in the first ``_KIND_WORDS_IN`` sentences). Best first."""
+    they hold a candidate of the expected kind (a name, a number ..., a cause for "why"), and TYPED again
+    when, for a question asking for a kind of thing ("which animal"), they hold a word of their own that
+    ``embeddings`` find close to the noun asked for ("snake"; looked for in the first ``_KIND_WORDS_IN``
+    sentences). Best first."""
     kind_words = _kind_words(expected, sentences[:_KIND_WORDS_IN], embeddings) if embeddings else set()
     ranked = []
     for index, sentence in enumerate(sentences):

@@ -4,8 +4,9 @@
 wording: a person ("who", "which singer"), a place ("where", "which country"),
 an organisation ("which company", "which team"), a number, an amount of money,
 a percentage, a date, or a thing named by its head noun ("which awards show",
-"which virus"); "why" and "what happened" questions ask for a reason or an
-event, which a few words rarely carry. The sentence that asks decides (a
+"which virus"); "why" ("due to what", "what caused") and "what happened"
+questions ask for a reason or an event, which a few words rarely carry: the
+answer quotes a sentence, one that gives a cause ("because of", "amid") first. The sentence that asks decides (a
 preamble's "who are still recovering" asks nothing), and the last noun of the
 phrase: a "sea creature" is no place; "the name of the storm" asks which storm.
 
@@ -269,7 +270,7 @@ def expect(question: str) -> Expectation:
     if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b", lowered) or _first_asking(lowered) == "when":
         future = re.search(r"\b(?:will|going to|expected|set to|plan|plans|soon|upcoming|next)\b", lowered)
         return Expectation("date", "future date" if future else "date", asked)
-    if re.search(r"\bwhy\b", lowered):
+    if re.search(r"\bwhy\b", lowered) or _ASKS_CAUSE.search(lowered):
         return Expectation("reason", "", asked)
     if re.search(_ASKS + r"who(?:m|se)?\b", lowered):
         return Expectation("person", "person", asked)
@@ -281,6 +282,15 @@ def expect(question: str) -> Expectation:
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
         return Expectation("event", "", asked)
     return Expectation("thing", "", asked)
+
+
+#: Questions that ask for a cause without "why": "... due to what?", "what caused ...", "for what reason".
+_ASKS_CAUSE = re.compile(r"\b(?:(?:due|owing) to what|because of what|(?:for|by) what reason|what (?:is|was|are|were) "
+                         r"(?:the )?(?:reason|cause)s?\b|what (?:caused|prompted|led to|is behind|was behind|drove))")
+#: How a sentence gives a cause.
+_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result of|result of|caused by|blamed on|thanks to|amid|"
+                    r"driven by|fuell?ed by|triggered by|prompted by|in response to|led to|leading to|after)\b",
+                    re.IGNORECASE)
 
 
 #: A question word that asks, not one after a comma that begins a relative clause ("Kanye West, who changed
@@ -763,7 +773,10 @@ def is_new(text: str, asked: frozenset[str]) -> bool:
 
 
 def has_candidate(expectation: Expectation, sentence: str) -> bool:
-    """Whether ``sentence`` holds a span of the kind ``expectation`` asks for that the question does not say."""
+    """Whether ``sentence`` holds a span of the kind ``expectation`` asks for that the question does not say;
+    for a reason ("why", "due to what"), whether it gives a cause ("because of", "due to", "amid" …)."""
+    if expectation.kind == "reason":
+        return _CAUSE.search(sentence) is not None
     kinds = ANSWER_SPANS.get(expectation.kind, ())
     return any(span.kind in kinds and is_new(span.text, expectation.asked) for span in candidates(sentence))
 

@@ -84,6 +84,18 @@ def test_a_sentence_naming_a_thing_of_the_kind_asked_for_is_quoted_before_one_th
     assert [s.text for _, s in answering(expected, sentences, real_embeddings)] == [naming, restating]
 
 
+def test_a_sentence_that_gives_a_cause_is_quoted_before_one_that_restates_a_why_question():
+    from bot.extractive import answering
+    from bot.short import Sentence, expect
+
+    restating = "Many families will pay more to heat their homes this winter than they did last year."
+    cause = "Energy prices are rising in part because of the heat waves that baked the country this summer."
+    sentences = [Sentence(0.6, 1, 0, len(restating), restating), Sentence(0.5, 1, 100, 100 + len(cause), cause)]
+    for question in ("Why will families pay more to heat their homes this winter?",
+                     "Families will pay more to heat their homes this winter due to what?"):
+        assert [s.text for _, s in answering(expect(question), sentences)][0] == cause
+
+
 @pytest.mark.slow
 def test_a_passage_far_behind_the_first_in_retrieval_gives_weaker_evidence_than_its_place_alone_says(
         real_embeddings):

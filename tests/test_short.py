@@ -28,6 +28,9 @@ from tests.conftest import make_bot
     ("When did the bridge open?", "date", "date"),
     ("Broadway's biggest stars were recognized at which prestigious awards show?", "thing", "awards show"),
     ("Why did some cities cancel their fireworks?", "reason", ""),
+    # a cause asked for without "why"
+    ("Many Americans will pay more to keep their homes warm this winter due to what?", "reason", ""),
+    ("What caused the power outage in the city?", "reason", ""),
     ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
     ("Which company’s stock became cheaper after the split?", "org", "company"),  # the possessor is asked for
     ("The committee recommended suspending which MP?", "person", "mp"),
