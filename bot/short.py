@@ -420,7 +420,7 @@ def _names(sentence: str) -> list[Span]:
             run = []
         capital = (word[0].isupper() or (word[0].isdigit() and run and "-" in word)
                    or (len(word) > 1 and word[0].islower() and word[1].isupper()))  # iPhone, eBay
-        if capital and (re.search(r"-[a-z]", word) or word.lower().rstrip(".") in _CALENDAR
+        if capital and (re.search(r"-[a-z]", word) or _possessor(word.lower().rstrip(".")) in _CALENDAR
                         or sentence.startswith("*", end)):
             capital = False  # "Four-time", "Far-right" are modifiers; "Tuesday", "May" dates; "F***" no name
         joins = run and word.lower() in _CONNECTORS and _joined(tokens, index)
@@ -434,6 +434,11 @@ def _names(sentence: str) -> list[Span]:
 
 
 _CALENDAR = frozenset([*_MONTHS, *_WEEKDAYS, *(m[:3] for m in _MONTHS), "sept"])
+
+
+def _possessor(word: str) -> str:
+    """A word without its possessive ending: "sunday’s" -> "sunday"."""
+    return re.sub(r"[’']s?$", "", word)
 
 
 def _joined(tokens: list[tuple[int, int, str]], index: int) -> bool:

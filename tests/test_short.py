@@ -79,6 +79,7 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     ("It was led by former President Barack Obama.", ["Barack Obama"]),
     ("She clerked for Supreme Court Justice Ruth Bader Ginsburg.", ["Ruth Bader Ginsburg"]),
     ("Apple CEO Tim Cook spoke.", ["Tim Cook"]),
+    ("She won Sunday’s run-off in Sonneberg.", ["Sonneberg"]),  # a weekday is a date, possessive or not
     ("President Biden spoke.", ["President Biden"]),  # one word after the title: the title says who
     ("King Charles III arrived.", ["King Charles III"]),  # a royal title is part of the name
     ("Secretary of State Antony Blinken flew in.", ["Secretary of State Antony Blinken"]),
