@@ -701,7 +701,7 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
     if expectation.kind == "place":
         return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
-        return span.kind == "name"
+        return span.kind == "name" and span.text.lower() not in _PARTY_WORDS
     if expectation.kind == "money" and span.kind == "number":  # "120 people" is no sum of money
         last = span.text.rsplit(" ", 1)[-1].lower()
         return not last.isalpha() or last in _MULTIPLIERS or last in _CURRENCIES
@@ -711,6 +711,11 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
             return True
         return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined)
     return True
+
+
+#: A party's adjective names no one: "the former Tory deputy chief whip" answers no "which MP".
+_PARTY_WORDS = _set("""tory tories labour democrat democrats democratic republican republicans gop conservative
+conservatives liberal liberals socialist socialists communist communists green greens libertarian""")
 
 
 #: What a candidate loses per unit it is closer to "a person's name" than to the thing, place or organisation

@@ -142,6 +142,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      "Sweden and Finland"),
     ("Which professional golfer clinched the LIV Golf championship?",  # nor is a tour
      ["The PGA Tour said on Sunday that Dustin Johnson clinched the LIV Golf championship."], "Dustin Johnson"),
+    ("The committee recommended suspending which MP?",  # a party's adjective is no one
+     ["The committee recommended that the former Tory deputy chief whip be barred from the Commons.",
+      "It said Tory MP Chris Pincher should be suspended for eight weeks."], "Chris Pincher"),
     ("Who won the top prize?",  # a street, an award or a people is rarely who
      ["The Tony Awards went to Joaquina Kalukango and Jaquel Spivey on Sunday."],
      "Joaquina Kalukango and Jaquel Spivey"),
