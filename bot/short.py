@@ -8,7 +8,8 @@ a percentage, a date, or a thing named by its head noun ("which awards show",
 questions ask for a reason or an event, which a few words rarely carry: the
 answer quotes a sentence, one that gives a cause ("because of", "amid") first. The sentence that asks decides (a
 preamble's "who are still recovering" asks nothing), and the last noun of the
-phrase: a "sea creature" is no place; "the name of the storm" asks which storm.
+phrase: a "sea creature" is no place; "the name of the storm" asks which storm,
+"what is the political slogan of" which slogan.
 
 ``candidates(sentence)`` finds the spans a short answer can be: names
 (capitalised word runs, joined by "of", "and", "de" …, without the title before
@@ -31,7 +32,7 @@ to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
 "when", the day someone spoke ("said on Tuesday") loses, and so does a past time
 ("last week") when the question asks about the future ("when will …"). A
 candidate made of the question's own words is never the answer (a place the
-question names by its adjective, "European", included), nor is the outlet
+question names by its adjective, "European", or its people, "Americans", included), nor is the outlet
 that reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
 name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
@@ -276,7 +277,7 @@ def expect(question: str) -> Expectation:
         return Expectation("person", "person", asked)
     if re.search(_ASKS + r"where\b", lowered):
         return Expectation("place", "place", asked)
-    head = _head(_NAME_OF.sub("which ", lowered))
+    head = _head(_NAME_OF.sub("which ", lowered)) or _what_is_the(lowered)
     if head:
         return Expectation(_kind_of(head), head, asked)
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
@@ -342,6 +343,16 @@ def _asking(question: str) -> str:
 #: "What was the name of the storm?" asks "which storm?".
 _NAME_OF = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the )?(?:name|title)s? (?:of|for) "
                       r"(?:the |a |an |this |that |his |her |its |their )?")
+
+
+#: "What is the political slogan of …" asks "which political slogan" when its noun names a kind of answer.
+_WHAT_IS_THE = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the|a|an|this|that|his|her|its|their) ")
+
+
+def _what_is_the(question: str) -> str:
+    match = _WHAT_IS_THE.search(question)
+    head = _head("which " + question[match.end() :]) if match else ""
+    return head if head and stem(head.split()[-1]) in _TITLE_NOUNS | _ALL_NOUNS else ""
 
 
 def _head(question: str) -> str:
@@ -487,7 +498,7 @@ def _shouted(run: list[tuple[int, int, str]]) -> bool:
 _ALL_NOUNS = _PLACE_NOUNS | _PERSON_NOUNS | _ORG_NOUNS
 
 _TITLE_NOUNS = _set("""song single album film movie show series book novel title slogan name word phrase
-nickname motto hashtag play musical episode podcast game""")
+nickname motto hashtag play musical episode podcast game term expression catchphrase""")
 #: The kinds of span that can answer each kind of question.
 ANSWER_SPANS = {
     "person": ("name",), "place": ("name",), "org": ("name",), "thing": ("name", "quote"),
@@ -779,6 +790,8 @@ def is_new(text: str, asked: frozenset[str]) -> bool:
     """Whether a candidate says something the question does not: a word (or number) of its own, not a stopword
     (a month is a word: "May")."""
     own = [w for w in _words(text) if w.lower() not in STOPWORDS or w.lower() in _MONTHS]
+    if text.lower() in _PLACE_NAMES and any(_adjective_of(w, text.lower()) for w in asked):
+        return False  # "Americans" says the United States
     return bool(own) and (not all(_said(w, asked) for w in own) or any(c.isdigit() for c in text))
 
 
@@ -822,6 +835,8 @@ _ADJECTIVES = {place: adjectives.split() for place, adjectives in (
     ("afghanistan", "afghan"), ("pakistan", "pakistani"), ("israel", "israeli"), ("yemen", "yemeni"),
     ("bangladesh", "bangladeshi"), ("kuwait", "kuwaiti"), ("qatar", "qatari"), ("usa", "american"),
     ("america", "american americans"), ("us", "american americans"), ("texas", "texan"),
+    ("united states", "american americans"), ("united kingdom", "british briton britons"),
+    ("great britain", "british briton britons"), ("saudi arabia", "saudi saudis"),
 )}
 
 

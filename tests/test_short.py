@@ -40,6 +40,9 @@ from tests.conftest import make_bot
     ("Residents who are still recovering were hit by a tropical storm. What was the name of the storm?",
      "thing", "storm"),
     ("Which U.S. state will hold the first primary?", "place", "u.s. state"),
+    # "what is the <noun> of" asks which <noun>, when the noun names a kind of answer
+    ("What is the political slogan of the new candidate for mayor?", "thing", "political slogan"),
+    ("What was the record high price for a gallon of gas?", "event", ""),
     # the noun after "type of", "kind of", "of these" is the one asked for
     ("Lava could soon reach which type of infrastructure?", "thing", "infrastructure"),
     ("Which of these companies reported a loss?", "org", "companies"),
@@ -142,6 +145,8 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      "Sweden and Finland"),
     ("Which professional golfer clinched the LIV Golf championship?",  # nor is a tour
      ["The PGA Tour said on Sunday that Dustin Johnson clinched the LIV Golf championship."], "Dustin Johnson"),
+    ("Which slang term was chosen as the word of the year?",  # a term is named like a title: quoted
+     ["The dictionary’s publisher chose “goblin mode” after a public vote, Oxford said."], "goblin mode"),
     ("The committee recommended suspending which MP?",  # a party's adjective is no one
      ["The committee recommended that the former Tory deputy chief whip be barred from the Commons.",
       "It said Tory MP Chris Pincher should be suspended for eight weeks."], "Chris Pincher"),
@@ -245,6 +250,9 @@ def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words
     texts = ["High levels of radioactivity have been found in the wild pigs of Europe, scientists said."]
     assert short.choose(short.expect(which), _sentences(*texts), ["Radioactive boars of Europe"], texts,
                         real_embeddings) is None
+    where = "Where are many Americans moving?"  # "Americans" says the United States, a name of two words
+    texts = ["Rents in the United States have risen by a fifth since 2020, the survey found."]
+    assert short.choose(short.expect(where), _sentences(*texts), [], texts, real_embeddings) is None
 
 
 def _citation(body: str, quote: str, n: int = 1) -> Citation:
