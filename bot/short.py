@@ -204,6 +204,7 @@ class Expectation:
     kind: str  # person, place, org, number, money, percent, date, thing, reason, event
     head: str
     asked: frozenset[str]
+    sort: bool = False  # it asks for a type ("which type of infrastructure"): a common noun, rarely a name
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def expect(question: str) -> Expectation:
         return Expectation("place", "place", asked)
     head = _head(_NAME_OF.sub("which ", lowered)) or _what_is_the(lowered)
     if head:
-        return Expectation(_kind_of(head), head, asked)
+        return Expectation(_kind_of(head), head, asked, sort=_ASKS_SORT.search(lowered) is not None)
     if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
         return Expectation("event", "", asked)
     return Expectation("thing", "", asked)
@@ -343,6 +344,10 @@ def _asking(question: str) -> str:
 #: "What was the name of the storm?" asks "which storm?".
 _NAME_OF = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the )?(?:name|title)s? (?:of|for) "
                       r"(?:the |a |an |this |that |his |her |its |their )?")
+
+
+#: "Which type of infrastructure", "what kind of animal": a type is asked for, which a name rarely is.
+_ASKS_SORT = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:type|kind|sort|breed)s?\s+of\b")
 
 
 #: "What is the political slogan of …" asks "which political slogan" when its noun names a kind of answer.
@@ -708,7 +713,8 @@ def _in_headline(key: str, headlines: str) -> bool:
 
 def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False) -> bool:
     """Whether a candidate can be the kind of thing the question asks for (``headlined``: a headline names
-    it, which stands in for closeness in meaning when a "which <noun>" question asks for a thing)."""
+    it, which stands in for closeness in meaning when a "which <noun>" question asks for a thing, but not
+    for a type: "which type of infrastructure" is no volcano the headline names)."""
     if expectation.kind == "place":
         return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
@@ -720,7 +726,7 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
         if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
             return True
-        return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined)
+        return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined and not expectation.sort)
     return True
 
 

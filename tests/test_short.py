@@ -181,6 +181,12 @@ def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_al
     choice = short.choose(short.expect(question), _sentences(*texts), ["Velveeta is staging a comeback"], texts,
                           real_embeddings)
     assert choice is not None and choice.span.text == "Velveeta"
+    # a type is asked for: the volcano the headline names is none
+    texts = ["Lava from Mauna Loa and Kilauea crept within two miles of the island's main highway on Tuesday."]
+    question = "Lava from the volcano could soon reach which type of infrastructure?"
+    assert short.expect(question).sort
+    assert short.choose(short.expect(question), _sentences(*texts), ["Kilauea and Mauna Loa erupt"], texts,
+                        real_embeddings) is None
 
 
 def test_a_lone_surname_takes_the_full_name_its_own_article_gives_further_down(real_embeddings):
