@@ -535,7 +535,9 @@ def _not_an_article(document: Any, tree: Any) -> str:
       as its teaser, or is the teaser beside one in a small box of its own), standing apart in five or more
       places (and then at least a fifth of the text: an article may link stories between its paragraphs) or
       making up half the text; or its schema.org metadata declares a ``CollectionPage``,
-      ``ItemList`` or ``SearchResultsPage`` and no article.
+      ``ItemList`` or ``SearchResultsPage`` and no article;
+    - an archive of whole posts (a blog's tag or category page): three or more posts in full, each in a block
+      of its own with a headline that links to the post (``_whole_posts``).
     A page whose metadata declares a ``NewsArticle`` or any other ``*Article`` / ``*Posting`` type, or
     ``article:published_time``, is an article (unless it also declares a collection, as tag archives do).
     """
@@ -562,7 +564,40 @@ def _not_an_article(document: Any, tree: Any) -> str:
                                              or share >= _HEADLINE_SHARE):
         return (f"is an index of stories ({lines} story links), not an article; link or save the article pages "
                 "themselves")
+    if unsettled and (posts := _whole_posts(tree)) >= _POSTS:
+        return (f"is an archive of {posts} whole posts (a tag, category or front page that shows them in full), "
+                "not one article; link or save the post pages themselves")
     return ""
+
+
+#: An archive page showing whole posts: this many blocks, each with a linked headline and this many words.
+_POSTS, _POST_WORDS, _BLOCKS_READ = 3, 100, 200
+_POST_BLOCKS = ("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ') or "
+                "contains(concat(' ', normalize-space(@class), ' '), ' h-entry ') or "
+                "contains(concat(' ', normalize-space(@class), ' '), ' post ')]")
+
+
+def _whole_posts(tree: Any) -> int:
+    """How many blocks of the page are whole posts: an ``<article>`` (or a block of class ``post``, ``hentry``
+    or ``h-entry``) not inside another, headed by a link (an ``<h1>``-``<h3>`` holding ``<a href>``: a post's
+    title links to its own page) and holding ``_POST_WORDS`` words or more. An article's related-story cards
+    are short; its comments have no linked headline."""
+    blocks = tree.xpath(_POST_BLOCKS)[:_BLOCKS_READ]
+    inside = set(blocks)
+    return sum(1 for block in blocks
+               if not any(up in inside for up in block.iterancestors())
+               and block.xpath("(.//h1 | .//h2 | .//h3)[.//a[@href]]")
+               and _has_words(block, _POST_WORDS))
+
+
+def _has_words(element: Any, wanted: int) -> bool:
+    """Whether the element's text holds ``wanted`` words, read no further than that."""
+    count = 0
+    for part in element.itertext():
+        count += len(part.split())
+        if count >= wanted:
+            return True
+    return False
 
 
 def _page_types(tree: Any) -> set[str]:

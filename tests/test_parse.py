@@ -130,6 +130,32 @@ def test_a_saved_page_that_holds_no_article_is_refused_by_name(page, says):
     assert refused.value.where == "saved/front.html" and says in refused.value.problem
 
 
+def _post(i: int, words: int, head: str = "h2", link: bool = True, kind: str = "article") -> str:
+    title = f"Harbour diary, part {i}: the bridge works go on"
+    heading = f'<{head}><a href="/2023/06/diary-{i}/">{title}</a></{head}>' if link else f"<{head}>{title}</{head}>"
+    text = " ".join(f"word{j}" for j in range(words))
+    opening = '<div class="post hentry">' if kind == "div" else '<article class="post">'
+    return f"{opening}{heading}<p>Part {i} of the diary. {text}</p>{'</div>' if kind == 'div' else '</article>'}"
+
+
+@pytest.mark.parametrize("kind", ["article", "div"])
+def test_a_tag_page_showing_whole_posts_is_refused_as_an_archive(kind):
+    posts = "".join(_post(i, 150, kind=kind) for i in range(5))
+    page = f"<html><head><title>Tag: harbour</title></head><body><nav><ul>{_NAV}</ul></nav><main>{posts}</main>"
+    with pytest.raises(parse.NotAnArticle, match="is an archive of 5 whole posts"):
+        parse.parse_html(page, "tag.html", "tag.html", "tag.html")
+
+
+def test_an_article_with_related_cards_and_long_comments_is_an_article():
+    main = _post(0, 400, head="h1", link=False)
+    related = "".join(_post(i, 30, head="h3") for i in range(1, 6))  # linked headlines, short teasers
+    comments = "".join(f'<article class="comment"><p>Reader {i} writes: {"a long comment " * 60}</p></article>'
+                       for i in range(5))  # long, but no linked headline
+    page = (f"<html><head><title>Harbour diary</title></head><body><main>{main}<section>{comments}</section>"
+            f"<aside>{related}</aside></main></body></html>")
+    assert "Part 0 of the diary" in parse.parse_html(page, "a.html", "a.html", "a.html").body
+
+
 def test_an_index_page_names_the_feed_it_advertises():
     with pytest.raises(parse.NotAnArticle) as refused:
         parse.read_page(_front_page(feed="/rss/top.xml"), "https://planet.example/", "https://planet.example/")
