@@ -6,10 +6,11 @@ an organisation ("which company", "which team"), a number, an amount of money,
 a percentage, a date, or a thing named by its head noun ("which awards show",
 "which virus"); "why" ("due to what", "what caused") and "what happened"
 questions ask for a reason or an event, which a few words rarely carry: the
-answer quotes a sentence, one that gives a cause ("because of", "amid") first. The sentence that asks decides (a
-preamble's "who are still recovering" asks nothing), and the last noun of the
-phrase: a "sea creature" is no place; "the name of the storm" asks which storm,
-"what is the political slogan of" which slogan.
+answer quotes a sentence, one that gives a cause ("because of", "amid")
+first. The sentence that asks decides (a preamble's "who are still
+recovering" asks nothing), and the last noun of the phrase: a "sea creature"
+is no place; "the name of the storm" asks which storm, "what is the political
+slogan of" which slogan; "which type of X" asks for a type, rarely a name.
 
 ``candidates(sentence)`` finds the spans a short answer can be: names
 (capitalised word runs, joined by "of", "and", "de" …, without the title before
@@ -32,8 +33,9 @@ to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
 "when", the day someone spoke ("said on Tuesday") loses, and so does a past time
 ("last week") when the question asks about the future ("when will …"). A
 candidate made of the question's own words is never the answer (a place the
-question names by its adjective, "European", or its people, "Americans", included), nor is the outlet
-that reports the story ("a source tells CNN"). The best one,
+question names by its adjective, "European", or its people, "Americans",
+included), nor is a party's adjective who ("Tory"), nor is the outlet that
+reports the story ("a source tells CNN"). The best one,
 if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
 name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
 "Macron"), or for a lone name the one full form its article gives further down

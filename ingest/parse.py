@@ -572,9 +572,9 @@ def _not_an_article(document: Any, tree: Any) -> str:
 
 #: An archive page showing whole posts: this many blocks, each with a linked headline and this many words.
 _POSTS, _POST_WORDS, _BLOCKS_READ = 3, 100, 200
-_POST_BLOCKS = ("//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ') or "
+_POST_BLOCKS = ("(//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ') or "
                 "contains(concat(' ', normalize-space(@class), ' '), ' h-entry ') or "
-                "contains(concat(' ', normalize-space(@class), ' '), ' post ')]")
+                f"contains(concat(' ', normalize-space(@class), ' '), ' post ')])[position() <= {_BLOCKS_READ}]")
 
 
 def _whole_posts(tree: Any) -> int:
@@ -582,7 +582,7 @@ def _whole_posts(tree: Any) -> int:
     or ``h-entry``) not inside another, headed by a link (an ``<h1>``-``<h3>`` holding ``<a href>``: a post's
     title links to its own page) and holding ``_POST_WORDS`` words or more. An article's related-story cards
     are short; its comments have no linked headline."""
-    blocks = tree.xpath(_POST_BLOCKS)[:_BLOCKS_READ]
+    blocks = tree.xpath(_POST_BLOCKS)  # the first _BLOCKS_READ, in document order
     inside = set(blocks)
     return sum(1 for block in blocks
                if not any(up in inside for up in block.iterancestors())
