@@ -572,9 +572,7 @@ def _not_an_article(document: Any, tree: Any) -> str:
 
 #: An archive page showing whole posts: this many blocks, each with a linked headline and this many words.
 _POSTS, _POST_WORDS, _BLOCKS_READ = 3, 100, 200
-_POST_BLOCKS = ("(//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ') or "
-                "contains(concat(' ', normalize-space(@class), ' '), ' h-entry ') or "
-                f"contains(concat(' ', normalize-space(@class), ' '), ' post ')])[position() <= {_BLOCKS_READ}]")
+_POST_CLASSES = frozenset(["post", "hentry", "h-entry"])
 
 
 def _whole_posts(tree: Any) -> int:
@@ -582,7 +580,10 @@ def _whole_posts(tree: Any) -> int:
     or ``h-entry``) not inside another, headed by a link (an ``<h1>``-``<h3>`` holding ``<a href>``: a post's
     title links to its own page) and holding ``_POST_WORDS`` words or more. An article's related-story cards
     are short; its comments have no linked headline."""
-    blocks = tree.xpath(_POST_BLOCKS)  # the first _BLOCKS_READ, in document order
+    blocks = list(itertools.islice(
+        (element for element in tree.iter() if element.tag == "article"
+         or isinstance(element.tag, str) and _POST_CLASSES.intersection((element.get("class") or "").split())),
+        _BLOCKS_READ))  # the first, in document order: read no further
     inside = set(blocks)
     return sum(1 for block in blocks
                if not any(up in inside for up in block.iterancestors())
