@@ -570,16 +570,17 @@ def _not_an_article(document: Any, tree: Any) -> str:
     return ""
 
 
-#: An archive page showing whole posts: this many blocks, each with a linked headline and this many words.
-_POSTS, _POST_WORDS, _BLOCKS_READ = 3, 100, 200
+#: An archive page showing whole posts: this many blocks, each with a linked headline and this many characters
+#: of text (about 100 words).
+_POSTS, _POST_CHARS, _BLOCKS_READ = 3, 600, 200
 _POST_CLASSES = frozenset(["post", "hentry", "h-entry"])
 
 
 def _whole_posts(tree: Any) -> int:
     """How many blocks of the page are whole posts: an ``<article>`` (or a block of class ``post``, ``hentry``
     or ``h-entry``) not inside another, headed by a link (an ``<h1>``-``<h3>`` holding ``<a href>``: a post's
-    title links to its own page) and holding ``_POST_WORDS`` words or more. An article's related-story cards
-    are short; its comments have no linked headline."""
+    title links to its own page) and holding ``_POST_CHARS`` characters of text or more (read no further).
+    An article's related-story cards are short; its comments have no linked headline."""
     blocks = list(itertools.islice(
         (element for element in tree.iter() if element.tag == "article"
          or isinstance(element.tag, str) and _POST_CLASSES.intersection((element.get("class") or "").split())),
@@ -588,17 +589,7 @@ def _whole_posts(tree: Any) -> int:
     return sum(1 for block in blocks
                if not any(up in inside for up in block.iterancestors())
                and block.xpath("(.//h1 | .//h2 | .//h3)[.//a[@href]]")
-               and _has_words(block, _POST_WORDS))
-
-
-def _has_words(element: Any, wanted: int) -> bool:
-    """Whether the element's text holds ``wanted`` words, read no further than that."""
-    count = 0
-    for part in element.itertext():
-        count += len(part.split())
-        if count >= wanted:
-            return True
-    return False
+               and _short_text(block, _POST_CHARS) is None)
 
 
 def _page_types(tree: Any) -> set[str]:
