@@ -108,6 +108,8 @@ def bubble(answer: Answer) -> str:
         return plain(answer.text)
     markers = " ".join(dict.fromkeys(re.findall(r"\[\d+\]", answer.text))) or (f"[{short.n}]" if short.n else "")
     sentence = next((c.quote for c in answer.citations if c.n == short.n and c.start <= short.start < c.end), "")
+    if not short.n and answer.citations:  # a paraphrase, or two names joined ("Russia and China"): the first quote
+        sentence = answer.citations[0].quote
     said = f"**{plain(short.text)}** {plain(markers)}"
     return f"{said}\n\n{plain(sentence)}" if sentence else said
 

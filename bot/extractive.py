@@ -215,6 +215,6 @@ class ExtractiveAnswerer:
         quotes = "\n".join(f'[{sentence.n}] "{sentence.text}"' for sentence in chosen)
         if choice is not None:
             markers = " ".join(f"[{n}]" for n in dict.fromkeys(sentence.n for sentence in chosen))
-            return f"{choice.span.text} {markers}\n\nQuotes:\n{quotes}"
+            return f"{choice.text} {markers}\n\nQuotes:\n{quotes}"
         text = " ".join(f"{sentence.text} [{sentence.n}]" for sentence in chosen)
         return f"{text}\n\nQuotes:\n{quotes}"

@@ -4,19 +4,24 @@
 wording: a person ("who", "which singer"), a place ("where", "which country"),
 an organisation ("which company", "which team"), a number, an amount of money,
 a percentage, a date, or a thing named by its head noun ("which awards show",
-"which virus"); "why" ("due to what", "what caused") and "what happened"
-questions ask for a reason or an event, which a few words rarely carry: the
-answer quotes a sentence, one that gives a cause ("because of", "amid")
-first. The sentence that asks decides (a preamble's "who are still
-recovering" asks nothing), and the last noun of the phrase: a "sea creature"
-is no place; "the name of the storm" asks which storm, "what is the political
-slogan of" which slogan; "which type of X" asks for a type, rarely a name.
+"which virus"); a quantity by its noun ("above what amount", "at what age");
+"why" ("due to what", "what caused") and "what happened" questions ask for a
+reason or an event, which a few words rarely carry: the answer quotes a
+sentence, one that gives a cause ("because of", "amid") first; so does a
+"what" that names no kind of thing ("… have identified what?"). The sentence
+that asks decides (a preamble's "who are still recovering" asks nothing), and
+the last noun of the phrase: a "sea creature" is no place; "the name of the
+storm" and "the asteroid's name" ask which storm, which asteroid, "what is the
+political slogan of" which slogan; "what will it be called?" asks for the name
+a sentence says it is called; "which type of X" asks for a type, rarely a name.
 
 ``candidates(sentence)`` finds the spans a short answer can be: names
-(capitalised word runs, joined by "of", "and", "de" …, without the title before
-a personal name: "Tory MP Chris Pincher" is Chris Pincher), quoted titles,
-numbers with their units, sums of money, percentages, dates (a day, a month, a
-year, or a time told relative to the news: "this fall", "in the coming weeks").
+(capitalised word runs, joined by "of", "and", "&", "de" …, with a short number
+after them, "Title 42", without the title or party before a personal name:
+"Tory MP Chris Pincher" is Chris Pincher, "Democrat Jennifer McClellan" Jennifer
+McClellan), quoted titles, numbers with their units, sums of money, percentages,
+dates (a day, "Jan. 23" as agencies write it, a month, a year, or a time told
+relative to the news: "this fall", "in the coming weeks").
 
 ``choose`` scores every candidate of the best passage sentences: how well its
 sentence supports the question (the extractive answerer's score), whether its
@@ -26,21 +31,26 @@ name it (for a figure, only its own article's: "45%" in another story is a
 coincidence, not agreement), whether a headline names it (headlines name what
 the body calls "the show"; for a "which <noun>" question a name a headline
 gives counts as of the kind asked even when its meaning alone is not close
-enough), and how near it
-stands to the question's own words in the sentence. A name nearer in meaning
-to "a person's name" than to the thing asked for loses ("Tom DeLonge" for
-"which band"); a list of names gains when the noun asked for is plural; for
-"when", the day someone spoke ("said on Tuesday") loses, and so does a past time
-("last week") when the question asks about the future ("when will …"). A
-candidate made of the question's own words is never the answer (a place the
-question names by its adjective, "European", or its people, "Americans",
-included), nor is a party's adjective who ("Tory"), nor is the outlet that
-reports the story ("a source tells CNN"). The best one,
-if it clears ``MIN_SCORE``, becomes the short answer, or a fuller form of that
-name nearly as good ("Atlanta Braves" for "Braves", not "President Macron" for
-"Macron"), or for a lone name the one full form its article gives further down
-("Boris Johnson" for "Johnson"), without a unit the question already names
-("187" for "how many minutes"); its sentence is the quote.
+enough), and how near it stands to the question's own words in the sentence.
+A known place counts as a place only of the grain asked for ("which city":
+Denver, not Colorado; "which national park": no country). A name nearer in
+meaning to "a person's name" than to the thing asked for loses ("Tom DeLonge"
+for "which band"). A list of names gains when the noun asked for is plural, and
+so do two names one sentence gives apart ("Russia has sought closer ties with
+China": "Russia and China"); for one "which <noun>", each name of a list may be
+the answer alone. A brand keeps its "’s" when the passages never write it
+without ("Ben & Jerry’s"). For "when", the day someone spoke ("said on
+Tuesday") loses, and so does a past time ("last week") when the question asks
+about the future ("when will …"). A candidate made of the question's own words
+is never the answer (a place the question names by its adjective, "European",
+or its people, "Americans", included), nor is a party's adjective who
+("Tory"), nor is the outlet that reports the story ("a source tells CNN"). The
+best one, if it clears ``MIN_SCORE``, becomes the short answer, or a fuller
+form of that name nearly as good ("Atlanta Braves" for "Braves", not
+"President Macron" for "Macron"), or for a lone name the one full form its
+article gives elsewhere ("Boris Johnson" for "Johnson"), without a unit the
+question already names ("187" for "how many minutes"); its sentence is the
+quote.
 
 What it leaves out: answers that are common-noun phrases or clauses
 ("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
@@ -77,7 +87,14 @@ governor mayor king queen prince princess pope chancellor official scientist bil
 coach pitcher footballer golfer boxer tennis chef artist writer journalist lawyer secretary general officer
 soldier activist astronaut explorer designer entrepreneur executive anchor legend icon driver swimmer gymnast
 skater figure monarch dictator premier lawmaker congressman congresswoman spokesperson billionaire heir
-member mp justice""")
+member mp justice presenter nominee winner contestant suspect victim survivor owner heiress rocker
+influencer youtuber commentator pundit reporter correspondent editor producer filmmaker composer pianist guitarist
+drummer dancer poet novelist playwright painter photographer economist physicist doctor nurse surgeon physician
+researcher professor teacher student teenager boy girl son daughter wife husband mother father brother sister
+widow striker goalkeeper defender midfielder batter shortstop outfielder jockey cyclist runner sprinter skier
+snowboarder surfer climber wrestler fighter emperor empress duke duchess sheikh hostage prisoner detainee inmate
+defendant plaintiff whistleblower hacker gunman shooter killer spy diplomat negotiator mogul tycoon magnate
+investor philanthropist socialite personality veteran rookie captain manager""")
 _ORG_NOUNS = _set("""company firm brand retailer chain restaurant airline carrier automaker network team club
 party organization organisation agency group app platform website site studio university college school bank
 league union band business store supermarket manufacturer maker startup giant publisher newspaper magazine
@@ -162,9 +179,45 @@ rhode island""".splitlines())
 
 def _is_place(text: str) -> bool:
     """Whether a candidate names a country, region, state or big city (``_PLACES``, ``_PLACE_NAMES``)."""
+    return bool(_known_places(text))
+
+
+def _known_places(text: str) -> set[str]:
+    """The known places (``_PLACES``, ``_PLACE_NAMES``) a candidate names, lower-cased."""
     words = [w.lower() for w in _words(text)]
     pairs = {" ".join(words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
-    return any(w in _PLACES for w in words) or bool(pairs & _PLACE_NAMES)
+    return {w for w in words if w in _PLACES} | (pairs & _PLACE_NAMES)
+
+
+_STATES = _set("""alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
+illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri
+montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin
+wyoming""") | {"new york", "new mexico", "new jersey", "new hampshire", "north carolina", "south carolina",
+              "north dakota", "south dakota", "west virginia", "rhode island"}
+_CITIES = _set("""london paris berlin moscow beijing tokyo delhi kyiv kiev rome madrid chicago boston seattle miami
+houston dallas atlanta denver phoenix jerusalem gaza tehran baghdad kabul istanbul sydney toronto vancouver montreal
+washington""") | {"new york", "los angeles", "san francisco", "new delhi", "hong kong"}
+_REGIONS = _set("""africa asia europe antarctica america arctic oceania caribbean balkans mediterranean midwest
+southwest northwest southeast northeast siberia crimea donbas""") | {
+    "middle east", "latin america", "south america", "north america", "central america", "west bank", "gaza strip",
+    "hong kong"}
+
+
+def _place_grain(place: str) -> set[str]:
+    """What a known place is: a city, a state, a region, else a country (Georgia and Washington are two)."""
+    grains = {grain for grain, places in (("city", _CITIES), ("state", _STATES), ("region", _REGIONS))
+              if place in places}
+    return grains | ({"country"} if not grains or place == "georgia" else set())
+
+
+#: The kind of known place each noun a question may ask for stands for; a noun not here ("park", "river",
+#: "island") is no country, state or big city.
+_GRAINS = {"country": {"country"}, "nation": {"country"}, "state": {"state"}, "province": {"state"},
+           "city": {"city"}, "town": {"city"}, "capital": {"city"}, "continent": {"region"},
+           "region": {"region", "state", "country"}, "area": {"region", "state", "city"},
+           "territory": {"region", "country"}, "place": {"city", "state", "country", "region"},
+           "island": {"country", "state"}, "peninsula": {"region"},
+           "border": {"country", "state"}}
 
 
 _LEADING = _set("""the a an this that these those in on at for after before when while but and its his her
@@ -185,7 +238,10 @@ _SPOKEN = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=
                      r")(?:[- ](?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r"))*"
                      r"(?:\s(?!of\b|the\b|and\b)[a-z]+)?", re.IGNORECASE)
 _PERIOD = r"(?:week|weekend|month|year|spring|summer|fall|autumn|winter|season|decade)"
-_DATE = re.compile(r"\b(?:" + "|".join(m.capitalize() for m in _MONTHS) + r")\.?\s+\d{1,2}\b(?:,\s*\d{4})?"
+#: Months as news agencies abbreviate them before a day ("Jan. 23", "Sept. 5").
+_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+_MONTH_NAMES = [m.capitalize() for m in _MONTHS] + sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True)
+_DATE = re.compile(r"\b(?:" + "|".join(_MONTH_NAMES) + r")\.?\s+\d{1,2}\b(?!\.\d|:)(?:,\s*\d{4})?"
                    r"|\b(?:" + "|".join(d.capitalize() for d in _WEEKDAYS) + r")\b|\b(?:19|20)\d{2}\b"
                    # a month alone ("in mid-September", "by March 2024"; "May" is too often the verb: only after
                    # a preposition or before a year, "in May", "May 2024")
@@ -238,6 +294,12 @@ class Choice:
     sentence: Sentence
     span: Span
     score: float
+    also: Span | None = None  # a second answer the sentence gives apart, when several are asked ("which two teams")
+
+    @property
+    def text(self) -> str:
+        """The short answer as said: the span, or both spans joined ("Houston Astros and Philadelphia Phillies")."""
+        return f"{self.span.text} and {self.also.text}" if self.also else self.span.text
 
     @property
     def start(self) -> int:
@@ -271,6 +333,11 @@ def expect(question: str) -> Expectation:
         word = match.group(1)
         kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
         return Expectation(kind, word, asked)
+    if match := _QUANTITY.search(lowered):  # "above what amount?", "at what age?"
+        word = match.group(1)
+        of_other = re.match(r"\s+of\s+(?!money|cash|dollars|funding)", lowered[match.end() :])  # "amount of rain"
+        money = word in ("price", "cost", "fine", "fee", "salary") or (word in ("amount", "sum") and not of_other)
+        return Expectation("money" if money else "number", word, asked)
     if re.search(r"\b(?:what|which) (?:year|month|day|date|time)\b", lowered) or _first_asking(lowered) == "when":
         future = re.search(r"\b(?:will|going to|expected|set to|plan|plans|soon|upcoming|next)\b", lowered)
         return Expectation("date", "future date" if future else "date", asked)
@@ -280,14 +347,23 @@ def expect(question: str) -> Expectation:
         return Expectation("person", "person", asked)
     if re.search(_ASKS + r"where\b", lowered):
         return Expectation("place", "place", asked)
-    head = _head(_NAME_OF.sub("which ", lowered)) or _what_is_the(lowered)
+    lowered = _NAME_OF.sub("which ", _OWN_NAME.sub(r"which \1 ", lowered))
+    if (called := _CALLED.search(lowered)) and not called.group(1):
+        return Expectation("thing", "name", asked)  # "what will it be called?": a name, whatever it names
+    head = _head(_CALLED.sub(r"which \1 ", lowered)) or _what_is_the(lowered)
     if head:
         return Expectation(_kind_of(head), head, asked, sort=_ASKS_SORT.search(lowered) is not None)
-    if re.search(r"\bwhat (?:happened|did|does|do|was|is|are|were)\b", lowered):
-        return Expectation("event", "", asked)
-    return Expectation("thing", "", asked)
+    # "what happened?", "what went wrong?", "… have identified what?": no noun says what kind of thing, and
+    # the answer is most often a common noun phrase or a clause, which a name or quoted title would not be
+    return Expectation("event", "", asked)
 
 
+#: "What amount", "what age" …: a quantity asked for by its noun (a few words may stand between: "what total
+#: amount").
+_QUANTITY = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|are|were|will be)\s+the\s+)?(?:(?:total|estimated|approximate|"
+                       r"record|new|minimum|maximum|average|annual|combined|final|high|low|highest|lowest|median|"
+                       r"starting|base|retail|top)\s+){0,3}(amount|sum|price|cost|fine|fee|salary|age|temperature|speed|"
+                       r"height|depth|distance|weight|size|score|number|rate)\b(?!['’]s)")
 #: Questions that ask for a cause without "why": "... due to what?", "what caused ...", "for what reason".
 _ASKS_CAUSE = re.compile(r"\b(?:(?:due|owing) to what|because of what|(?:for|by) what reason|what (?:is|was|are|were) "
                          r"(?:the )?(?:reason|cause)s?\b|what (?:caused|prompted|led to|is behind|was behind|drove))")
@@ -346,6 +422,15 @@ def _asking(question: str) -> str:
 #: "What was the name of the storm?" asks "which storm?".
 _NAME_OF = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the )?(?:name|title)s? (?:of|for) "
                       r"(?:the |a |an |this |that |his |her |its |their )?")
+
+
+#: "What is the asteroid's name?" asks "which asteroid?".
+_OWN_NAME = re.compile(r"\bwhat(?: is|'s| was| are| were) (?:the |a |an |this |that |his |her |its |their )?"
+                       r"((?:[\w-]+ ){0,2}[\w-]+)'s (?:new |official |full |real |actual )?names?\b")
+#: "What will the new service be called?" asks "which service?"; "what is it called?" for a name (group 1 empty).
+_CALLED = re.compile(r"\bwhat(?: is|'s| was| are| were| will| would)\s+(?:(?:it|this|that|they|he|she)|"
+                     r"(?:the|a|an|this|that|his|her|its|their)\s+((?:[\w-]+ ){0,2}[\w-]+))\s+"
+                     r"(?:be\s+|being\s+|now\s+)?(?:called|named|dubbed|renamed|known as)\b")
 
 
 #: "Which type of infrastructure", "what kind of animal": a type is asked for, which a name rarely is.
@@ -433,14 +518,17 @@ def _names(sentence: str) -> list[Span]:
     tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(sentence)]
     spans, run = [], []
     for index, (start, end, word) in enumerate(tokens):
-        if run and sentence[run[-1][1] : start].strip():  # punctuation between two words ends a name
+        if run and sentence[run[-1][1] : start].strip() not in ("", "&"):  # punctuation ends a name, "&" joins one
             spans += _name_span(sentence, run)
             run = []
-        capital = (word[0].isupper() or (word[0].isdigit() and run and "-" in word)
+        capital = (word[0].isupper() or (word[0].isdigit() and run and re.fullmatch(r"\d{1,3}|\d+-[A-Za-z][\w-]*", word)
+                                         and run[-1][2] not in ("No", "No."))
                    or (len(word) > 1 and word[0].islower() and word[1].isupper()))  # iPhone, eBay
         if capital and (re.search(r"-[a-z]", word) or _possessor(word.lower().rstrip(".")) in _CALENDAR
                         or sentence.startswith("*", end)):
             capital = False  # "Four-time", "Far-right" are modifiers; "Tuesday", "May" dates; "F***" no name
+        if capital and word in ("No", "No.") and index + 1 < len(tokens) and tokens[index + 1][2][0].isdigit():
+            capital = False  # "No. 5 Miami": a ranking, not a name
         joins = run and word.lower() in _CONNECTORS and _joined(tokens, index)
         if capital or joins:
             run.append((start, end, word))
@@ -530,14 +618,21 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     proper = _proper_words(texts)
     reporters = _outlet_names(outlets)
     pool: list[tuple[Sentence, Span]] = []
+    several = _asks_several(expectation)
+    joined = "\n".join(texts)
     for sentence in sentences[:top]:
         found = candidates(sentence.text)
+        if not several and expectation.head not in ("", "person", "place"):  # one "which <noun>" asked: each
+            # name of a list ("Mayor Greg Fisher and Lonnie Ali") may be it; "who" may be several
+            found += [member for span in found if span.kind == "name" for member in _members(sentence.text, span)]
         quoted = [(s.start, s.end) for s in found if s.kind == "quote"]
         for span in found:
             if span.kind == "name" and expectation.kind in ("person", "place", "org") and any(
                     start <= span.start and span.end <= end for start, end in quoted):
                 continue  # a name in quotation marks is a title ("Kimberly Akimbo"), not who or where
             span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
+            if span and span.kind == "name" and expectation.kind in ("org", "thing"):
+                span = _brand(span, sentence.text, joined)
             if span and span.kind in kinds and is_new(span.text, expectation.asked) and \
                     span.text.lower() not in reporters:
                 pool.append((sentence, span))
@@ -546,15 +641,18 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     corpus = " ".join(texts).lower()
     headlines = " ".join(titles).lower()
     fits, persons = closeness(expectation, [span.text for _, span in pool], embeddings)
+    named_kind = frozenset(stem(word) for word in expectation.head.split()[-1:])  # "Dartmoor National Park": a park
     scored = []
     for (sentence, span), fit, person in zip(pool, fits, persons):
         key = span.text.lower()
         headlined = _in_headline(key, headlines)
         if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined):
             continue
+        if expectation.head == "name" and not _NAMED.search(sentence.text[max(0, span.start - 40) : span.start]):
+            continue  # "what will it be called?" is answered by what a sentence says it is called
         numeric = span.kind in ("number", "money", "percent", "date")
         # a name other reports repeat is agreement; the same figure in another story is a coincidence
-        mentions = (_own_article(texts, articles, sentence.n).count(key) if numeric else corpus.count(key)) \
+        mentions = (_count(_own_article(texts, articles, sentence.n), key) if numeric else corpus.count(key)) \
             if len(key) > 2 else 1
         score = (max(sentence.score, 0.0) / best
                  + 0.5 * fit
@@ -567,22 +665,31 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
                                                                                      expectation.asked)
                     else 0.0)
-                 - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked))
+                 - (0.0 if numeric else 0.4 * _repeated(span.text, expectation.asked - named_kind))
                  - (WRONG_TIME if expectation.kind == "date" and _wrong_time(expectation, sentence.text, span) else 0.0)
                  - PERSON_PENALTY * max(0.0, person - fit))
         scored.append((score, sentence, span))
     if not scored:
         return None
     score, sentence, span = max(scored, key=lambda item: item[0])
+    pair = _best_pair(expectation, scored)
+    if pair and pair[0] > score and pair[0] >= MIN_SCORE:
+        return Choice(pair[1], pair[2], pair[0], also=pair[3])
     if score < MIN_SCORE:
         return None
     fuller = [item for item in scored if _fuller_name(item[2], span) and item[0] >= score - FULLER_NAME]
     if fuller:
         score, sentence, span = max(fuller, key=lambda item: item[0])
     elif expectation.kind in ("person", "org", "thing") and span.kind == "name" and " " not in span.text:
-        sentence, span = _full_name_in_article(sentence, span, sentences[top:], articles, expectation, proper,
+        others = [other for other in sentences if other is not sentence]
+        sentence, span = _full_name_in_article(sentence, span, others, articles, expectation, proper,
                                                reporters, headlines)
     return Choice(sentence, _without_asked_unit(span, expectation.asked), score)
+
+
+def _count(text: str, key: str) -> int:
+    """How often a figure stands in ``text`` as a whole: "$5" is not in "$5.02"."""
+    return len(re.findall(r"(?<![\w$£€])" + re.escape(key) + r"(?!\w|[.,]\d)", text))
 
 
 def _article_of(articles: Sequence[str], n: int) -> str:
@@ -607,15 +714,23 @@ def _without_asked_unit(span: Span, asked: frozenset[str]) -> Span:
     return span
 
 
+#: A party's adjective names no one: "the former Tory deputy chief whip" answers no "which MP".
+_PARTY_WORDS = _set("""tory tories labour democrat democrats democratic republican republicans gop conservative
+conservatives liberal liberals socialist socialists communist communists green greens libertarian""")
+
+
 _TITLE_WORDS = _set("""hurricane storm tropical typhoon cyclone mr mrs ms dr gov sen rep gen lt col sgt prof
 st sir dame lord lady former late""")
 
 
 #: Words that stand before a person's name as a title or office: "Tory MP Chris Pincher" is Chris Pincher.
 #: Royal titles are left out: "King Charles III" is his name.
-_TITLES = ((_PERSON_NOUNS - _set("king queen prince princess pope star figure icon legend member"))
+_TITLES = ((_PERSON_NOUNS - _set("""king queen prince princess pope star figure icon legend member emperor empress duke
+duchess sheikh son daughter wife husband mother father brother sister boy girl widow winner owner victim
+veteran rookie personality"""))
            | (_TITLE_WORDS - _set("hurricane storm tropical typhoon cyclone st"))
-           | _set("speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep"))
+           | _set("speaker chief commissioner attorney prosecutor ambassador envoy spokesman spokeswoman manager mep")
+           | _set("democrat republican tory gop"))  # "Democrat Jennifer McClellan"
 
 
 def _without_title(run: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -626,7 +741,8 @@ def _without_title(run: list[tuple[int, int, str]]) -> list[tuple[int, int, str]
         if run[index][2].lower().rstrip(".") in _TITLES:
             rest = run[index + 1 :]
             listed = any(word.lower() in ("and", "&") for _, _, word in run[:index])  # "Leader X and Sen. Y"
-            if 2 <= len(rest) <= 4 and all(word[:1].isupper() for _, _, word in rest) and not listed:
+            named = rest[-1][2].lower() not in _ALL_NOUNS | _NOT_PERSON_ENDS  # not "Republican National Committee"
+            if 2 <= len(rest) <= 4 and all(word[:1].isupper() for _, _, word in rest) and not listed and named:
                 return rest
             break
     return run
@@ -713,6 +829,11 @@ def _in_headline(key: str, headlines: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", headlines) is not None
 
 
+#: How a sentence gives a name right before it: "a new service called Max", "known as “goblin mode”".
+_NAMED = re.compile(r"\b(?:called|named|dubbed|titled|known as|renamed|rebranded as|branded as|(?:new )?name is)"
+                    r"\s*[“\"‘']?\s*$", re.IGNORECASE)
+
+
 def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False) -> bool:
     """Whether a candidate can be the kind of thing the question asks for (``headlined``: a headline names
     it, which stands in for closeness in meaning when a "which <noun>" question asks for a thing, but not
@@ -724,17 +845,14 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
     if expectation.kind == "money" and span.kind == "number":  # "120 people" is no sum of money
         last = span.text.rsplit(" ", 1)[-1].lower()
         return not last.isalpha() or last in _MULTIPLIERS or last in _CURRENCIES
+    if expectation.kind == "thing" and expectation.head == "name":  # "what is it called?"
+        return span.kind in ("name", "quote")
     if expectation.kind == "thing":
         title_like = bool(set(expectation.head.split()) & _TITLE_NOUNS)  # a song, a show: quoted or not
         if title_like and span.kind == "quote":  # a quoted title is what "which show" asks for
             return True
         return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined and not expectation.sort)
     return True
-
-
-#: A party's adjective names no one: "the former Tory deputy chief whip" answers no "which MP".
-_PARTY_WORDS = _set("""tory tories labour democrat democrats democratic republican republicans gop conservative
-conservatives liberal liberals socialist socialists communist communists green greens libertarian""")
 
 
 #: What a candidate loses per unit it is closer to "a person's name" than to the thing, place or organisation
@@ -800,7 +918,8 @@ def is_new(text: str, asked: frozenset[str]) -> bool:
     own = [w for w in _words(text) if w.lower() not in STOPWORDS or w.lower() in _MONTHS]
     if text.lower() in _PLACE_NAMES and any(_adjective_of(w, text.lower()) for w in asked):
         return False  # "Americans" says the United States
-    return bool(own) and (not all(_said(w, asked) for w in own) or any(c.isdigit() for c in text))
+    figures = [w for w in _words(text) if any(c.isdigit() for c in w)]
+    return bool(own) and (not all(_said(w, asked) for w in own) or any(w.lower() not in asked for w in figures))
 
 
 def has_candidate(expectation: Expectation, sentence: str) -> bool:
@@ -867,8 +986,10 @@ def closeness(expectation: Expectation, texts: list[str], embeddings: Embeddings
 
 def _kind_bonus(expectation: Expectation, span: Span) -> float:
     words = [w.lower() for w in _words(span.text)]
-    if expectation.kind == "place":
-        return 0.25 if _is_place(span.text) else 0.0
+    if expectation.kind == "place":  # a known place of the grain asked for ("which city": Denver, not Colorado)
+        last = stem(expectation.head.split()[-1]) if expectation.head and expectation.head != "place" else "place"
+        grains = _GRAINS.get(last, set())
+        return 0.25 if any(_place_grain(place) & grains for place in _known_places(span.text)) else 0.0
     if expectation.kind == "person":
         if words[-1] in _NOT_PERSON_ENDS or (len(words) == 1 and _is_demonym(words[0])):
             return -NOT_PERSON  # "Downing Street", "Tony Awards", "British": who may be a body, rarely these
@@ -904,6 +1025,62 @@ def _asks_several(expectation: Expectation) -> bool:
     """Whether the question asks for more than one thing: its noun is plural ("which countries")."""
     last = expectation.head.split()[-1] if expectation.head else ""
     return last.endswith("s") and last not in _NOT_PLURAL and not last.endswith("ss") and stem(last) != last
+
+
+def _brand(span: Span, sentence: str, texts: str) -> Span:
+    """A name with its "’s" when the passages never write it without one and use it as a noun somewhere
+    ("partnered with Ben & Jerry’s to replace"): "Ben & Jerry’s", "McDonald’s" are names; "Google’s parent
+    company" and "Rock’s joke" are possessives."""
+    if not re.match(r"[’']s\b", sentence[span.end :]):
+        return span
+    name = r"(?<!\w)" + re.escape(span.text)
+    bare = re.search(name + r"(?![’']s\b|\w)", texts)
+    as_noun = re.search(name + r"[’']s(?:\s*[^\w\s]|\s*$|\s+(?:" + "|".join(_NOUN_AFTER) + r")\b)", texts, re.MULTILINE)
+    if bare or not as_noun:
+        return span
+    return Span(span.start, span.end + 2, sentence[span.start : span.end + 2], span.kind)
+
+
+#: Words that follow a name used as a noun, not as a possessive: "Ben & Jerry’s to replace", "at McDonald’s in".
+_NOUN_AFTER = ("to", "in", "on", "at", "and", "or", "is", "was", "has", "had", "will", "said", "says", "for", "with",
+               "from", "by", "as", "which", "that", "who", "also", "announced", "restaurants", "stores", "locations")
+
+
+def _members(sentence: str, span: Span) -> list[Span]:
+    """The names a list of names is made of ("Louisville Mayor Greg Fisher and Lonnie Ali" -> "Greg Fisher",
+    "Lonnie Ali"), each as ``_names`` reads it alone (without its title); none for a single name."""
+    members = []
+    start = span.start
+    for part in re.split(r"(\s(?:and|&)\s)", span.text) if _LIST.search(span.text) else []:
+        if not _LIST.fullmatch(part):
+            members += [Span(start + m.start, start + m.end, m.text, m.kind) for m in _names(part)]
+        start += len(part)
+    return members
+
+
+def _best_pair(expectation: Expectation, scored: list[tuple[float, Sentence, Span]]
+               ) -> tuple[float, Sentence, Span, Span] | None:
+    """For a question asking for several things ("which two teams"), the best two names one sentence gives
+    apart ("The Houston Astros … after defeating the Philadelphia Phillies"), scored as their mean plus
+    ``SEVERAL``, as a list of names in one span is ("Sweden and Finland"); in the sentence's order."""
+    if not _asks_several(expectation):
+        return None
+    by_sentence: dict[tuple[int, int], list[tuple[float, Sentence, Span]]] = {}
+    for score, sentence, span in scored:
+        if span.kind == "name" and not _LIST.search(span.text):
+            by_sentence.setdefault((sentence.n, sentence.start), []).append((score, sentence, span))
+    best = None
+    for items in by_sentence.values():
+        items.sort(key=lambda item: item[2].start)
+        for index, (first_score, sentence, first) in enumerate(items):
+            for second_score, _, second in items[index + 1 :]:
+                one, other = first.text.lower(), second.text.lower()
+                if first.end > second.start or one in other or other in one:
+                    continue  # the same name twice, or one inside the other ("Houston", "Houston Astros")
+                value = (first_score + second_score) / 2 + SEVERAL
+                if best is None or value > best[0]:
+                    best = (value, sentence, first, second)
+    return best
 
 
 def _several_bonus(expectation: Expectation, span: Span) -> float:

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from app import ChatApp, LoginThrottle, highlighted_paragraph, safe_url, sources_html, unplain
+from app import ChatApp, LoginThrottle, bubble, highlighted_paragraph, safe_url, sources_html, unplain
 from bot import requests
 from bot.settings import Settings
-from bot.types import Answer, Citation
+from bot.types import Answer, Citation, ShortAnswer
 from tests.conftest import make_bot, seed_body, start_app, stop
 
 
@@ -143,6 +143,15 @@ def test_source_cards_escape_article_text_and_drop_unsafe_links():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<mark>says quote</mark>" in html
     assert "Next." not in html  # only the quote's own paragraph
+
+
+def test_the_bubble_shows_the_short_answer_then_its_sentence_and_the_first_quote_for_a_paraphrase():
+    quote = "Since then, Russia has sought ever closer ties with China."
+    citation = _citation(quote=quote, start=0, end=len(quote))
+    spanned = Answer("Russia [1]", citations=[citation], short=ShortAnswer("Russia", 1, 12, 18))
+    assert unplain(bubble(spanned)) == f"**Russia** [1]\n\n{quote}"
+    joined = Answer("Russia and China [1]", citations=[citation], short=ShortAnswer("Russia and China"))
+    assert unplain(bubble(joined)) == f"**Russia and China** [1]\n\n{quote}"  # two names, not one span: the first quote
 
 
 def test_the_highlight_is_the_exact_span_even_when_the_text_repeats():

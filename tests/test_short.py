@@ -42,7 +42,7 @@ from tests.conftest import make_bot
     ("Which U.S. state will hold the first primary?", "place", "u.s. state"),
     # "what is the <noun> of" asks which <noun>, when the noun names a kind of answer
     ("What is the political slogan of the new candidate for mayor?", "thing", "political slogan"),
-    ("What was the record high price for a gallon of gas?", "event", ""),
+    ("What was the record high price for a gallon of gas?", "money", "price"),  # a quantity by its noun
     # the noun after "type of", "kind of", "of these" is the one asked for
     ("Lava could soon reach which type of infrastructure?", "thing", "infrastructure"),
     ("Which of these companies reported a loss?", "org", "companies"),
@@ -53,6 +53,18 @@ from tests.conftest import make_bot
     # a "when" after the question word begins a clause: it asks nothing
     ("Which fruit do physicians claim reduces hypertension when consumed daily?", "thing", "fruit"),
     ("Who was president when the wall fell?", "person", "person"),
+    # a quantity asked for by its noun
+    ("Total public debt outstanding is now above what amount?", "money", "amount"),
+    ("At what age can babies begin to develop a sense of humour?", "number", "age"),
+    ("What amount of rain fell on the city on Sunday?", "number", "amount"),
+    # a name asked for: the thing it names, else any name a sentence says it is called
+    ("NASA crashed its DART spacecraft into an asteroid. What is the asteroid's name?", "thing", "asteroid"),
+    ("The company will combine its two streaming services. What will it be called?", "thing", "name"),
+    ("What will the new streaming service be called?", "org", "streaming service"),
+    ("Will Smith slapped which presenter during Sunday's Academy Awards?", "person", "presenter"),
+    # no noun says what kind of thing: a phrase or a clause, not a name
+    ("The rocket exploded minutes after launch this week. What went wrong?", "event", ""),
+    ("Scientists examining a slice of a massive meteorite have identified what?", "event", ""),
 ])
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
@@ -68,6 +80,8 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     assert ("Four-time Super Bowl", "name") not in found  # a capitalised modifier is not a name
     for span in short.candidates(sentence):
         assert sentence[span.start : span.end] == span.text
+    agency = "The trial is set to begin Jan. 23 and the appeal Sept. 5, 2023, not at 10:30 on Mar 3.5."
+    assert [span.text for span in short.candidates(agency) if span.kind == "date"] == ["Jan. 23", "Sept. 5, 2023"]
     dates = "The law takes effect on January 1, 2024, the tax in March 2025, and a review in the coming weeks."
     assert [span.text for span in short.candidates(dates) if span.kind == "date"] == [
         "January 1, 2024", "March 2025", "in the coming weeks"]  # not "March 20"
@@ -89,6 +103,12 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     ("Minority Leader Mitch McConnell and Florida Sen. Rick Scott sparred.",  # a list keeps its names
      ["Minority Leader Mitch McConnell and Florida Sen. Rick Scott"]),
     ("“F*** off,” he told them.", []),  # a censored word is no name
+    ("Democrat Jennifer McClellan defeated Republican Leon Benjamin.", ["Jennifer McClellan", "Leon Benjamin"]),
+    ("The Republican National Committee met.", ["Republican National Committee"]),  # a body, not a title
+    ("The Green Bay Packers won.", ["Green Bay Packers"]),
+    ("Ben & Jerry’s partnered with Procter & Gamble.", ["Ben & Jerry", "Procter & Gamble"]),
+    ("Covid rules known as Title 42 end as the iPhone 14 ships.", ["Covid", "Title 42", "iPhone 14"]),
+    ("Florida Atlantic beat No. 5 Miami.", ["Florida Atlantic", "Miami"]),  # a ranking is no name
 ])
 def test_a_name_candidate_is_the_name_without_the_title_before_it(sentence, names):
     spans = [span for span in short.candidates(sentence) if span.kind == "name"]
@@ -167,11 +187,49 @@ def _sentences(*texts: str) -> list[short.Sentence]:
     ("Which English national park will allow wild camping again?",  # "English" already says England
      ["Wild camping is allowed again in England, in Dartmoor National Park, after a court ruling on Monday."],
      "Dartmoor National Park"),
+    ("Which city's international airport hit a record 100 degrees?",  # a city, not its state
+     ["The record fell in Colorado on Saturday, when Denver hit 100 degrees at its international airport."],
+     "Denver"),
+    ("Which national park saw record crowds?",  # a park is no country or state
+     ["Record crowds visited Wales on Sunday, and Snowdonia National Park was full by noon."],
+     "Snowdonia National Park"),
+    ("Which sports legend will a new stamp honor?",  # one asked for: a name of a list may be it
+     ["Boxing great Muhammad Ali and his widow Lonnie were honored with a stamp on Friday."], "Muhammad Ali"),
+    ("The startup has partnered with which ice cream maker?",  # a brand's "’s" is its name
+     ["It has partnered with Ben & Jerry’s to replace the cream liqueur in one flavor."], "Ben & Jerry’s"),
+    ("Which company’s stock became cheaper after the split?",  # a possessive is not
+     ["One share of Google’s parent company is suddenly a lot cheaper after the split."], "Google"),
+    ("Total public debt outstanding is now above what amount?",
+     ["Total public debt outstanding is now above $30 trillion, according to Treasury data."], "$30 trillion"),
+    ("When is the double murder trial set to begin?",  # a month as news agencies write it
+     ["That double murder trial, set to begin Jan. 23 in Walterboro, will draw crowds."], "Jan. 23"),
+    ("The company will merge its two streaming services. What will it be called?",  # what a sentence calls it
+     ["HBO Max and Discovery+ will merge into a single service called Max, Warner Bros. Discovery said."], "Max"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
     choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
     assert choice is not None and choice.span.text == answer
+
+
+def test_two_things_asked_for_are_two_names_one_sentence_gives_apart(real_embeddings):
+    question = "Which two countries are forging much closer economic ties since the war began?"
+    texts = ["Since then, Russia has sought ever closer ties with China as Europe responded with sanctions."]
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and (choice.span.text, choice.also and choice.also.text) == ("Russia", "China")
+    assert choice.text == "Russia and China"
+    assert texts[0][choice.also.start : choice.also.end] == "China"
+    one = "Which country is forging much closer economic ties with China since the war began?"  # one: no pair
+    choice = short.choose(short.expect(one), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.also is None and choice.text == choice.span.text
+
+
+def test_a_lone_name_takes_the_full_name_a_nearly_as_good_sentence_gives(real_embeddings):
+    question = "Will Smith walked on stage and slapped which presenter during the Academy Awards?"
+    texts = ["Taking offense at the joke, best actor nominee Will Smith walked onstage and slapped Rock.",
+             "It all started when presenter Chris Rock made a crack aimed at Jada Pinkett Smith."]
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.span.text == "Chris Rock"
 
 
 def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_alone_would_not(real_embeddings):
