@@ -143,3 +143,18 @@ def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
     # citation markers are not numbers the answer gives
     assert mc_credit("12 [1] [2]", ["1", "6", "12", "24"], 2) == 1.0
     assert mc_credit("Biden [1] [6]", ["1", "6", "12", "24"], 1) == 0.0
+
+
+def test_the_own_question_set_is_written_from_news_1k_in_the_dev_sets_format(tmp_path):
+    from bench import own
+    from bench.common import article_ids_by_file, load_questions
+
+    if not own.FEED.exists():
+        pytest.skip(f"{own.FEED} is not here")
+    articles, questions = own.materialize(tmp_path)
+    rows = load_questions(questions)
+    assert len(rows) == 70 and len(list(articles.glob("*.txt"))) == 200
+    files = article_ids_by_file(articles)  # read by the product's own reader, as bench.eval does
+    for row in rows:
+        assert row["answer"] == row["choices"][row["answer_index"]]
+        assert all(e["article_file"] in files for e in row["evidence"])
