@@ -366,7 +366,9 @@ _QUANTITY = re.compile(r"\b(?:what|which)\s+(?:(?:is|was|are|were|will be)\s+the
                        r"height|depth|distance|weight|size|score|number|rate)\b(?!['’]s)")
 #: Questions that ask for a cause without "why": "... due to what?", "what caused ...", "for what reason".
 _ASKS_CAUSE = re.compile(r"\b(?:(?:due|owing) to what|because of what|(?:for|by) what reason|what (?:is|was|are|were) "
-                         r"(?:the )?(?:reason|cause)s?\b|what (?:caused|prompted|led to|is behind|was behind|drove))")
+                         r"(?:the )?(?:reason|cause)s?\b|what (?:caused|prompted|led to|is behind|was behind|drove|"
+                         r"triggered|sparked|fuell?ed|spurred)|what (?:\w+ ){0,4}(?:blame|blamed)\b|what (?:is|was|are|"
+                         r"were) to blame|blamed? (?:on|for) what)")
 #: How a sentence gives a cause.
 _CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result of|result of|caused by|blamed on|thanks to|amid|"
                     r"driven by|fuell?ed by|triggered by|prompted by|in response to|led to|leading to|after)\b",
@@ -596,7 +598,7 @@ _TITLE_NOUNS = _set("""song single album film movie show series book novel title
 nickname motto hashtag play musical episode podcast game term expression catchphrase""")
 #: The kinds of span that can answer each kind of question.
 ANSWER_SPANS = {
-    "person": ("name",), "place": ("name",), "org": ("name",), "thing": ("name", "quote"),
+    "person": ("name",), "place": ("name",), "org": ("name",), "thing": ("name", "quote", "member"),
     "number": ("number", "money", "percent"), "money": ("money", "number"), "percent": ("percent",),
     "date": ("date",),
 }
@@ -622,6 +624,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     joined = "\n".join(texts)
     for sentence in sentences[:top]:
         found = candidates(sentence.text)
+        found += [shorter for span in found if (shorter := _without_number(span))]  # "iPhone 14": also "iPhone"
+        found += _class_members(expectation, sentence.text)  # "gray" for "which color"
         if not several and expectation.head not in ("", "person", "place"):  # one "which <noun>" asked: each
             # name of a list ("Mayor Greg Fisher and Lonnie Ali") may be it; "who" may be several
             found += [member for span in found if span.kind == "name" for member in _members(sentence.text, span)]
@@ -845,6 +849,8 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
     if expectation.kind == "money" and span.kind == "number":  # "120 people" is no sum of money
         last = span.text.rsplit(" ", 1)[-1].lower()
         return not last.isalpha() or last in _MULTIPLIERS or last in _CURRENCIES
+    if span.kind == "member":  # a word of the closed class asked for ("soccer" for "which sport")
+        return True
     if expectation.kind == "thing" and expectation.head == "name":  # "what is it called?"
         return span.kind in ("name", "quote")
     if expectation.kind == "thing":
@@ -1025,6 +1031,51 @@ def _asks_several(expectation: Expectation) -> bool:
     """Whether the question asks for more than one thing: its noun is plural ("which countries")."""
     last = expectation.head.split()[-1] if expectation.head else ""
     return last.endswith("s") and last not in _NOT_PLURAL and not last.endswith("ss") and stem(last) != last
+
+
+#: Closed classes of common nouns a "which <noun>" question may ask for: the answer is one of them ("which
+#: sport": soccer), which no capitalised name or quoted title would be.
+_CLASSES = {noun: frozenset(line.split()) for nouns, line in (
+    (("sport",), """soccer football basketball baseball softball hockey tennis golf cricket rugby boxing wrestling
+     gymnastics swimming diving volleyball cycling skiing snowboarding skating surfing sailing rowing athletics
+     lacrosse polo fencing archery judo karate taekwondo badminton squash handball netball darts snooker
+     bowling climbing triathlon marathon motorsport racing skateboarding weightlifting pickleball curling"""),
+    (("color", "colour", "shade"), """red blue green yellow orange purple pink black white gray grey brown gold
+     silver violet turquoise beige maroon navy teal"""),
+    (("animal", "creature", "pet", "mammal", "reptile", "bird", "species", "beast"), """dog cat horse pony donkey
+     cow bull pig sheep goat chicken duck goose turkey rabbit mouse rat squirrel deer moose elk bear wolf fox
+     lion tiger leopard cheetah jaguar elephant rhino rhinoceros hippo hippopotamus giraffe zebra camel monkey
+     gorilla chimpanzee orangutan kangaroo koala panda sloth bat whale dolphin shark seal walrus otter octopus
+     squid jellyfish crab lobster turtle tortoise snake python cobra alligator crocodile lizard iguana frog
+     toad salmon trout tuna eagle hawk owl parrot penguin pigeon crow swan flamingo ostrich bee wasp ant
+     spider butterfly moth mosquito beetle worm bison buffalo boar hedgehog raccoon skunk beaver badger
+     hamster ferret llama alpaca yak manatee stingray coyote hyena puma cougar lynx vulture peacock corgi"""),
+    (("fruit",), """apple banana orange grape grapes strawberry blueberry raspberry cherry peach pear plum mango
+     pineapple watermelon melon lemon lime kiwi avocado coconut pomegranate fig papaya apricot cranberry"""),
+    (("vegetable",), """carrot potato tomato onion garlic broccoli cabbage lettuce spinach kale pepper cucumber
+     celery corn pea peas bean beans pumpkin zucchini eggplant cauliflower asparagus beet radish"""),
+    (("meal",), "breakfast brunch lunch dinner supper"),
+    (("instrument",), """piano guitar violin cello drums drum trumpet saxophone flute clarinet harp bass banjo
+     ukulele accordion organ harmonica trombone tuba"""),
+    (("metal",), "gold silver copper iron steel aluminum aluminium lithium nickel cobalt platinum zinc tin lead"),
+    (("season",), "spring summer fall autumn winter"),
+) for noun in nouns}
+
+
+def _class_members(expectation: Expectation, sentence: str) -> list[Span]:
+    """The words of ``sentence`` (in lower case) in the closed class a "which <noun>" question asks for."""
+    last = stem(expectation.head.split()[-1]) if expectation.kind == "thing" and expectation.head else ""
+    members = _CLASSES.get(last)
+    if not members:
+        return []
+    words = re.finditer(r"(?<![\w-])[a-z]+(?![\w-])", sentence)  # in lower case: "Turkey" is a country
+    return [Span(m.start(), m.end(), m.group(), "member") for m in words if m.group() in members]
+
+
+def _without_number(span: Span) -> Span | None:
+    """A name that ends in a short number without it ("iPhone 14" -> "iPhone"), else None."""
+    match = re.fullmatch(r"(.*\S)\s+\d{1,3}", span.text) if span.kind == "name" else None
+    return Span(span.start, span.start + len(match.group(1)), match.group(1), "name") if match else None
 
 
 def _brand(span: Span, sentence: str, texts: str) -> Span:

@@ -31,6 +31,8 @@ from tests.conftest import make_bot
     # a cause asked for without "why"
     ("Many Americans will pay more to keep their homes warm this winter due to what?", "reason", ""),
     ("What caused the power outage in the city?", "reason", ""),
+    ("Thousands of penguin chicks died last year. What do researchers blame?", "reason", ""),
+    ("What sparked the protests in the capital?", "reason", ""),
     ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
     ("Which company’s stock became cheaper after the split?", "org", "company"),  # the possessor is asked for
     ("The committee recommended suspending which MP?", "person", "mp"),
@@ -203,6 +205,10 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      ["Total public debt outstanding is now above $30 trillion, according to Treasury data."], "$30 trillion"),
     ("When is the double murder trial set to begin?",  # a month as news agencies write it
      ["That double murder trial, set to begin Jan. 23 in Walterboro, will draw crowds."], "Jan. 23"),
+    ("Abuse and misconduct were found within which sport?",  # a closed class of common nouns: the sports
+     ["An investigation found systemic abuse in women’s soccer, the US Soccer Federation said."], "soccer"),
+    ("Which color did Twitter use for its new official check mark?",
+     ["Twitter briefly added a gray check mark to some accounts, Elon Musk said."], "gray"),
     ("The company will merge its two streaming services. What will it be called?",  # what a sentence calls it
      ["HBO Max and Discovery+ will merge into a single service called Max, Warner Bros. Discovery said."], "Max"),
 ])
