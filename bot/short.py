@@ -1059,6 +1059,12 @@ _CLASSES = {noun: frozenset(line.split()) for nouns, line in (
      ukulele accordion organ harmonica trombone tuba"""),
     (("metal",), "gold silver copper iron steel aluminum aluminium lithium nickel cobalt platinum zinc tin lead"),
     (("season",), "spring summer fall autumn winter"),
+    (("infrastructure",), """highway highways road roads bridge bridges railway railways railroad tunnel tunnels
+     pipeline pipelines airport airports port ports dam dams grid power plant plants reservoir canal subway"""),
+    (("disaster", "phenomenon"), """earthquake hurricane tornado typhoon cyclone wildfire wildfires flood floods
+     flooding drought tsunami landslide mudslide avalanche blizzard heatwave eruption storm storms hail"""),
+    (("vehicle", "aircraft"), """car cars truck trucks bus buses train trains plane planes jet helicopter boat
+     ship ships bicycle bike scooter motorcycle tank tanks drone drones rocket submarine van"""),
 ) for noun in nouns}
 
 

@@ -245,10 +245,14 @@ def test_a_name_the_headline_gives_answers_a_which_thing_question_its_meaning_al
     choice = short.choose(short.expect(question), _sentences(*texts), ["Velveeta is staging a comeback"], texts,
                           real_embeddings)
     assert choice is not None and choice.span.text == "Velveeta"
-    # a type is asked for: the volcano the headline names is none
+    # a type is asked for: the volcano the headline names is none; a word of the class asked for is one
     texts = ["Lava from Mauna Loa and Kilauea crept within two miles of the island's main highway on Tuesday."]
     question = "Lava from the volcano could soon reach which type of infrastructure?"
     assert short.expect(question).sort
+    choice = short.choose(short.expect(question), _sentences(*texts), ["Kilauea and Mauna Loa erupt"], texts,
+                          real_embeddings)
+    assert choice is not None and choice.span.text == "highway"
+    texts = ["Lava from Mauna Loa and Kilauea crept within two miles of the island's main town on Tuesday."]
     assert short.choose(short.expect(question), _sentences(*texts), ["Kilauea and Mauna Loa erupt"], texts,
                         real_embeddings) is None
 
