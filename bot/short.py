@@ -625,7 +625,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     for sentence in sentences[:top]:
         found = candidates(sentence.text)
         found += [shorter for span in found if (shorter := _without_number(span))]  # "iPhone 14": also "iPhone"
-        found += _class_members(expectation, sentence.text)  # "gray" for "which color"
+        found += _class_members(expectation, sentence.text) or []  # "gray" for "which color"
         if not several and expectation.head not in ("", "person", "place"):  # one "which <noun>" asked: each
             # name of a list ("Mayor Greg Fisher and Lonnie Ali") may be it; "who" may be several
             found += [member for span in found if span.kind == "name" for member in _members(sentence.text, span)]
@@ -640,6 +640,9 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
             if span and span.kind in kinds and is_new(span.text, expectation.asked) and \
                     span.text.lower() not in reporters:
                 pool.append((sentence, span))
+    if _class_members(expectation, "") is not None:  # a closed class asked for: its words are looked for further
+        pool += [(sentence, span) for sentence in sentences[top : CLASS_TOP] for span in
+                 _class_members(expectation, sentence.text) if is_new(span.text, expectation.asked)]
     if not pool:
         return None
     corpus = " ".join(texts).lower()
@@ -991,6 +994,8 @@ def closeness(expectation: Expectation, texts: list[str], embeddings: Embeddings
 
 
 def _kind_bonus(expectation: Expectation, span: Span) -> float:
+    if span.kind == "member":  # of the very class asked for, as a sum of money is for "how much"
+        return 0.2
     words = [w.lower() for w in _words(span.text)]
     if expectation.kind == "place":  # a known place of the grain asked for ("which city": Denver, not Colorado)
         last = stem(expectation.head.split()[-1]) if expectation.head and expectation.head != "place" else "place"
@@ -1068,12 +1073,18 @@ _CLASSES = {noun: frozenset(line.split()) for nouns, line in (
 ) for noun in nouns}
 
 
-def _class_members(expectation: Expectation, sentence: str) -> list[Span]:
-    """The words of ``sentence`` (in lower case) in the closed class a "which <noun>" question asks for."""
+#: How many of the best sentences are searched for a word of the closed class asked for (names: ``top``); such
+#: a word is rarer than a name, and the sentence that gives it often shares few words with the question.
+CLASS_TOP = 40
+
+
+def _class_members(expectation: Expectation, sentence: str) -> list[Span] | None:
+    """The words of ``sentence`` (in lower case) in the closed class a "which <noun>" question asks for; None
+    when it asks for none."""
     last = stem(expectation.head.split()[-1]) if expectation.kind == "thing" and expectation.head else ""
     members = _CLASSES.get(last)
     if not members:
-        return []
+        return None
     words = re.finditer(r"(?<![\w-])[a-z]+(?![\w-])", sentence)  # in lower case: "Turkey" is a country
     return [Span(m.start(), m.end(), m.group(), "member") for m in words if m.group() in members]
 

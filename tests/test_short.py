@@ -218,6 +218,16 @@ def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_alr
     assert choice is not None and choice.span.text == answer
 
 
+def test_a_word_of_the_class_asked_for_is_looked_for_beyond_the_best_sentences(real_embeddings):
+    question = "Lava from the volcano could soon reach which type of infrastructure?"
+    filler = [f"The lava flow slowed on day {n} of the eruption, scientists at the volcano said." for n in range(12)]
+    texts = [*filler, "It was within two miles of the Daniel K. Inouye Highway, the main highway across the island."]
+    sentences = [short.Sentence(0.5 - 0.01 * i, 1, 0, len(text), text) for i, text in enumerate(filler)]
+    sentences.append(short.Sentence(0.3, 1, 0, len(texts[-1]), texts[-1]))  # the 13th, weaker: no name fits
+    choice = short.choose(short.expect(question), sentences, [], texts, real_embeddings)
+    assert choice is not None and choice.span.text == "highway" and choice.sentence.text == texts[-1]
+
+
 def test_two_things_asked_for_are_two_names_one_sentence_gives_apart(real_embeddings):
     question = "Which two countries are forging much closer economic ties since the war began?"
     texts = ["Since then, Russia has sought ever closer ties with China as Europe responded with sanctions."]
