@@ -211,7 +211,7 @@ def _place_grain(place: str) -> set[str]:
 
 
 #: The kind of known place each noun a question may ask for stands for; a noun not here ("park", "river",
-#: "island") is no country, state or big city.
+#: "airport") is no country, state or big city.
 _GRAINS = {"country": {"country"}, "nation": {"country"}, "state": {"state"}, "province": {"state"},
            "city": {"city"}, "town": {"city"}, "capital": {"city"}, "continent": {"region"},
            "region": {"region", "state", "country"}, "area": {"region", "state", "city"},
@@ -621,11 +621,12 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     reporters = _outlet_names(outlets)
     pool: list[tuple[Sentence, Span]] = []
     several = _asks_several(expectation)
+    asked_class = _asked_class(expectation)
     joined = "\n".join(texts)
     for sentence in sentences[:top]:
         found = candidates(sentence.text)
         found += [shorter for span in found if (shorter := _without_number(span))]  # "iPhone 14": also "iPhone"
-        found += _class_members(expectation, sentence.text) or []  # "gray" for "which color"
+        found += _class_members(asked_class, sentence.text)  # "gray" for "which color"
         if not several and expectation.head not in ("", "person", "place"):  # one "which <noun>" asked: each
             # name of a list ("Mayor Greg Fisher and Lonnie Ali") may be it; "who" may be several
             found += [member for span in found if span.kind == "name" for member in _members(sentence.text, span)]
@@ -640,9 +641,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
             if span and span.kind in kinds and is_new(span.text, expectation.asked) and \
                     span.text.lower() not in reporters:
                 pool.append((sentence, span))
-    if _class_members(expectation, "") is not None:  # a closed class asked for: its words are looked for further
-        pool += [(sentence, span) for sentence in sentences[top : CLASS_TOP] for span in
-                 _class_members(expectation, sentence.text) if is_new(span.text, expectation.asked)]
+    pool += [(sentence, span) for sentence in sentences[top:CLASS_TOP] if asked_class  # its words: further down
+             for span in _class_members(asked_class, sentence.text) if is_new(span.text, expectation.asked)]
     if not pool:
         return None
     corpus = " ".join(texts).lower()
@@ -1039,7 +1039,7 @@ def _asks_several(expectation: Expectation) -> bool:
 
 
 #: Closed classes of common nouns a "which <noun>" question may ask for: the answer is one of them ("which
-#: sport": soccer), which no capitalised name or quoted title would be.
+#: sport": soccer), which no capitalised name or quoted title would be. Singular; a plural "s" is read too.
 _CLASSES = {noun: frozenset(line.split()) for nouns, line in (
     (("sport",), """soccer football basketball baseball softball hockey tennis golf cricket rugby boxing wrestling
      gymnastics swimming diving volleyball cycling skiing snowboarding skating surfing sailing rowing athletics
@@ -1055,21 +1055,21 @@ _CLASSES = {noun: frozenset(line.split()) for nouns, line in (
      toad salmon trout tuna eagle hawk owl parrot penguin pigeon crow swan flamingo ostrich bee wasp ant
      spider butterfly moth mosquito beetle worm bison buffalo boar hedgehog raccoon skunk beaver badger
      hamster ferret llama alpaca yak manatee stingray coyote hyena puma cougar lynx vulture peacock corgi"""),
-    (("fruit",), """apple banana orange grape grapes strawberry blueberry raspberry cherry peach pear plum mango
+    (("fruit",), """apple banana orange grape strawberry blueberry raspberry cherry peach pear plum mango
      pineapple watermelon melon lemon lime kiwi avocado coconut pomegranate fig papaya apricot cranberry"""),
     (("vegetable",), """carrot potato tomato onion garlic broccoli cabbage lettuce spinach kale pepper cucumber
-     celery corn pea peas bean beans pumpkin zucchini eggplant cauliflower asparagus beet radish"""),
+     celery corn pea bean pumpkin zucchini eggplant cauliflower asparagus beet radish"""),
     (("meal",), "breakfast brunch lunch dinner supper"),
     (("instrument",), """piano guitar violin cello drums drum trumpet saxophone flute clarinet harp bass banjo
      ukulele accordion organ harmonica trombone tuba"""),
     (("metal",), "gold silver copper iron steel aluminum aluminium lithium nickel cobalt platinum zinc tin lead"),
     (("season",), "spring summer fall autumn winter"),
-    (("infrastructure",), """highway highways road roads bridge bridges railway railways railroad tunnel tunnels
-     pipeline pipelines airport airports port ports dam dams grid power plant plants reservoir canal subway"""),
-    (("disaster", "phenomenon"), """earthquake hurricane tornado typhoon cyclone wildfire wildfires flood floods
-     flooding drought tsunami landslide mudslide avalanche blizzard heatwave eruption storm storms hail"""),
-    (("vehicle", "aircraft"), """car cars truck trucks bus buses train trains plane planes jet helicopter boat
-     ship ships bicycle bike scooter motorcycle tank tanks drone drones rocket submarine van"""),
+    (("infrastructure",), """highway road bridge railway railroad tunnel pipeline airport port dam
+     grid power plant reservoir canal subway"""),
+    (("disaster", "phenomenon"), """earthquake hurricane tornado typhoon cyclone wildfire flood flooding
+     drought tsunami landslide mudslide avalanche blizzard heatwave eruption storm hail"""),
+    (("vehicle", "aircraft"), """car truck bus buses train plane jet helicopter boat ship bicycle bike
+     scooter motorcycle tank drone rocket submarine van"""),
 ) for noun in nouns}
 
 
@@ -1078,15 +1078,17 @@ _CLASSES = {noun: frozenset(line.split()) for nouns, line in (
 CLASS_TOP = 40
 
 
-def _class_members(expectation: Expectation, sentence: str) -> list[Span] | None:
-    """The words of ``sentence`` (in lower case) in the closed class a "which <noun>" question asks for; None
-    when it asks for none."""
+def _asked_class(expectation: Expectation) -> frozenset[str]:
+    """The closed class a "which <noun>" question asks for (``_CLASSES``), or none (empty)."""
     last = stem(expectation.head.split()[-1]) if expectation.kind == "thing" and expectation.head else ""
-    members = _CLASSES.get(last)
-    if not members:
-        return None
-    words = re.finditer(r"(?<![\w-])[a-z]+(?![\w-])", sentence)  # in lower case: "Turkey" is a country
-    return [Span(m.start(), m.end(), m.group(), "member") for m in words if m.group() in members]
+    return _CLASSES.get(last, frozenset())
+
+
+def _class_members(members: frozenset[str], sentence: str) -> list[Span]:
+    """The words of ``sentence`` in lower case ("Turkey" is a country) that are ``members``, or their plurals."""
+    words = re.finditer(r"(?<![\w-])[a-z]+(?![\w-])", sentence) if members else ()
+    return [Span(m.start(), m.end(), m.group(), "member") for m in words
+            if m.group() in members or m.group().endswith("s") and m.group()[:-1] in members]
 
 
 def _without_number(span: Span) -> Span | None:
@@ -1126,6 +1128,10 @@ def _members(sentence: str, span: Span) -> list[Span]:
     return members
 
 
+#: The best names of a sentence paired (a long list of names stays a bounded number of pairs).
+_PAIRED = 12
+
+
 def _best_pair(expectation: Expectation, scored: list[tuple[float, Sentence, Span]]
                ) -> tuple[float, Sentence, Span, Span] | None:
     """For a question asking for several things ("which two teams"), the best two names one sentence gives
@@ -1139,7 +1145,7 @@ def _best_pair(expectation: Expectation, scored: list[tuple[float, Sentence, Spa
             by_sentence.setdefault((sentence.n, sentence.start), []).append((score, sentence, span))
     best = None
     for items in by_sentence.values():
-        items.sort(key=lambda item: item[2].start)
+        items = sorted(sorted(items, key=lambda item: -item[0])[:_PAIRED], key=lambda item: item[2].start)
         for index, (first_score, sentence, first) in enumerate(items):
             for second_score, _, second in items[index + 1 :]:
                 one, other = first.text.lower(), second.text.lower()

@@ -332,8 +332,9 @@ def test_no_short_answer_for_a_why_question_or_when_only_the_questions_own_words
     assert short.choose(short.expect(who), _sentences(*texts), [], texts, real_embeddings) is None
     which = "Which wild European animal was found to carry high levels of radioactivity?"  # "European" says Europe
     texts = ["High levels of radioactivity have been found in the wild pigs of Europe, scientists said."]
-    assert short.choose(short.expect(which), _sentences(*texts), ["Radioactive boars of Europe"], texts,
-                        real_embeddings) is None
+    choice = short.choose(short.expect(which), _sentences(*texts), ["Radioactive boars of Europe"], texts,
+                          real_embeddings)
+    assert choice is not None and choice.span.text == "pigs"  # an animal, in its plural; never "Europe"
     where = "Where are many Americans moving?"  # "Americans" says the United States, a name of two words
     texts = ["Rents in the United States have risen by a fifth since 2020, the survey found."]
     assert short.choose(short.expect(where), _sentences(*texts), [], texts, real_embeddings) is None
