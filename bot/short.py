@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.embeddings import Embeddings
 
@@ -263,6 +263,7 @@ class Expectation:
     head: str
     asked: frozenset[str]
     sort: bool = False  # it asks for a type ("which type of infrastructure"): a common noun, rarely a name
+    winner: bool = False  # it asks who won ("who won", "which team beat"), not who lost
 
 
 @dataclass(frozen=True)
@@ -325,8 +326,29 @@ def _words(text: str) -> list[str]:
 def expect(question: str) -> Expectation:
     """The kind of answer ``question`` asks for (see the module docstring)."""
     whole = question.lower().replace("’", "'")
-    asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS)
+    asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS) | _acronyms(question)
     lowered = _asking(question).lower().replace("’", "'")
+    return replace(_expect(lowered, whole, asked), winner=_ASKS_WINNER.search(lowered) is not None)
+
+
+#: A question that asks who won, not who lost: "who won", "which team beat", "who will win", "who was the winner".
+_ASKS_WINNER = re.compile(r"\b(?:(?:who|which|what)(?:\s+(?!(?:did|does|do|was|were|is|are)\b)[\w'-]+){0,5}?\s+"
+                          r"(?:has\s+|have\s+|had\s+|will\s+|just\s+)?(?:won|win|wins|beat|beats|defeated|defeats|clinched|captured|triumphed|prevailed)|"
+                          r"who (?:is|was|were|are) the (?:[\w'-]+ )?(?:winners?|victors?|champions?))\b")
+
+
+def _acronyms(question: str) -> frozenset[str]:
+    """The acronyms of the question's names, lower-cased: "NFL Players Association" says NFLPA (and NFLP, PA),
+    "Federal Emergency Management Agency" FEMA. A word in capitals gives all its letters, another its first."""
+    found: set[str] = set()
+    for run in re.findall(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|for|the|&)\s+)*[A-Z][\w’'-]*)+", question):
+        letters = [w if w.isupper() else w[0] for w in run.split() if w[:1].isupper()]
+        found |= {"".join(letters[i:j]).lower() for i in range(len(letters)) for j in range(i + 2, len(letters) + 1)}
+    return frozenset(a for a in found if len(a) >= 3)
+
+
+def _expect(lowered: str, whole: str, asked: frozenset[str]) -> Expectation:
+    """The kind of answer and its noun: ``lowered`` is the asking part of the question, ``whole`` all of it."""
     if re.search(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b", lowered):
         return Expectation("percent", "percentage", asked)
     if match := re.search(r"\bhow (many|much|long|old|far|tall|big|large|high|fast|often)\b", lowered):
@@ -407,7 +429,8 @@ an the its their his her who which what where when
 won win wins took take takes became become becomes made make makes got get gets came come comes went go goes
 saw see sees said say says told tell tells plan plans appear appears announce announces hit hits lost lose
 loses left leave leaves gave give gives held hold holds kept keep keeps ran run runs sold sell sells bought
-buy buys broke break breaks led lead leads began begin begins faced face faces topped tops""")
+buy buys broke break breaks led lead leads began begin begins faced face faces topped tops beat beats met meet
+meets fought fight fights struck strike strikes drew draw draws chose choose chooses paid pay pays""")
 
 
 _QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
@@ -653,7 +676,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     for (sentence, span), fit, person in zip(pool, fits, persons):
         key = span.text.lower()
         headlined = _in_headline(key, headlines)
-        if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined):
+        introduced = span.kind == "name" and _introduced(expectation, sentence.text, span)
+        if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined, introduced=introduced):
             continue
         if expectation.head == "name" and not _NAMED.search(sentence.text[max(0, span.start - 40) : span.start]):
             continue  # "what will it be called?" is answered by what a sentence says it is called
@@ -669,6 +693,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
                  + _several_bonus(expectation, span)
+                 + (_year_fit(expectation, sentence.text, span) if numeric else 0.0)
+                 - (LOSER if expectation.winner and _lost(sentence.text, span) else 0.0)
                  + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
                                                                                      expectation.asked)
                     else 0.0)
@@ -841,10 +867,14 @@ _NAMED = re.compile(r"\b(?:called|named|dubbed|titled|known as|renamed|rebranded
                     r"\s*[“\"‘']?\s*$", re.IGNORECASE)
 
 
-def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False) -> bool:
+def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False, introduced: bool = False
+           ) -> bool:
     """Whether a candidate can be the kind of thing the question asks for (``headlined``: a headline names
     it, which stands in for closeness in meaning when a "which <noun>" question asks for a thing, but not
-    for a type: "which type of infrastructure" is no volcano the headline names)."""
+    for a type: "which type of infrastructure" is no volcano the headline names; ``introduced``: the
+    sentence calls it by the noun asked for, "the asteroid Dimorphos")."""
+    if introduced:
+        return True
     if expectation.kind == "place":
         return _is_place(span.text) or fit >= 0.45
     if expectation.kind == "person":  # "who" may be a person, a country or an organisation
@@ -916,7 +946,10 @@ def _reporting_day(sentence: str, span: Span) -> bool:
 
 
 def _repeated(text: str, asked: frozenset[str]) -> float:
-    """The share of a candidate's words that the question already says."""
+    """The share of a candidate's words that the question already says ("National Football League" all of
+    them when the question says "NFL")."""
+    if _initials(text) & asked:
+        return 1.0
     own = [w for w in _words(text) if w.lower() not in STOPWORDS]
     return sum(1 for w in own if _said(w, asked)) / len(own) if own else 1.0
 
@@ -928,7 +961,19 @@ def is_new(text: str, asked: frozenset[str]) -> bool:
     if text.lower() in _PLACE_NAMES and any(_adjective_of(w, text.lower()) for w in asked):
         return False  # "Americans" says the United States
     figures = [w for w in _words(text) if any(c.isdigit() for c in w)]
+    if _initials(text) & asked:
+        return False  # "National Football League" when the question says "NFL"
     return bool(own) and (not all(_said(w, asked) for w in own) or any(w.lower() not in asked for w in figures))
+
+
+def _initials(text: str) -> frozenset[str]:
+    """The acronyms of a name of three or more words ("National Football League" -> nfl; "Department of
+    Justice" -> doj, dj), lower-cased; none for a name with a word in lower case outside its connectors."""
+    words = text.split()
+    if any(not w[:1].isupper() and w.lower() not in _CONNECTORS for w in words):
+        return frozenset()
+    forms = {"".join(w[0] for w in words), "".join(w[0] for w in words if w[:1].isupper())}
+    return frozenset(form.lower() for form in forms if len(form) >= 3)
 
 
 def has_candidate(expectation: Expectation, sentence: str) -> bool:
@@ -1000,7 +1045,14 @@ def _kind_bonus(expectation: Expectation, span: Span) -> float:
     if expectation.kind == "place":  # a known place of the grain asked for ("which city": Denver, not Colorado)
         last = stem(expectation.head.split()[-1]) if expectation.head and expectation.head != "place" else "place"
         grains = _GRAINS.get(last, set())
-        return 0.25 if any(_place_grain(place) & grains for place in _known_places(span.text)) else 0.0
+        places = _known_places(span.text)
+        if any(_place_grain(place) & grains for place in places):
+            return GRAIN
+        wrong = grains and len(grains) == 1 and span.text.lower() in places  # "Colorado" for "which city"
+        return -GRAIN if wrong else 0.0
+    if expectation.kind == "org" and expectation.head.split()[-1] in _BUSINESSES and \
+            span.text.lower() in _known_places(span.text):
+        return -NOT_BUSINESS  # "California" makes no ice cream; a team or a government may be a place
     if expectation.kind == "person":
         if words[-1] in _NOT_PERSON_ENDS or (len(words) == 1 and _is_demonym(words[0])):
             return -NOT_PERSON  # "Downing Street", "Tony Awards", "British": who may be a body, rarely these
@@ -1010,6 +1062,66 @@ def _kind_bonus(expectation: Expectation, span: Span) -> float:
     if expectation.kind == "number" and expectation.head == "much":
         return 0.1 if span.kind == "money" else 0.0
     return 0.0
+
+
+#: What a known place of the grain asked for gains ("which city": Denver), and one of another grain loses
+#: ("Colorado").
+GRAIN = 0.25
+
+#: What a place loses as the answer to "which company / brand / maker …".
+NOT_BUSINESS = 0.3
+_BUSINESSES = _set("""company firm brand retailer chain restaurant airline carrier automaker app platform website
+site studio bank band business store supermarket manufacturer maker startup giant publisher newspaper magazine
+broadcaster channel service streamer label conglomerate outlet corporation""")
+
+
+def _introduced(expectation: Expectation, sentence: str, span: Span) -> bool:
+    """Whether the word before a name (or before "called", "named" …) is the noun the question asks for: "the
+    asteroid Dimorphos" for "the asteroid's name", "rapper Drake" for "which rapper". Such a name is of the kind
+    asked, however far from the noun its meaning seems; it gains nothing more ("another measure Democrats have
+    been pushing", "Google’s parent company Alphabet")."""
+    if expectation.kind not in ("thing", "org", "person", "place") or \
+            expectation.head in ("", "person", "place", "name"):
+        return False
+    before = re.search(r"([A-Za-z][\w-]*)\s+(?:(?:called|named|dubbed|known as)\s+)?[“\"‘']?$",
+                       sentence[max(0, span.start - 40) : span.start])
+    return before is not None and stem(before.group(1).lower()) == stem(expectation.head.split()[-1])
+
+
+#: What a figure gains when the year beside it is the question's ("by 2050 … 30%"), and loses when it is another
+#: ("14% by 2030").
+YEAR = 0.2
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _year_fit(expectation: Expectation, sentence: str, span: Span) -> float:
+    asked = {word for word in expectation.asked if _YEAR.fullmatch(word)}
+    if not asked:
+        return 0.0
+    near = set()
+    for match in _YEAR.finditer(sentence):
+        between = sentence[min(match.end(), span.end) : max(match.start(), span.start)]
+        apart = match.start() >= span.end or match.end() <= span.start
+        if apart and len(_WORD.findall(between)) <= 6 and not re.search(r"[;:]|, (?:and|but|while)\b", between):
+            near.add(match.group())
+    return YEAR if near & asked else -YEAR if near else 0.0
+
+
+#: What a candidate loses when the question asks who won and the sentence has it lose ("X defeated Y": Y).
+LOSER = 0.4
+_BEATEN = re.compile(r"\b(?:defeat(?:ed|ing|s)?|beat(?:s|ing)?|oust(?:ed|ing|s)?|unseat(?:ed|ing|s)?|"
+                     r"edg(?:ed|es|ing)(?:\s+out)?|top(?:ped|ping|s)|over|against|versus|vs\.?|trounc(?:ed|es|ing)|"
+                     r"rout(?:ed|s|ing)|upset(?:s|ting)?|eliminat(?:ed|es|ing)|knock(?:ed|s|ing) out)"
+                     r"\s+(?:(?!by\b)[\w’'.-]+\s+){0,3}?$", re.IGNORECASE)
+_LOST = re.compile(r"(?:[’']s)?\s*(?:,[^,]{0,60},\s*)?(?:lost|loses|lose|was defeated|were defeated|was beaten|"
+                   r"were beaten|conceded|fell to|falls to|trailed)\b", re.IGNORECASE)
+
+
+def _lost(sentence: str, span: Span) -> bool:
+    """Whether the sentence has the candidate lose: "defeated Republican Leon Benjamin", "a win over the
+    Bills", "Benjamin conceded"."""
+    return _BEATEN.search(sentence[max(0, span.start - 60) : span.start]) is not None or \
+        _LOST.match(sentence[span.end :]) is not None
 
 
 #: What a "who" candidate loses when its last word names a place, a building or an event ("Downing Street",
@@ -1119,10 +1231,12 @@ _NOUN_AFTER = ("to", "in", "on", "at", "and", "or", "is", "was", "has", "had", "
 def _members(sentence: str, span: Span) -> list[Span]:
     """The names a list of names is made of ("Louisville Mayor Greg Fisher and Lonnie Ali" -> "Greg Fisher",
     "Lonnie Ali"), each as ``_names`` reads it alone (without its title); none for a single name."""
+    if " and " not in span.text:
+        return []
     members = []
     start = span.start
-    for part in re.split(r"(\s(?:and|&)\s)", span.text) if _LIST.search(span.text) else []:
-        if not _LIST.fullmatch(part):
+    for part in re.split(r"(\sand\s)", span.text):  # "&" joins a name: "Ben & Jerry’s", "Procter & Gamble"
+        if part != " and ":
             members += [Span(start + m.start, start + m.end, m.text, m.kind) for m in _names(part)]
         start += len(part)
     return members

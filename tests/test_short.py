@@ -34,6 +34,7 @@ from tests.conftest import make_bot
     ("Thousands of penguin chicks died last year. What do researchers blame?", "reason", ""),
     ("What sparked the protests in the capital?", "reason", ""),
     ("Which show won best musical at the Tony Awards?", "thing", "show"),  # a verb ends the noun asked for
+    ("Which team beat the Bills on Sunday?", "org", "team"),
     ("Which company’s stock became cheaper after the split?", "org", "company"),  # the possessor is asked for
     ("The committee recommended suspending which MP?", "person", "mp"),
     ("Which sea creature was filmed eating a drone?", "thing", "sea creature"),  # the last noun says the kind
@@ -71,6 +72,26 @@ from tests.conftest import make_bot
 def test_the_question_says_what_kind_of_answer_it_wants(question, kind, head):
     expected = short.expect(question)
     assert (expected.kind, expected.head) == (kind, head)
+
+
+@pytest.mark.parametrize(("question", "winner"), [
+    ("Who won a special election this week?", True),
+    ("Which team beat the Bills on Sunday?", True),
+    ("Who will win the race?", True),
+    ("Who was the big winner at the Oscars?", True),
+    ("Which team did Argentina beat in the final?", False),
+    ("Who lost the election?", False),
+])
+def test_a_question_that_asks_who_won_is_told_from_one_that_asks_who_lost(question, winner):
+    assert short.expect(question).winner is winner
+
+
+def test_a_name_the_question_gives_as_its_acronym_or_the_acronym_of_a_name_it_gives_is_not_new():
+    asked = short.expect("The NFL Players Association wants a review. Which team?").asked
+    assert {"nflpa", "nfl"} <= asked
+    assert not short.is_new("NFLPA", asked)
+    assert not short.is_new("National Football League", asked)
+    assert short.is_new("Miami Dolphins", asked)
 
 
 def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles():
@@ -211,6 +232,25 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      ["Twitter briefly added a gray check mark to some accounts, Elon Musk said."], "gray"),
     ("The company will merge its two streaming services. What will it be called?",  # what a sentence calls it
      ["HBO Max and Discovery+ will merge into a single service called Max, Warner Bros. Discovery said."], "Max"),
+    # who won: not the one the sentence has lose, though the question's words stand next to it
+    ("Who won a special election this week to become the first Black woman Virginia will send to Congress?",
+     ["Democrat Jennifer McClellan defeated Republican Leon Benjamin to become the first Black woman Virginia "
+      "will send to Congress."], "Jennifer McClellan"),
+    ("Which team won the final on Sunday?", ["Argentina beat France on penalties in the final on Sunday."],
+     "Argentina"),
+    ("Which team did Argentina beat in the final on Sunday?",  # who lost, asked
+     ["Argentina beat France on penalties in the final on Sunday."], "France"),
+    # a figure for the year the question names, not another year's
+    ("A report says fires will get worse. By 2050, extreme wildfires will increase by up to what percentage?",
+     ["The number of extreme wildfire events will increase up to 14% by 2030, the report found.",
+      "By 2050, the increase will climb to 30%."], "30%"),
+    ("NASA crashed its DART spacecraft into an asteroid this week. What is the asteroid's name?",  # called by
+     # the noun asked for; the spacecraft's name is the question's DART
+     ["The Double Asteroid Redirection Test spacecraft, or DART, collided with the 520-foot-long asteroid "
+      "Dimorphos at 14,000 mph."], "Dimorphos"),
+    ("A startup that turns whey into spirits has partnered with which ice cream maker?",  # a state makes no ice
+     ["The startup's California distillery turns whey into spirits.",  # cream
+      "It has partnered with Ben & Jerry’s to replace the cream liqueur in one flavor."], "Ben & Jerry’s"),
 ])
 def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_already_say(
         real_embeddings, question, texts, answer):
