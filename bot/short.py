@@ -693,6 +693,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
                  + _several_bonus(expectation, span)
+                 + (TITLED if introduced and expectation.kind == "person" else 0.0)
                  + (_year_fit(expectation, sentence.text, span) if numeric else 0.0)
                  - (LOSER if expectation.winner and _lost(sentence.text, span) else 0.0)
                  + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
@@ -1075,11 +1076,16 @@ site studio bank band business store supermarket manufacturer maker startup gian
 broadcaster channel service streamer label conglomerate outlet corporation""")
 
 
+#: What a person gains when the sentence gives the noun asked for as their title: "Tory MP Chris Pincher" for
+#: "which MP". (A thing or organisation so introduced gains nothing: "another measure Democrats have been
+#: pushing", "Google’s parent company Alphabet" for "which company’s stock".)
+TITLED = 0.2
+
+
 def _introduced(expectation: Expectation, sentence: str, span: Span) -> bool:
     """Whether the word before a name (or before "called", "named" …) is the noun the question asks for: "the
     asteroid Dimorphos" for "the asteroid's name", "rapper Drake" for "which rapper". Such a name is of the kind
-    asked, however far from the noun its meaning seems; it gains nothing more ("another measure Democrats have
-    been pushing", "Google’s parent company Alphabet")."""
+    asked, however far from the noun its meaning seems."""
     if expectation.kind not in ("thing", "org", "person", "place") or \
             expectation.head in ("", "person", "place", "name"):
         return False

@@ -248,6 +248,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      # the noun asked for; the spacecraft's name is the question's DART
      ["The Double Asteroid Redirection Test spacecraft, or DART, collided with the 520-foot-long asteroid "
       "Dimorphos at 14,000 mph."], "Dimorphos"),
+    ("The Commons standards committee recommended suspending which MP?",  # the title asked for, before a name
+     ["Chancellor Rishi Sunak backed the standards committee, which recommended suspending Tory MP Chris "
+      "Pincher."], "Chris Pincher"),
     ("A startup that turns whey into spirits has partnered with which ice cream maker?",  # a state makes no ice
      ["The startup's California distillery turns whey into spirits.",  # cream
       "It has partnered with Ben & Jerry’s to replace the cream liqueur in one flavor."], "Ben & Jerry’s"),
