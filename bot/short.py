@@ -264,6 +264,7 @@ class Expectation:
     asked: frozenset[str]
     sort: bool = False  # it asks for a type ("which type of infrastructure"): a common noun, rarely a name
     winner: bool = False  # it asks who won ("who won", "which team beat"), not who lost
+    names: frozenset[str] = frozenset()  # the names it gives (lower-cased): "hbo max", "warner bros"
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,8 @@ def expect(question: str) -> Expectation:
     whole = question.lower().replace("’", "'")
     asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS) | _acronyms(question)
     lowered = _asking(question).lower().replace("’", "'")
-    return replace(_expect(lowered, whole, asked), winner=_ASKS_WINNER.search(lowered) is not None)
+    return replace(_expect(lowered, whole, asked), winner=_ASKS_WINNER.search(lowered) is not None,
+                   names=frozenset(span.text.lower() for span in _names(question)))
 
 
 #: A question that asks who won, not who lost: "who won", "which team beat", "who will win", "who was the winner".
@@ -661,8 +663,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
             span = _trim_sentence_start(span, proper, sentence.text) if span.kind == "name" else span
             if span and span.kind == "name" and expectation.kind in ("org", "thing"):
                 span = _brand(span, sentence.text, joined)
-            if span and span.kind in kinds and is_new(span.text, expectation.asked) and \
-                    span.text.lower() not in reporters:
+            new = span and (is_new(span.text, expectation.asked) or _renamed(expectation, sentence.text, span))
+            if span and new and span.kind in kinds and span.text.lower() not in reporters:
                 pool.append((sentence, span))
     pool += [(sentence, span) for sentence in sentences[top:CLASS_TOP] if asked_class  # its words: further down
              for span in _class_members(asked_class, sentence.text) if is_new(span.text, expectation.asked)]
@@ -679,7 +681,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
         introduced = span.kind == "name" and _introduced(expectation, sentence.text, span)
         if not _typed(expectation, span, fit, headlined=span.kind == "name" and headlined, introduced=introduced):
             continue
-        if expectation.head == "name" and not _NAMED.search(sentence.text[max(0, span.start - 40) : span.start]):
+        if expectation.head == "name" and not _called(sentence.text, span):
             continue  # "what will it be called?" is answered by what a sentence says it is called
         numeric = span.kind in ("number", "money", "percent", "date")
         # a name other reports repeat is agreement; the same figure in another story is a coincidence
@@ -866,6 +868,17 @@ def _in_headline(key: str, headlines: str) -> bool:
 #: How a sentence gives a name right before it: "a new service called Max", "known as “goblin mode”".
 _NAMED = re.compile(r"\b(?:called|named|dubbed|titled|known as|renamed|rebranded as|branded as|(?:new )?name is)"
                     r"\s*[“\"‘']?\s*$", re.IGNORECASE)
+
+
+def _called(sentence: str, span: Span) -> bool:
+    """Whether the sentence says what the candidate is called right before it ("a service called Max")."""
+    return _NAMED.search(sentence[max(0, span.start - 40) : span.start]) is not None
+
+
+def _renamed(expectation: Expectation, sentence: str, span: Span) -> bool:
+    """Whether a candidate that repeats the question's words is a new name: "What will it be called?" of "HBO
+    Max and Discovery+" is answered by a service "called Max", a name the question never gives whole."""
+    return _called(sentence, span) and span.text.lower() not in expectation.names
 
 
 def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = False, introduced: bool = False

@@ -232,6 +232,9 @@ def _sentences(*texts: str) -> list[short.Sentence]:
      ["Twitter briefly added a gray check mark to some accounts, Elon Musk said."], "gray"),
     ("The company will merge its two streaming services. What will it be called?",  # what a sentence calls it
      ["HBO Max and Discovery+ will merge into a single service called Max, Warner Bros. Discovery said."], "Max"),
+    ("Warner Bros. Discovery will combine HBO Max and Discovery+. What will the service be called?",  # a new
+     ["It is rebranding HBO Max and Discovery+ as one mega service called Max, the company said."], "Max"),  # name
+    # may repeat a word of the old one
     # who won: not the one the sentence has lose, though the question's words stand next to it
     ("Who won a special election this week to become the first Black woman Virginia will send to Congress?",
      ["Democrat Jennifer McClellan defeated Republican Leon Benjamin to become the first Black woman Virginia "
