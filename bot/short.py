@@ -696,6 +696,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + _kind_bonus(expectation, span)
                  + _several_bonus(expectation, span)
                  + (TITLED if introduced and expectation.kind == "person" else 0.0)
+                 - (NOT_PERSON if expectation.kind in ("org", "thing") and _person_by_title(sentence.text, span)
+                    else 0.0)
                  + (_year_fit(expectation, sentence.text, span) if numeric else 0.0)
                  - (LOSER if expectation.winner and _lost(sentence.text, span) else 0.0)
                  + (UNIT if expectation.kind == "number" and _counts_what_is_asked(sentence.text, span,
@@ -1093,6 +1095,14 @@ broadcaster channel service streamer label conglomerate outlet corporation""")
 #: "which MP". (A thing or organisation so introduced gains nothing: "another measure Democrats have been
 #: pushing", "Google’s parent company Alphabet" for "which company’s stock".)
 TITLED = 0.2
+
+
+def _person_by_title(sentence: str, span: Span) -> bool:
+    """Whether the sentence gives a name a person's title or role right before it ("quarterback Tua
+    Tagovailoa", "original member, Tom DeLonge"): no company, band or team."""
+    before = re.search(r"([A-Za-z][\w-]*)\.?,?\s+$", sentence[max(0, span.start - 30) : span.start])
+    word = before.group(1).lower() if before else ""
+    return bool(word) and any(form in _TITLES or form in _PERSON_NOUNS for form in (word, stem(word)))
 
 
 def _introduced(expectation: Expectation, sentence: str, span: Span) -> bool:

@@ -94,6 +94,17 @@ def test_a_name_the_question_gives_as_its_acronym_or_the_acronym_of_a_name_it_gi
     assert short.is_new("Miami Dolphins", asked)
 
 
+@pytest.mark.parametrize(("sentence", "name", "person"), [
+    ("It wants a review of the injury to quarterback Tua Tagovailoa of the Miami Dolphins.", "Tua Tagovailoa", True),
+    ("They will reunite with original member, Tom DeLonge, for the tour.", "Tom DeLonge", True),
+    ("It wants a review of the injury to quarterback Tua Tagovailoa of the Miami Dolphins.", "Miami Dolphins", False),
+    ("Shares of Google’s parent company Alphabet fell.", "Alphabet", False),
+])
+def test_a_name_given_a_persons_title_or_role_is_a_person(sentence, name, person):
+    start = sentence.index(name)
+    assert short._person_by_title(sentence, short.Span(start, start + len(name), name, "name")) is person
+
+
 def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles():
     sentence = ('Four-time Super Bowl champion Rob Gronkowski said on Tuesday that he paid $5 million, '
                 'or 60% of the fee, for six tickets to “The Lion King” at the Bank of America Stadium.')
