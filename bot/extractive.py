@@ -9,8 +9,10 @@ scores, of the passages' own sentences). For the answer, a sentence also loses
 a little for each place its passage stands lower in the retrieval ranking and
 for how far its fused score lies below 1, and gains for saying something the
 question does not and for holding a candidate of the kind asked for. The short
-answer (``bot/short.py``) comes first, with its sentence and up to three more
-nearly as good as quotes; without one, the best sentences are the answer.
+answer (``bot/short.py``: a name, title or figure, else a common-noun phrase
+that one of the three best sentences frames as the question does) comes first,
+with its sentence and up to three more nearly as good as quotes; without one,
+the best sentences are the answer.
 Output uses the same "answer [n] / Quotes:" format a model is asked for, so the
 same citation checker verifies it.
 
@@ -31,7 +33,18 @@ from typing import NamedTuple
 
 from langchain_core.embeddings import Embeddings
 
-from bot.short import THING_FIT, Choice, Expectation, Sentence, choose, closeness, expect, has_candidate, stem
+from bot.short import (
+    THING_FIT,
+    Choice,
+    Expectation,
+    Sentence,
+    choose,
+    closeness,
+    expect,
+    has_candidate,
+    phrase,
+    stem,
+)
 from bot.text import STOPWORDS, content_words, sentence_spans
 from bot.types import Passage
 
@@ -206,6 +219,8 @@ class ExtractiveAnswerer:
         if not scored:
             return ""
         ranked = answering(expected, scored, self.embeddings)
+        if choice is None:  # no name, title or figure: a common noun the best sentences frame as the answer
+            choice = phrase(question, expected, [sentence for _, sentence in ranked])
         chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
         for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence
             if len(chosen) == self.max_sentences or value < self.second_ratio * ranked[0][0]:

@@ -52,9 +52,17 @@ article gives elsewhere ("Boris Johnson" for "Johnson"), without a unit the
 question already names ("187" for "how many minutes"); its sentence is the
 quote.
 
-What it leaves out: answers that are common-noun phrases or clauses
-("dinosaur tracks", "they got married"), which need a reading model; arithmetic;
-any language but English.
+``phrase`` answers a "what" or "which <noun>" question that no name, title or
+figure answers with a common-noun phrase, where one of the best sentences says
+it in the question's own frame: after the words before "what" ("an analysis of
+what?": "analysis of wastewater"), before the noun asked for ("which diners?":
+"vegan diners"), or linked to the noun of "what is the <noun>?" ("climate change
+posed the biggest security threat"). Only lower-case words, at least the last
+of them not the question's, none vague ("many", "key", "new", "week").
+
+What it leaves out: clauses ("they got married", "cracking them on kids'
+heads") and common nouns said in other words than the question's frame, which
+need a reading model; arithmetic; any language but English.
 """
 
 from __future__ import annotations
@@ -1312,3 +1320,200 @@ def _nearness(sentence: str, span: Span, asked: frozenset[str]) -> float:
         return 0.0
     words_between = min(len(_WORD.findall(sentence[min(p, span.start) : max(p, span.end)])) for p in positions)
     return max(0.0, 1.0 - words_between / 12)
+
+
+# --- common-noun answers ---------------------------------------------------------------
+#: How many of the answering sentences (best first) are read for a common-noun answer, and its longest length.
+PHRASE_TOP, PHRASE_WORDS = 3, 4
+
+#: Words that begin or make no answer phrase: quantities, the vaguest adjectives, words that say only how
+#: new, big or important a thing is ("many diners", "a key measure", "its latest item"), and spans of time
+#: ("searches for the week of May 1": a "what" is not a "when").
+_VAGUE = _set("""many some all any each every few several much own other another same such only just even
+still already never always often less least really nearly almost new newest latest key major main important
+big bigger biggest large larger largest small top first last final next recent current former further certain
+various particular possible potential proposed planned reported alleged so-called full whole entire total
+likely unlike like including
+day days week weeks weekend month months year years decade decades time times period morning night""")
+#: Determiners an answer phrase does not keep at its start ("an egg" answers "what", "egg" is the phrase).
+_DETERMINERS = _set("a an the its their his her our your this that these those")
+#: What links a subject to "the <noun>" the question asks about ("climate change posed the biggest threat").
+_LINKS = _set("""is are was were remains remained become became becomes pose poses posed represent represents
+represented constitute constitutes constituted as""")
+_TOKEN = re.compile(r"[A-Za-z0-9][\w’'-]*")
+#: Verbs that end a phrase ("sewage samples taken by the council"): irregular participles and, by their
+#: ending, the regular ones ("wastewater conducted by", "eggs showing").
+_PARTICIPLES = _set("""taken given seen found known shown written brought built caught done drawn driven eaten
+fallen felt gotten grown heard hidden laid meant put read sent set shot spent stolen stood thought thrown worn
+begun chosen frozen spoken sung sunk swum torn woken""")
+
+
+def _ends_phrase(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in _PARTICIPLES or lowered.endswith(("ed", "ing"))
+
+
+def phrase(question: str, expectation: Expectation, sentences: Sequence[Sentence]) -> Choice | None:
+    """A common-noun answer, for a "what" or "which <noun>" question that no name, title or figure answers
+    (``choose`` found none), taken from one of the first ``PHRASE_TOP`` sentences where it says what the question
+    asks about, in the question's own frame:
+
+    - after the words that come before "what" in the question: "based on an analysis of what?" -> "analysis of
+      wastewater"; "batches of which household product?" -> "batches of dry shampoo products" (the noun asked
+      for is dropped: "dry shampoo");
+    - before the noun asked for: "which diners?" -> "vegan diners"; "which music genre?" -> "country music";
+    - "what is the <noun>?" -> "<phrase> posed / is the <noun>" or "the <noun> is <phrase>".
+
+    The phrase is lower-case words that the question does not have (a name is ``choose``'s), at most
+    ``PHRASE_WORDS``, without a vague word ("many", "key", "new"); None if no sentence frames one."""
+    if expectation.kind not in ("thing", "event") or expectation.head == "name":
+        return None
+    asking = _asking(question).lower().replace("’", "'")
+    tokens = [m.group() for m in _TOKEN.finditer(asking)]
+    at = next((i for i, word in enumerate(tokens) if word in ("what", "which")), None)
+    if at is None or _first_asking(asking) not in ("what", "which"):
+        return None
+    before = tokens[max(at - 2, 0) : at]
+    subject = _subject_asked(asking)
+    head = [stem(word) for word in expectation.head.split()]
+    for sentence in sentences[:PHRASE_TOP]:
+        words = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence.text)]
+        found = (_after_frame(sentence.text, words, before, expectation, head)
+                 or _before_noun(sentence.text, words, head, expectation)
+                 or (subject and _linked(sentence.text, words, subject, expectation)))
+        if found:
+            start, end = found
+            return Choice(sentence, Span(start, end, sentence.text[start:end], "phrase"), sentence.score)
+    return None
+
+
+def _subject_asked(asking: str) -> list[str]:
+    """The noun phrase of "what is the <noun phrase> …?" (up to its first function word), stemmed, or []."""
+    match = re.search(r"\bwhat(?: is|'s| was| are| were) (?:the|a|an) ((?:[\w-]+ ){0,3}[\w-]+)", asking)
+    if not match:
+        return []
+    words = []
+    for word in match.group(1).split():
+        if word in STOPWORDS or word in _END:
+            break
+        words.append(stem(word))
+    return words
+
+
+def _lower(word: str) -> bool:
+    return word[:1].islower() or word[:1].isdigit()
+
+
+def _joined_words(text: str, words: list[tuple[int, int, str]], first: int, last: int) -> bool:
+    """Whether words ``first``..``last`` stand in one run, only spaces between them (no comma, no dash)."""
+    return all(text[words[i][1] : words[i + 1][0]] == " " for i in range(first, last))
+
+
+def _phrase_word(word: str, expectation: Expectation, repeats: bool = False) -> bool:
+    """Whether ``word`` can be part of an answer phrase; ``repeats``: it may be one of the question's words."""
+    lowered = word.lower()
+    return (_lower(word) and lowered not in STOPWORDS and lowered not in _VAGUE and lowered not in _END
+            and (repeats or stem(lowered) not in expectation.asked) and not lowered.endswith(("'s", "’s")))
+
+
+def _after_frame(text: str, words: list[tuple[int, int, str]], before: list[str], expectation: Expectation,
+                 head: list[str]) -> tuple[int, int] | None:
+    """The phrase right after the question's two words before "what" ("analysis of" wastewater), dropping a
+    leading determiner and a trailing noun asked for; it may hold a word of the question but ends in one of its
+    own ("searches for abortion medication" when the question speaks of the abortion decision)."""
+    if len(before) < 2 or all(word in STOPWORDS for word in before):
+        return None
+    lowered = [stem(w.lower()) for _, _, w in words]
+    frame = [stem(word) for word in before]
+    for i in range(len(words) - len(frame)):
+        if lowered[i : i + len(frame)] != frame or not _joined_words(text, words, i, i + len(frame) - 1):
+            continue
+        j = i + len(frame)
+        while j < len(words) and words[j][2].lower() in _DETERMINERS:
+            j += 1
+        taken = []
+        while j < len(words) and len(taken) < PHRASE_WORDS and (not taken or _joined_words(text, words, j - 1, j)):
+            word = words[j][2]
+            if stem(word.lower()) in head and taken:
+                break  # "dry shampoo products" for "which product": the kind asked is no part of the answer
+            if not _phrase_word(word, expectation, repeats=True) or (taken and _ends_phrase(word)):
+                break
+            taken.append(j)
+            j += 1
+        while taken and stem(words[taken[-1]][2].lower()) in expectation.asked:
+            taken.pop()  # it ends in a word of its own: "abortion medication", not "the abortion decision"
+        if taken:
+            return words[taken[0]][0], words[taken[-1]][1]
+    return None
+
+
+def _before_noun(text: str, words: list[tuple[int, int, str]], head: list[str],
+                 expectation: Expectation) -> tuple[int, int] | None:
+    """The new words right before a noun of the phrase asked for: "vegan diners" for "which diners", "country
+    music" for "which music genre"; the last noun first. Without knowing which word is a verb, more than the
+    one word next to the noun is taken only when a function word stands before them all ("of dry shampoo
+    products"; "serve vegetarian diners" gives "vegetarian")."""
+    for noun in reversed(head):
+        for i, (_, _, word) in enumerate(words):
+            if not (_lower(word) and stem(word.lower()) == noun):
+                continue
+            taken = []
+            j = i - 1
+            while j >= 0 and len(taken) < PHRASE_WORDS - 1 and _joined_words(text, words, j, j + 1) and \
+                    _phrase_word(words[j][2], expectation) and not words[j][2].lower().endswith(("ed", "ing", "ly")):
+                taken.insert(0, j)
+                j -= 1
+            while len(taken) > 1 and not _bounded(text, words, taken[0]):
+                taken.pop(0)
+            if taken:
+                return words[taken[0]][0], words[taken[-1]][1]
+    return None
+
+
+def _bounded(text: str, words: list[tuple[int, int, str]], first: int) -> bool:
+    """Whether word ``first`` begins a noun phrase: the sentence starts there, or punctuation or a function
+    word stands before it."""
+    if first == 0 or not _joined_words(text, words, first - 1, first):
+        return True
+    return words[first - 1][2].lower() in _BOUNDS
+
+
+#: Words a noun phrase follows: determiners, prepositions, conjunctions.
+_BOUNDS = _DETERMINERS | _set("""of in on at by for with from into onto about over under after before than to as
+and or but nor both either""")
+
+
+def _linked(text: str, words: list[tuple[int, int, str]], subject: list[str],
+            expectation: Expectation) -> tuple[int, int] | None:
+    """For "what is the <noun>": "<phrase> posed the biggest <noun>" (the phrase before a linking verb), or
+    "the <noun> is <phrase>"."""
+    lowered = [stem(w.lower()) for _, _, w in words]
+    noun = subject[-1]
+    for i, word in enumerate(lowered):
+        if word != noun:
+            continue
+        j = i - 1
+        while j >= 0 and (lowered[j] in subject or lowered[j] in expectation.asked or words[j][2].lower() in _VAGUE):
+            j -= 1  # the rest of the noun phrase and its adjectives ("biggest security")
+        if j >= 1 and words[j][2].lower() in _DETERMINERS and words[j - 1][2].lower() in _LINKS:
+            taken = []
+            k = j - 2
+            while k >= 0 and len(taken) < PHRASE_WORDS and _joined_words(text, words, k, k + 1) and \
+                    _phrase_word(words[k][2], expectation):
+                taken.insert(0, k)
+                k -= 1
+            if taken:
+                return words[taken[0]][0], words[taken[-1]][1]
+        k = i + 1
+        if k < len(words) and words[k][2].lower() in _LINKS - {"as"}:
+            k += 1
+            while k < len(words) and words[k][2].lower() in _DETERMINERS:
+                k += 1
+            taken = []
+            while k < len(words) and len(taken) < PHRASE_WORDS and (not taken or _joined_words(text, words, k - 1, k)) \
+                    and _phrase_word(words[k][2], expectation) and not (taken and _ends_phrase(words[k][2])):
+                taken.append(k)
+                k += 1
+            if taken:
+                return words[taken[0]][0], words[taken[-1]][1]
+    return None

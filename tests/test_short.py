@@ -449,3 +449,61 @@ def test_every_backend_gives_answers_whose_quotes_and_short_answers_are_spans_of
                 assert cited.start <= answer.short.start < answer.short.end <= cited.end, name
     extractive = make_bot(seed_store, real_embeddings).ask("Who called on Baku to unblock the Lachin Corridor?")
     assert extractive.short is not None and extractive.short.text == "Russia"
+
+
+@pytest.mark.parametrize(("question", "sentence", "answer"), [
+    # the words before "what" frame the answer in the sentence
+    ("Rising drug use in the city was found by an analysis of what?",
+     "Drug use is rising in the city, according to an analysis of sewage samples taken by the council.",
+     "sewage samples"),
+    # ... without the noun asked for, and it may hold a word of the question if it ends in one of its own
+    ("A toxic chemical turned up in several batches of which common household product?",
+     "The chemical was found in new batches of spray deodorant products sold across the country.",
+     "spray deodorant"),
+    ("Online searches for what rose sharply after the court's abortion ruling?",
+     "Online searches for the week of May 1 doubled, and searches for abortion pills reached a record.",
+     "abortion pills"),  # a span of time is no "what"
+    # the new words before the noun asked for
+    ("A famous chef turned away which diners from his restaurant?",
+     "The chef said he would no longer serve vegetarian diners at his restaurant.", "vegetarian"),
+    ("The late singer was best known for which music genre?",
+     "She was hailed as the queen of bluegrass music for five decades.", "bluegrass"),
+    # "what is the <noun>": the subject that is it, or what it is
+    ("What is the greatest threat to the island nations, according to their leaders?",
+     "The leaders said on Monday that rising seas posed the greatest threat to the island nations.",
+     "rising seas"),
+    ("What is the main obstacle to the peace deal?",
+     "Diplomats said the main obstacle is border security, not money.", "border security"),
+])
+def test_a_common_noun_phrase_answers_when_the_sentence_frames_it_as_the_question_does(question, sentence, answer):
+    choice = short.phrase(question, short.expect(question), _sentences(sentence, "An unrelated sentence here."))
+    assert choice is not None and choice.text == answer and choice.span.kind == "phrase"
+    assert sentence[choice.span.start : choice.span.end] == answer
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("Which diners did the chef turn away?", "The chef said many diners had complained."),  # a vague word
+    ("Which diners did the chef turn away?", "The chef turned away diners on Tuesday."),  # nothing before it
+    ("Who banned vegetarian diners?", "The chef banned vegetarian diners."),  # a person is asked: a name's task
+    ("What will the new service be called?", "The new streaming service will be called plus."),  # a name
+    ("Drug use was found by an analysis of what?", "An analysis of Drug use found it rising."),  # all repeated
+])
+def test_no_common_noun_phrase_where_the_sentence_gives_none_or_a_name_is_asked(question, sentence):
+    assert short.phrase(question, short.expect(question), _sentences(sentence)) is None
+
+
+@pytest.mark.slow
+def test_the_extractive_answer_opens_with_the_common_noun_phrase_located_in_its_quote(real_embeddings):
+    from bot.citations import check
+    from bot.extractive import ExtractiveAnswerer
+    from bot.types import Passage
+
+    body = ("Cocaine use is rising in several English cities. It was measured by an analysis of wastewater "
+            "collected at treatment plants. Police said the trend was worrying.")
+    passages = [Passage(n=1, article_id="a1", title="Cocaine use rising", source="Wire", published="2023-06-12",
+                        url="", path="", text=body, start=0, end=len(body), score=1.0, body=body)]
+    text = ExtractiveAnswerer(real_embeddings).answer("Cocaine use is rising, based on an analysis of what?", passages)
+    assert text.startswith("wastewater [1]")
+    checked = check(text, passages, {"a1": body})
+    found = short_answer(checked.text, checked.citations, {"a1": body})
+    assert found is not None and found.n == 1 and body[found.start : found.end] == found.text == "wastewater"
