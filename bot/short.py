@@ -1369,11 +1369,10 @@ def phrase(question: str, expectation: Expectation, sentences: Sequence[Sentence
     if expectation.kind not in ("thing", "event") or expectation.head == "name":
         return None
     asking = _asking(question).lower().replace("’", "'")
-    tokens = [m.group() for m in _TOKEN.finditer(asking)]
-    at = next((i for i, word in enumerate(tokens) if word in ("what", "which")), None)
-    if at is None or _first_asking(asking) not in ("what", "which"):
+    wh = re.search(_ASKS + r"(what|which|who|whom|whose|where|when|why|how)\b", asking)  # as ``_first_asking``
+    if not wh or wh.group(1) not in ("what", "which"):
         return None
-    before = tokens[max(at - 2, 0) : at]
+    before = _TOKEN.findall(asking[: wh.start()])[-2:]
     subject = _subject_asked(asking)
     head = [stem(word) for word in expectation.head.split()]
     for sentence in sentences[:PHRASE_TOP]:
@@ -1382,7 +1381,7 @@ def phrase(question: str, expectation: Expectation, sentences: Sequence[Sentence
                  or _before_noun(sentence.text, words, head, expectation)
                  or (subject and _linked(sentence.text, words, subject, expectation)))
         if found:
-            start, end = found
+            start, end = words[found[0]][0], words[found[-1]][1]
             return Choice(sentence, Span(start, end, sentence.text[start:end], "phrase"), sentence.score)
     return None
 
@@ -1400,77 +1399,90 @@ def _subject_asked(asking: str) -> list[str]:
     return words
 
 
-def _lower(word: str) -> bool:
-    return word[:1].islower() or word[:1].isdigit()
+_Words = list[tuple[int, int, str]]  # a sentence's words: (start, end, text)
 
 
-def _joined_words(text: str, words: list[tuple[int, int, str]], first: int, last: int) -> bool:
+def _joined_words(text: str, words: _Words, first: int, last: int) -> bool:
     """Whether words ``first``..``last`` stand in one run, only spaces between them (no comma, no dash)."""
     return all(text[words[i][1] : words[i + 1][0]] == " " for i in range(first, last))
 
 
 def _phrase_word(word: str, expectation: Expectation, repeats: bool = False) -> bool:
-    """Whether ``word`` can be part of an answer phrase; ``repeats``: it may be one of the question's words."""
+    """Whether ``word`` can be part of an answer phrase: lower case (or a figure), no function word, vague word
+    or possessive; ``repeats``: it may be one of the question's words."""
     lowered = word.lower()
-    return (_lower(word) and lowered not in STOPWORDS and lowered not in _VAGUE and lowered not in _END
-            and (repeats or stem(lowered) not in expectation.asked) and not lowered.endswith(("'s", "’s")))
+    return ((word[:1].islower() or word[:1].isdigit()) and lowered not in STOPWORDS and lowered not in _VAGUE
+            and lowered not in _END and (repeats or stem(lowered) not in expectation.asked)
+            and not lowered.endswith(("'s", "’s")))
 
 
-def _after_frame(text: str, words: list[tuple[int, int, str]], before: list[str], expectation: Expectation,
-                 head: list[str]) -> tuple[int, int] | None:
+def _forward(text: str, words: _Words, j: int, expectation: Expectation, repeats: bool = False,
+             head: Sequence[str] = ()) -> list[int]:
+    """The phrase that begins at word ``j`` (after any determiners), up to a word that cannot be in it, a
+    participle ("wastewater conducted by"), a noun of ``head`` (the kind asked is no part of the answer: "dry
+    shampoo products") or ``PHRASE_WORDS``; with ``repeats``, it may hold the question's words but ends in one
+    of its own."""
+    while j < len(words) and words[j][2].lower() in _DETERMINERS:
+        j += 1
+    taken: list[int] = []
+    while j < len(words) and len(taken) < PHRASE_WORDS and (not taken or _joined_words(text, words, j - 1, j)):
+        word = words[j][2]
+        if taken and (stem(word.lower()) in head or _ends_phrase(word)) or \
+                not _phrase_word(word, expectation, repeats):
+            break
+        taken.append(j)
+        j += 1
+    while taken and stem(words[taken[-1]][2].lower()) in expectation.asked:
+        taken.pop()
+    return taken
+
+
+def _backward(text: str, words: _Words, j: int, expectation: Expectation, limit: int,
+              verbs: bool = True) -> list[int]:
+    """The phrase that ends at word ``j``, read backwards up to a word that cannot be in it or ``limit`` words;
+    ``verbs`` false: a word that looks like a verb ends it too ("serve", "-ed", "-ing", "-ly")."""
+    taken: list[int] = []
+    while j >= 0 and len(taken) < limit and (not taken or _joined_words(text, words, j, j + 1)) and \
+            _phrase_word(words[j][2], expectation) and \
+            (verbs or not (_ends_phrase(words[j][2]) or words[j][2].lower().endswith("ly"))):
+        taken.insert(0, j)
+        j -= 1
+    return taken
+
+
+def _after_frame(text: str, words: _Words, before: list[str], expectation: Expectation,
+                 head: list[str]) -> list[int]:
     """The phrase right after the question's two words before "what" ("analysis of" wastewater), dropping a
     leading determiner and a trailing noun asked for; it may hold a word of the question but ends in one of its
     own ("searches for abortion medication" when the question speaks of the abortion decision)."""
     if len(before) < 2 or all(word in STOPWORDS for word in before):
-        return None
+        return []
     lowered = [stem(w.lower()) for _, _, w in words]
     frame = [stem(word) for word in before]
     for i in range(len(words) - len(frame)):
-        if lowered[i : i + len(frame)] != frame or not _joined_words(text, words, i, i + len(frame) - 1):
-            continue
-        j = i + len(frame)
-        while j < len(words) and words[j][2].lower() in _DETERMINERS:
-            j += 1
-        taken = []
-        while j < len(words) and len(taken) < PHRASE_WORDS and (not taken or _joined_words(text, words, j - 1, j)):
-            word = words[j][2]
-            if stem(word.lower()) in head and taken:
-                break  # "dry shampoo products" for "which product": the kind asked is no part of the answer
-            if not _phrase_word(word, expectation, repeats=True) or (taken and _ends_phrase(word)):
-                break
-            taken.append(j)
-            j += 1
-        while taken and stem(words[taken[-1]][2].lower()) in expectation.asked:
-            taken.pop()  # it ends in a word of its own: "abortion medication", not "the abortion decision"
-        if taken:
-            return words[taken[0]][0], words[taken[-1]][1]
-    return None
+        if lowered[i : i + len(frame)] == frame and _joined_words(text, words, i, i + len(frame) - 1) and \
+                (taken := _forward(text, words, i + len(frame), expectation, repeats=True, head=head)):
+            return taken
+    return []
 
 
-def _before_noun(text: str, words: list[tuple[int, int, str]], head: list[str],
-                 expectation: Expectation) -> tuple[int, int] | None:
+def _before_noun(text: str, words: _Words, head: list[str], expectation: Expectation) -> list[int]:
     """The new words right before a noun of the phrase asked for: "vegan diners" for "which diners", "country
     music" for "which music genre"; the last noun first. Without knowing which word is a verb, more than the
     one word next to the noun is taken only when a function word stands before them all ("of dry shampoo
     products"; "serve vegetarian diners" gives "vegetarian")."""
     for noun in reversed(head):
         for i, (_, _, word) in enumerate(words):
-            if not (_lower(word) and stem(word.lower()) == noun):
-                continue
-            taken = []
-            j = i - 1
-            while j >= 0 and len(taken) < PHRASE_WORDS - 1 and _joined_words(text, words, j, j + 1) and \
-                    _phrase_word(words[j][2], expectation) and not words[j][2].lower().endswith(("ed", "ing", "ly")):
-                taken.insert(0, j)
-                j -= 1
-            while len(taken) > 1 and not _bounded(text, words, taken[0]):
-                taken.pop(0)
-            if taken:
-                return words[taken[0]][0], words[taken[-1]][1]
-    return None
+            if word[:1].islower() and stem(word.lower()) == noun and i and _joined_words(text, words, i - 1, i):
+                taken = _backward(text, words, i - 1, expectation, PHRASE_WORDS - 1, verbs=False)
+                while len(taken) > 1 and not _bounded(text, words, taken[0]):
+                    taken.pop(0)
+                if taken:
+                    return taken
+    return []
 
 
-def _bounded(text: str, words: list[tuple[int, int, str]], first: int) -> bool:
+def _bounded(text: str, words: _Words, first: int) -> bool:
     """Whether word ``first`` begins a noun phrase: the sentence starts there, or punctuation or a function
     word stands before it."""
     if first == 0 or not _joined_words(text, words, first - 1, first):
@@ -1483,37 +1495,21 @@ _BOUNDS = _DETERMINERS | _set("""of in on at by for with from into onto about ov
 and or but nor both either""")
 
 
-def _linked(text: str, words: list[tuple[int, int, str]], subject: list[str],
-            expectation: Expectation) -> tuple[int, int] | None:
+def _linked(text: str, words: _Words, subject: list[str], expectation: Expectation) -> list[int]:
     """For "what is the <noun>": "<phrase> posed the biggest <noun>" (the phrase before a linking verb), or
     "the <noun> is <phrase>"."""
     lowered = [stem(w.lower()) for _, _, w in words]
-    noun = subject[-1]
     for i, word in enumerate(lowered):
-        if word != noun:
+        if word != subject[-1]:
             continue
         j = i - 1
         while j >= 0 and (lowered[j] in subject or lowered[j] in expectation.asked or words[j][2].lower() in _VAGUE):
             j -= 1  # the rest of the noun phrase and its adjectives ("biggest security")
-        if j >= 1 and words[j][2].lower() in _DETERMINERS and words[j - 1][2].lower() in _LINKS:
-            taken = []
-            k = j - 2
-            while k >= 0 and len(taken) < PHRASE_WORDS and _joined_words(text, words, k, k + 1) and \
-                    _phrase_word(words[k][2], expectation):
-                taken.insert(0, k)
-                k -= 1
-            if taken:
-                return words[taken[0]][0], words[taken[-1]][1]
-        k = i + 1
-        if k < len(words) and words[k][2].lower() in _LINKS - {"as"}:
-            k += 1
-            while k < len(words) and words[k][2].lower() in _DETERMINERS:
-                k += 1
-            taken = []
-            while k < len(words) and len(taken) < PHRASE_WORDS and (not taken or _joined_words(text, words, k - 1, k)) \
-                    and _phrase_word(words[k][2], expectation) and not (taken and _ends_phrase(words[k][2])):
-                taken.append(k)
-                k += 1
-            if taken:
-                return words[taken[0]][0], words[taken[-1]][1]
-    return None
+        if j >= 2 and words[j][2].lower() in _DETERMINERS and words[j - 1][2].lower() in _LINKS and \
+                _joined_words(text, words, j - 2, j - 1) and \
+                (taken := _backward(text, words, j - 2, expectation, PHRASE_WORDS)):
+            return taken
+        if i + 1 < len(words) and words[i + 1][2].lower() in _LINKS - {"as"} and \
+                (taken := _forward(text, words, i + 2, expectation)):
+            return taken
+    return []
