@@ -31,7 +31,12 @@ name it (for a figure, only its own article's: "45%" in another story is a
 coincidence, not agreement), whether a headline names it (headlines name what
 the body calls "the show"; for a "which <noun>" question a name a headline
 gives counts as of the kind asked even when its meaning alone is not close
-enough), and how near it stands to the question's own words in the sentence.
+enough), how near it stands to the question's own words in the sentence, and
+whether the sentence says it in the question's frame: right after the words
+before "which" ("is acquiring which platform?": "is acquiring Parler", a sentence
+that only restates the question's preamble naming another platform loses), or
+as the owner of what "which <noun>'s" asks about ("which country's bid?":
+"Saudi Arabia's FIFA-favored bid"; "which women's sport" asks for a sport).
 A known place counts as a place only of the grain asked for ("which city":
 Denver, not Colorado; "which national park": no country). A name nearer in
 meaning to "a person's name" than to the thing asked for loses ("Tom DeLonge"
@@ -273,6 +278,8 @@ class Expectation:
     sort: bool = False  # it asks for a type ("which type of infrastructure"): a common noun, rarely a name
     winner: bool = False  # it asks who won ("who won", "which team beat"), not who lost
     names: frozenset[str] = frozenset()  # the names it gives (lower-cased): "hbo max", "warner bros"
+    frame: tuple[str, ...] = ()  # the words right before "which"/"what", lower-cased: "acquiring", "sale of"
+    owned: str = ""  # the noun "which <noun>'s" says the answer owns, stemmed: "bid" for "which country's bid"
 
 
 @dataclass(frozen=True)
@@ -338,7 +345,23 @@ def expect(question: str) -> Expectation:
     asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS) | _acronyms(question)
     lowered = _asking(question).lower().replace("’", "'")
     return replace(_expect(lowered, whole, asked), winner=_ASKS_WINNER.search(lowered) is not None,
-                   names=frozenset(span.text.lower() for span in _names(question)))
+                   names=frozenset(span.text.lower() for span in _names(question)), frame=_frame(lowered),
+                   owned=_owned(lowered))
+
+
+def _frame(lowered: str) -> tuple[str, ...]:
+    """The words of the asking sentence right before its "which" or "what", back to the nearest word that is
+    not a function word, at most two ("is acquiring which platform?": acquiring; "the sale of which team?":
+    sale of); () when a function word or nothing comes first ("in which city")."""
+    wh = re.search(_ASKS + r"(what|which)\b", lowered)
+    if not wh or _first_asking(lowered) not in ("what", "which"):
+        return ()
+    before = _TOKEN.findall(lowered[: wh.start()])[-2:]
+    while before and before[0] in STOPWORDS:
+        before.pop(0)
+    if not before or before[-1] not in STOPWORDS and len(before) > 1:
+        before = before[-1:]
+    return tuple(before) if before and before[0] not in STOPWORDS and before[0] not in _VAGUE else ()
 
 
 #: A question that asks who won, not who lost: "who won", "which team beat", "who will win", "who was the winner".
@@ -482,6 +505,20 @@ def _what_is_the(question: str) -> str:
     return head if head and stem(head.split()[-1]) in _TITLE_NOUNS | _ALL_NOUNS else ""
 
 
+#: Possessives that say what kind, not whose: "which women's sport" asks for a sport.
+_ATTRIBUTIVE = _set("women's men's children's people's")
+#: "Which country's bid …?", "which company's e-cigarettes": the noun owned by the one asked for.
+_OWNED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?([\w-]+'s)\s+([\w-]+)")
+
+
+def _owned(lowered: str) -> str:
+    """The noun that "which <noun>'s" says the answer owns ("which country's bid": bid), stemmed, or ''."""
+    match = _OWNED.search(lowered)
+    if not match or match.group(1) in _ATTRIBUTIVE or match.group(2) in STOPWORDS or match.group(2) in _END:
+        return ""
+    return stem(match.group(2))
+
+
 def _head(question: str) -> str:
     """The noun phrase after "which" or "what" ("which prestigious awards show" -> "awards show"; its last
     three words), or ''."""
@@ -497,7 +534,7 @@ def _head(question: str) -> str:
             continue
         if word in _END or (words and word.endswith(("ed", "ing", "ly")) and stem(word) not in _ALL_NOUNS):
             break
-        if word.endswith(("'s", "s'")):  # "which company's stock": the company is asked for
+        if word.endswith(("'s", "s'")) and word not in _ATTRIBUTIVE:  # "which company's stock": the company
             words.append(word[:-2] if word.endswith("'s") else word[:-1])
             break
         words.append(word)
@@ -700,6 +737,8 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
                  + 0.12 * math.log1p(max(mentions - 1, 0))
                  + (0.15 if headlined else 0.0)
                  + 0.1 * _nearness(sentence.text, span, expectation.asked)
+                 + (FRAMED if _framed(expectation.frame, sentence.text, span)
+                    or _owns(expectation.owned, sentence.text, span) else 0.0)
                  + 0.05 * (1.0 - span.start / max(len(sentence.text), 1))  # news sentences name their subject first
                  + _kind_bonus(expectation, span)
                  + _several_bonus(expectation, span)
@@ -1311,6 +1350,42 @@ def _best_pair(expectation: Expectation, scored: list[tuple[float, Sentence, Spa
 def _several_bonus(expectation: Expectation, span: Span) -> float:
     listed = span.kind == "name" and _LIST.search(span.text) is not None
     return SEVERAL if listed and _asks_several(expectation) else 0.0
+
+
+#: What a candidate gains when the sentence says it in the question's frame: "is acquiring Parler" for "is
+#: acquiring which platform?", "the sale of the Denver Broncos" for "the sale of which team?".
+FRAMED = 0.2
+
+
+def _framed(frame: Sequence[str], sentence: str, span: Span) -> bool:
+    """Whether the words of ``frame`` stand right before ``span`` (a determiner may come between), the same
+    words or forms of one verb ("acquired" for "acquiring")."""
+    if not frame:
+        return False
+    words = _TOKEN.findall(sentence[: span.start].lower())
+    if not sentence[: span.start].endswith(" "):
+        return False
+    if words and words[-1] in _DETERMINERS:
+        words.pop()
+    return len(words) >= len(frame) and all(_same_word(a, b) for a, b in zip(words[-len(frame):], frame))
+
+
+def _owns(owned: str, sentence: str, span: Span) -> bool:
+    """Whether the sentence gives ``span`` as the owner of the noun ``owned`` ("Saudi Arabia's FIFA-favored
+    bid" for "which country's bid"): its possessive, then the noun within four words."""
+    if not owned or not re.match(r"[’']s\b", sentence[span.end :]):
+        return False
+    return any(stem(word) == owned for word in _TOKEN.findall(sentence[span.end + 2 :].lower())[:4])
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, or forms of one ("acquiring", "acquired", "visited"): both have five letters or more and
+    share all but three letters of the shorter, and five at least."""
+    if a == b or stem(a) == stem(b):
+        return True
+    shorter = min(len(a), len(b))
+    shared = max(5, shorter - 3)
+    return shorter >= 5 and a[:shared] == b[:shared]
 
 
 def _nearness(sentence: str, span: Span, asked: frozenset[str]) -> float:

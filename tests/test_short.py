@@ -275,6 +275,58 @@ def test_the_answer_is_the_span_of_the_right_kind_that_the_question_does_not_alr
     assert choice is not None and choice.span.text == answer
 
 
+@pytest.mark.parametrize(("question", "frame"), [
+    ("The singer, who changed her name last year, is buying which streaming app?", ("buying",)),
+    ("League owners this week approved the sale of which hockey team?", ("sale", "of")),
+    ("The speaker's visit to which island angered a neighbour?", ("visit", "to")),
+    ("Fans were gathered this week at which stadium?", ()),  # "week at": a span of time frames nothing
+    ("In which city did the talks take place?", ()),
+    ("Which company bought the chain?", ()),
+    ("Who is buying which app?", ()),  # it asks "who" first
+])
+def test_the_words_right_before_which_or_what_are_the_frame_the_answer_fills(question, frame):
+    assert short.expect(question).frame == frame
+
+
+def _with_and_without_frame(question: str, texts: list[str], scores: tuple[float, float], embeddings,
+                            monkeypatch) -> tuple[str, str]:
+    """The short answer to ``question`` from two sentences scored ``scores``, then with the frame cue off."""
+    sentences = [short.Sentence(score, 1, 200 * i, 200 * i + len(text), text)
+                 for i, (score, text) in enumerate(zip(scores, texts))]
+    answers = []
+    for framed in (short.FRAMED, 0.0):
+        monkeypatch.setattr(short, "FRAMED", framed)
+        choice = short.choose(short.expect(question), sentences, [], texts, embeddings)
+        answers.append(choice.span.text if choice else "")
+    return answers[0], answers[1]
+
+
+def test_the_owner_asked_for_is_the_name_the_sentence_gives_the_owned_noun_to(real_embeddings, monkeypatch):
+    question = "Which city's bid to host the 2036 Olympics got a boost this week?"
+    assert short.expect(question).owned == "bid" and short.expect(question).head == "city"
+    texts = ["The decision isolated Brisbane if it wants to follow its successful 2032 bid with a host such as Perth.",
+             "Officials said Lyon's long-planned bid to host the 2036 Games passed a first review on Wednesday."]
+    framed, unframed = _with_and_without_frame(question, texts, (0.55, 0.45), real_embeddings, monkeypatch)
+    assert framed == "Lyon" and unframed != "Lyon"
+
+
+def test_a_plural_possessive_says_what_kind_not_whose():
+    expected = short.expect("Abuse was found within which women's professional sport this week?")
+    assert expected.head.endswith("sport") and expected.kind == "thing" and expected.owned == ""
+
+
+def test_a_name_in_the_questions_frame_beats_one_a_sentence_restating_the_question_gives(real_embeddings,
+                                                                                          monkeypatch):
+    question = "The singer, who changed her name last year, is buying which streaming app?"
+    texts = ["The purchase comes after the singer, who changed her name last year, was blocked by Rumble.",
+             "The singer is buying Gettr, the streaming app favoured by audiophiles."]
+    framed, unframed = _with_and_without_frame(question, texts, (0.60, 0.58), real_embeddings, monkeypatch)
+    assert (framed, unframed) == ("Gettr", "Rumble")  # the frame is what decides
+    assert short._framed(("acquiring",), "They acquired the Broncos.", short.Span(18, 25, "Broncos", "name"))
+    assert not short._framed(("acquiring",), "They acquired, sources say, the Broncos.",
+                             short.Span(33, 40, "Broncos", "name"))
+
+
 def test_a_word_of_the_class_asked_for_is_looked_for_beyond_the_best_sentences(real_embeddings):
     question = "Lava from the volcano could soon reach which type of infrastructure?"
     filler = [f"The lava flow slowed on day {n} of the eruption, scientists at the volcano said." for n in range(12)]
