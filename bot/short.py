@@ -1041,11 +1041,26 @@ def _initials(text: str) -> frozenset[str]:
 
 def has_candidate(expectation: Expectation, sentence: str) -> bool:
     """Whether ``sentence`` holds a span of the kind ``expectation`` asks for that the question does not say;
-    for a reason ("why", "due to what"), whether it gives a cause ("because of", "due to", "amid" …)."""
+    for a reason ("why", "due to what"), whether it gives a cause ("because of", "due to", "amid" …) in words
+    of its own: "died as a result of a catastrophic breeding failure" restates "what caused the catastrophic
+    breeding failure?"."""
     if expectation.kind == "reason":
-        return _CAUSE.search(sentence) is not None
+        return any(_new_words(sentence[cause.end() :], expectation.asked, CAUSE_WORDS)
+                   for cause in _CAUSE.finditer(sentence))
     kinds = ANSWER_SPANS.get(expectation.kind, ())
     return any(span.kind in kinds and is_new(span.text, expectation.asked) for span in candidates(sentence))
+
+
+#: How many words after "because of" (and the like) must hold one the question does not, to give a cause.
+CAUSE_WORDS = 6
+
+
+def _new_words(text: str, asked: frozenset[str], limit: int) -> bool:
+    """Whether the first ``limit`` words of ``text``, up to its first comma or stop, hold a content word that
+    the question does not ("as a result of a breeding failure, researchers said": none)."""
+    clause = re.split(r"[,;:.!?()—–]", text, maxsplit=1)[0]
+    return any(word not in STOPWORDS and stem(word) not in asked
+               for word in _TOKEN.findall(clause.lower())[:limit])
 
 
 def _said(word: str, asked: frozenset[str]) -> bool:

@@ -94,6 +94,12 @@ def test_a_sentence_that_gives_a_cause_is_quoted_before_one_that_restates_a_why_
     for question in ("Why will families pay more to heat their homes this winter?",
                      "Families will pay more to heat their homes this winter due to what?"):
         assert [s.text for _, s in answering(expect(question), sentences)][0] == cause
+    # "as a result of" the question's own words gives no cause: the sentence that names one goes first
+    echo = "Thousands of chicks died last year as a result of a catastrophic breeding failure, researchers said."
+    named = "The chicks drowned or froze because the sea ice under them melted early, the scientists said."
+    sentences = [Sentence(0.6, 1, 0, len(echo), echo), Sentence(0.45, 1, 200, 200 + len(named), named)]
+    question = "Thousands of chicks died last year in a catastrophic breeding failure. What caused the failure?"
+    assert [s.text for _, s in answering(expect(question), sentences)][0] == named
 
 
 @pytest.mark.slow
