@@ -79,6 +79,7 @@ class Item:
     version: str = ""  # a hash of what the item looks like: changed means "fetch again"
     when: float = 0.0  # its time (seconds since 1970), to take the newest first; 0 when unknown
     own: bool = False  # no page to fetch: the item links nowhere, its own full text is the article
+    plain: bool = False  # its content is plain text (Atom type="text", JSON Feed content_text), not HTML
 
 
 class StoreRobots:
@@ -245,12 +246,12 @@ class UrlOrigin:
         if item.own:  # named by its feed and id, with no web address of its own
             article = parse.make_article(item.link, item.link, item.link, {
                 "title": item.title, "author": item.author, "source": item.source or urlsplit(item.link).hostname,
-                "published": item.published}, _text_of(item.content), None, limits.max_title_chars)
+                "published": item.published}, _text_of(item.content, item.plain), None, limits.max_title_chars)
             return replace(article, source_version=item.version)
         try:
             return _article_from_page(self.fetcher.fetch(item.link), item, limits)
         except ArticleError as error:
-            text = _text_of(item.content)
+            text = _text_of(item.content, item.plain)
             if len(text) >= MIN_ITEM_CHARS:
                 return _article(item, item.link, text, {}, limits)
             raise ArticleError(item.link, f"{error.problem}; and the feed item has no full text of its own") \
@@ -318,10 +319,14 @@ def _feed(page: Page) -> Listing:
     skipped = 0
     for entry in parsed.entries:
         link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
-        content = (entry.get("content") or [{}])[0].get("value", "") or entry.get("summary", "")
+        if entry.get("guidislink") and not is_url(link):  # a <guid> such as "post-101" is a name, not a page
+            link = ""
+        detail = (entry.get("content") or [{}])[0] if entry.get("content") else entry.get("summary_detail") or {}
+        content = detail.get("value", "") or entry.get("summary", "")
+        plain = detail.get("type") == "text/plain"
         own = not link
         if own:  # an item that links nowhere (a newsletter's): its own full text, named inside the feed
-            if len(_text_of(content)) < MIN_ITEM_CHARS:
+            if len(_text_of(content, plain)) < MIN_ITEM_CHARS:
                 skipped += 1
                 continue
             key = (entry.get("id"),) if entry.get("id") else (entry.get("title", ""), content)  # its guid, or it
@@ -330,7 +335,7 @@ def _feed(page: Page) -> Listing:
         seconds = float(calendar.timegm(when)) if when else 0.0
         items.append(Item(
             link=link if own else _absolute(link, page.url), title=entry.get("title", ""),
-            author=entry.get("author", ""), content=content, source=title, when=seconds, own=own,
+            author=entry.get("author", ""), content=content, source=title, when=seconds, own=own, plain=plain,
             published=dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None,
             version=_version(link, entry.get("updated", ""), entry.get("published", ""), entry.get("title", ""),
                              content),
@@ -356,12 +361,12 @@ def _json_feed(page: Page) -> tuple[list[Item], str]:
         authors = entry.get("authors")
         author = entry.get("author") or (authors[0] if isinstance(authors, list) and authors else {})
         when = parse.parse_date(entry.get("date_published") or entry.get("date_modified"), page.url)
-        content = (_json_text(entry.get("content_html")) or _json_text(entry.get("content_text"))
-                   or _json_text(entry.get("summary")))
+        html = _json_text(entry.get("content_html"))
+        content = html or _json_text(entry.get("content_text")) or _json_text(entry.get("summary"))
         items.append(Item(
             link=_absolute(entry["url"], page.url), title=_json_text(entry.get("title")),
             author=_json_text(author.get("name")) if isinstance(author, dict) else "", published=when,
-            content=content, source=title,
+            content=content, source=title, plain=not html,
             version=_version(entry["url"], str(entry.get("date_modified", "")),
                              str(entry.get("date_published", "")), str(entry.get("title", "")), content),
         ))
@@ -501,17 +506,39 @@ def _decode_page(page: Page) -> str:
         raise FetchError(page.url, error.problem) from None
 
 
-def _text_of(content: str) -> str:
-    """The text of an item's own content (HTML or plain)."""
-    if "<" not in content:
+def _text_of(content: str, plain: bool = False) -> str:
+    """The text of an item's own content: HTML, as feeds carry it (every piece of text kept, before, between
+    and after tags; entities decoded; a line break at each block and ``<br>``), or ``plain`` text as it is."""
+    if plain or ("<" not in content and "&" not in content):
         return content.strip()
+    import lxml.etree
     import lxml.html
 
     try:
-        return "\n".join(p.text_content().strip() for p in lxml.html.fragments_fromstring(content)
-                         if not isinstance(p, str) and p.text_content().strip())
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
     except (ValueError, TypeError, lxml.etree.ParserError):
         return ""
+    parts: list[str] = []
+    hidden = 0  # inside <script> or <style>
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):
+            parts.append(element.tail or "")
+            continue
+        block = element.tag in _BLOCKS
+        if event == "start":
+            hidden += element.tag in ("script", "style")
+            parts.append(("\n" if block else "") + ("" if hidden else element.text or ""))
+        else:
+            hidden -= element.tag in ("script", "style")
+            parts.append(("\n" if block else "") + ("" if element is root else element.tail or ""))
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+#: Elements that begin a new line of an item's text.
+_BLOCKS = frozenset(["p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+                     "blockquote", "pre", "table", "tr", "section", "article", "header", "footer", "figure",
+                     "figcaption"])
 
 
 def _absolute(link: str, base: str) -> str:

@@ -150,6 +150,27 @@ def test_an_item_that_links_nowhere_is_its_own_full_text_and_unchanged_on_the_ne
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
 
 
+def test_an_items_own_text_keeps_every_piece_its_html_gives_and_a_guid_that_is_no_address_links_nowhere(
+        site, store, fake_indexer):
+    lead = "The harbour council of Ostrak voted on Tuesday to rebuild the ferry pier before the winter storms."
+    rest = "AT&amp;T and the port&#8217;s owners will share the cost, 5 &lt; 7 million, the mayor said at length."
+    broken = f"{lead}<br/><br/>{rest} <b>Bold</b> words and a tail the pier deserves, told at length."
+    items = [{"title": "Split by breaks", "link": "", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT",
+              "description": broken},
+             {"title": "Teaser", "link": "", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT", "description": "Too short."}]
+    body = rss("Loopback Letters", items)
+    for number in (1, 2):  # a guid that is a name: feedparser takes it for the item's link
+        body = body.replace(b"<link></link><guid></guid>", f"<guid>post-{number}</guid>".encode(), 1)
+    site.routes["/letters.xml"] = Resource(body, content_type="application/rss+xml")
+    report = _run([site.url("/letters.xml")], store, fake_indexer)
+    assert (report.added, report.failed) == (1, []), report.failed
+    assert not any("/post-" in path for _, path, _ in site.log)  # no page fetched for a guid
+    (article_id, (meta, text)), = store.all_records(with_bodies=True).items()
+    assert article_id.startswith(site.url("/letters.xml") + "#item-") and meta["url"] == ""
+    assert text.startswith(lead) and "AT&T and the port’s owners will share the cost, 5 < 7 million" in text
+    assert "Bold words and a tail the pier deserves" in text and "&amp;" not in text and "<b>" not in text
+
+
 def _front_page(feed: str = "") -> bytes:
     teasers = "".join(f'<article><h3><a href="/news/{n}.html">Story {n}: the harbour council votes on ferry line '
                       f'{n}</a></h3><p>Story {n} in short.</p></article>' for n in range(1, 13))
