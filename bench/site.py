@@ -29,6 +29,7 @@ class Resource:
     redirect: str = ""
     size: int = 0  # stream this many bytes (a huge response)
     dribble: float = 0.0  # seconds between single bytes (a slow server)
+    slow_headers: float = 0.0  # seconds between 40 extra header lines (a server that never finishes its headers)
     modified: float = field(default_factory=time.time)
 
     @property
@@ -97,8 +98,14 @@ class NewsSite:
         request.send_header("Last-Modified", last_modified)
         length = resource.size or len(resource.body)
         request.send_header("Content-Length", str(length if not resource.dribble else len(resource.body)))
-        request.end_headers()
         try:
+            if resource.slow_headers:
+                request.flush_headers()
+                for n in range(40):
+                    request.wfile.write(f"X-Slow-{n}: a\r\n".encode())
+                    request.wfile.flush()
+                    time.sleep(resource.slow_headers)
+            request.end_headers()
             if resource.size:
                 block = b"x" * 65536
                 for start in range(0, resource.size, len(block)):

@@ -3,7 +3,8 @@
 One ``Fetcher`` per ingest run, on httpx:
 
 - limits: connect and read timeouts, a total time per request (a server that
-  dribbles one byte every few seconds is cut off too), at most
+  dribbles one byte, or one header line, every few seconds is cut off too: no
+  read waits past the request's deadline), at most
   ``max_redirects`` redirects, at most ``max_bytes`` of body after
   decompression (gzip is asked for and undone on the fly);
 - manners: a User-Agent that names the bot, one request at a time per host
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass, field
@@ -122,11 +124,67 @@ def refused_address(ip: str) -> str | None:
     return None
 
 
+class _Deadline:
+    """When the request under way in this thread must be done (``Limits.total``), or None between requests."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def set(self, when: float | None) -> None:
+        self._local.when = when
+
+    def bound(self, timeout: float | None, error: type[Exception]) -> float | None:
+        """``timeout`` cut to the time left before the deadline; ``error`` once it has passed."""
+        when = getattr(self._local, "when", None)
+        if when is None:
+            return timeout
+        left = when - time.monotonic()
+        if left <= 0:
+            raise error("the request's total time is up")
+        return left if timeout is None else min(timeout, left)
+
+
+class _BoundedStream(httpcore.NetworkStream):
+    """A connection whose reads and writes never wait past the deadline: httpx's read timeout starts again at
+    every byte, so a server sending a header line every few seconds would otherwise hold a request forever."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self.deadline.bound(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self.deadline.bound(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _BoundedStream(self.stream.start_tls(ssl_context, server_hostname,
+                                                    self.deadline.bound(timeout, httpcore.ConnectTimeout)),
+                              self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.SyncBackend):
-    """Connects only to public addresses: resolves the host itself and checks every address it tries."""
+    """Connects within the deadline, and with ``guard`` only to public addresses: resolves the host itself
+    and checks every address it tries."""
+
+    def __init__(self, deadline: _Deadline, guard: bool) -> None:
+        self.deadline = deadline
+        self.guard = guard
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
+        timeout = self.deadline.bound(timeout, httpcore.ConnectTimeout)
+        if not self.guard:
+            return _BoundedStream(super().connect_tcp(host, port, timeout, local_address, socket_options),
+                                  self.deadline)
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -137,7 +195,8 @@ class _GuardedBackend(httpcore.SyncBackend):
             if reason:
                 problems.append(reason)
                 continue
-            return super().connect_tcp(address[0], port, timeout, local_address, socket_options)
+            return _BoundedStream(super().connect_tcp(address[0], port, timeout, local_address, socket_options),
+                                  self.deadline)
         raise httpcore.ConnectError(f"{_REFUSED}{host} resolves to a {problems[0]}" if problems
                                     else f"{_REFUSED}{host} has no address")
 
@@ -146,10 +205,11 @@ _REFUSED = "refused: "  # how a refused address shows in the connect error httpx
 
 
 class _GuardedTransport(httpx.HTTPTransport):
-    def __init__(self) -> None:
+    def __init__(self, deadline: _Deadline, guard: bool) -> None:
         super().__init__(retries=0)
         # httpx builds its connection pool without a way to pass a network backend: rebuild it with ours
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend())
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=not guard),
+                                             network_backend=_GuardedBackend(deadline, guard))
 
 
 class RobotsCache(Protocol):
@@ -173,7 +233,8 @@ class Fetcher:
     def __init__(self, limits: Limits | None = None, robots: RobotsCache | None = None) -> None:
         self.limits = limits = limits or Limits()
         self.robots_cache = robots
-        transport = None if limits.private else _GuardedTransport()
+        self._deadline = _Deadline()
+        transport = _GuardedTransport(self._deadline, guard=not limits.private)
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(limits.timeout), follow_redirects=False, transport=transport,
@@ -227,6 +288,7 @@ class Fetcher:
         self._wait_for(url)
         self.requests += 1
         started = time.monotonic()
+        self._deadline.set(started + self.limits.total)
         try:
             with self.client.stream("GET", url, headers=headers) as response:
                 body = b"" if response.status_code in (304, 301, 302, 303, 307, 308) else self._body(url, response,
@@ -236,6 +298,8 @@ class Fetcher:
         except FetchError:
             raise
         except httpx.TimeoutException:
+            if time.monotonic() - started >= self.limits.total:
+                raise self._too_slow(url) from None
             raise FetchError(url, f"timed out after {self.limits.timeout:g} s (NEWSBOT_FETCH_TIMEOUT); "
                                   "try again later") from None
         except httpx.ConnectError as exc:
@@ -251,6 +315,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchError(url, f"failed ({type(exc).__name__}: {str(exc)[:120]}); try again later") from None
         finally:
+            self._deadline.set(None)
             self._last[urlsplit(url).netloc] = time.monotonic()
         if page.status >= 400:
             hint = {404: "the page is gone; remove it from the feed list", 410: "the page is gone",
@@ -270,10 +335,13 @@ class Fetcher:
             if size > self.limits.max_bytes:
                 raise self._too_large(url, size)
             if time.monotonic() - started > self.limits.total:
-                raise FetchError(url, f"took longer than {self.limits.total:g} s to send "
-                                      "(NEWSBOT_FETCH_TOTAL_SECONDS); try again later")
+                raise self._too_slow(url)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _too_slow(self, url: str) -> FetchError:
+        return FetchError(url, f"took longer than {self.limits.total:g} s to send (NEWSBOT_FETCH_TOTAL_SECONDS); "
+                               "try again later")
 
     def _too_large(self, url: str, size: int) -> FetchError:
         return FetchError(url, f"is over {self.limits.max_bytes / 1e6:g} MB (at least {size / 1e6:.1f} MB); "

@@ -286,6 +286,7 @@ def test_a_redirect_loop_a_huge_response_and_a_slow_server_are_cut_off(site):
     site.routes["/loop-b"] = Resource(redirect=site.url("/loop-a"))
     site.routes["/huge"] = Resource(size=50_000_000, content_type="application/rss+xml")
     site.routes["/slow"] = Resource(b"<rss>" + b" " * 100, dribble=0.5)
+    site.routes["/slow-headers"] = Resource(b"<rss></rss>", slow_headers=0.5)  # each line well within the timeout
     with Fetcher(Limits(timeout=2, total=3, max_bytes=1_000_000, delay=0)) as fetcher:
         with pytest.raises(FetchError, match="redirects in a loop"):
             fetcher.fetch(site.url("/loop-a"))
@@ -295,6 +296,10 @@ def test_a_redirect_loop_a_huge_response_and_a_slow_server_are_cut_off(site):
         with pytest.raises(FetchError, match="longer than 3 s"):
             fetcher.fetch(site.url("/slow"))
         assert time.monotonic() - started < 30
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="longer than 3 s"):
+            fetcher.fetch(site.url("/slow-headers"))
+        assert time.monotonic() - started < 15  # the server would take 20 s
     with Fetcher(Limits(max_redirects=1, delay=0)) as fetcher:
         site.routes["/hop1"] = Resource(redirect=site.url("/hop2"))
         site.routes["/hop2"] = Resource(redirect=site.url("/hop3"))
