@@ -183,14 +183,15 @@ def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
 
 
 def _walk(folder: Path, skipped: dict[str, int]) -> Iterator[Path]:
-    """The readable files under ``folder`` (hidden ones and symlinked folders left out); ``skipped`` counts the
-    other files by suffix."""
+    """The readable files under ``folder`` (hidden ones and symlinked folders left out), and the links to a file
+    type it reads that point nowhere (their reading fails by name, and what they gave before stays); ``skipped``
+    counts the other files by suffix."""
     for child in folder.iterdir():
         if child.name.startswith("."):
             continue
         if child.is_dir() and not child.is_symlink():
             yield from _walk(child, skipped)
-        elif child.is_file() and file_type(child):
+        elif (child.is_file() or child.is_symlink() and not child.exists()) and file_type(child):
             yield child
         elif child.is_file():
             suffix = child.suffix.lower()[:12] or "without a suffix"
@@ -225,6 +226,9 @@ def _anonymous_id(file: Path, data: bytes | None) -> str:
 
 
 def _read_capped(file: Path, max_bytes: int) -> bytes:
+    if file.is_symlink() and not file.exists():
+        raise ArticleError(str(file), f"is a link to {os.readlink(file)!r}, which does not exist or links back; "
+                                      "fix or remove the link (what it gave before stays in the store)")
     try:
         size = file.stat().st_size
         if size > max_bytes:

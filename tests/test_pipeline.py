@@ -112,6 +112,29 @@ def test_a_file_that_breaks_keeps_its_stored_version(tmp_path, store, fake_index
     assert store.records([_id(folder, "a.txt")])[_id(folder, "a.txt")]["state"] == READY
 
 
+def test_a_link_whose_file_is_gone_fails_by_name_and_keeps_its_article_until_the_link_goes(tmp_path, store,
+                                                                                             fake_indexer):
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    _write(elsewhere, "a.txt", "A", "Linked in.")
+    _write(folder, "b.txt", "B", "Always fine.")
+    (folder / "a.txt").symlink_to(elsewhere / "a.txt")
+    (folder / "loop1.txt").symlink_to(folder / "loop2.txt")
+    (folder / "loop2.txt").symlink_to(folder / "loop1.txt")
+    first = ingest([folder], store, fake_indexer)
+    assert first.added == 2 and sorted(f["path"] for f in first.failed) == [str(folder / "loop1.txt"),
+                                                                           str(folder / "loop2.txt")]
+    (elsewhere / "a.txt").rename(elsewhere / "moved.txt")  # an unmounted disk looks the same
+    report = ingest([folder], store, fake_indexer)
+    assert report.deleted == 0 and report.unchanged == 1
+    failure = next(f for f in report.failed if f["path"] == str(folder / "a.txt"))
+    assert "is a link to" in failure["error"] and "does not exist" in failure["error"]
+    assert store.count_articles() == 2
+    (folder / "a.txt").unlink()
+    assert ingest([folder], store, fake_indexer).deleted == 1
+
+
 def test_a_feed_line_that_disappears_is_pruned_and_the_rest_stay(tmp_path, store, fake_indexer):
     feed = tmp_path / "feed.jsonl"
     rows = [{"title": f"T{n}", "url": f"https://x/{n}", "body": f"Body number {n}."} for n in range(4)]
