@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import signal
 import sys
 import threading
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its control characters escaped: a file named "a\nerror: b.txt" prints as one line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda match: repr(match.group())[1:-1], text)
 
 
 class _Stop:
@@ -111,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print(report: Report, args: argparse.Namespace) -> None:
     for failure in report.failed:
-        _say(f"error: {failure['path']}: {failure['error']}")
+        _say(f"error: {_one_line(failure['path'])}: {_one_line(failure['error'])}")
     if args.verbose:
         for note in report.notes:
-            _say(f"note: {note['path']}: {note['note']}")
+            _say(f"note: {_one_line(note['path'])}: {_one_line(note['note'])}")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
     else:

@@ -88,14 +88,21 @@ def parse_date(value: object, where: str, notes: list[str] | None = None) -> dt.
     return _plausible(found, where, notes)
 
 
+#: A date written with dots: "12.05.2024", "1.2.23".
+_DOTTED = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?![\d.])")
+
+
 def _written_date(text: str) -> dt.date | None:
-    """A date dateutil reads with every part from the text: parsed with two different defaults, both agree."""
+    """A date dateutil reads with every part from the text: parsed with two different defaults, both agree.
+    Dotted numbers are day first, as the countries that write them read them ("12.05.2024": 12 May)."""
     from dateutil import parser as date_parser
 
     results = []
+    dayfirst = _DOTTED.search(text) is not None
     for default in (dt.datetime(1904, 1, 1), dt.datetime(1908, 12, 28)):
         try:
-            results.append(date_parser.parse(text, fuzzy=True, default=default, ignoretz=True).date())
+            results.append(date_parser.parse(text, fuzzy=True, default=default, ignoretz=True,
+                                             dayfirst=dayfirst).date())
         except (ValueError, OverflowError, TypeError):
             return None
     return results[0] if results[0] == results[1] else None

@@ -417,7 +417,8 @@ def _feed_line(line: bytes, where: str, prefix: str | None, relative: str, notes
     except ArticleError as error:
         return error
     except json.JSONDecodeError as exc:
-        return ArticleError(where, f"not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line")
+        problem = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        return ArticleError(where, f"not valid JSON ({problem} at column {exc.colno}); fix or remove the line")
     except RecursionError:
         return ArticleError(where, "JSON nests too deeply to be an article; fix or remove the line")
     try:

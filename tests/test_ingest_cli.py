@@ -76,13 +76,15 @@ def test_a_missing_path_and_a_broken_file_are_reported_and_the_rest_ingested(tmp
     folder.mkdir()
     (folder / "ok.txt").write_text("A title\n\nA fine body.", encoding="utf-8")
     (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x01")
+    (folder / "x\nerror: ok.txt: fake.txt").write_bytes(b"")  # a name that would print a line of its own
     code = main([str(folder), str(tmp_path / "missing"), "--store", str(tmp_path / "s"), "--json"])
     out, err = capsys.readouterr()
     report = json.loads(out.strip().splitlines()[-1])
     assert code == 1
     assert report["added"] == 1 and report["articles"] == 1
-    assert {Path(f["path"]).name for f in report["failed"]} == {"bad.txt", "missing"}
+    assert {Path(f["path"]).name for f in report["failed"]} == {"bad.txt", "missing", "x\nerror: ok.txt: fake.txt"}
     assert f"error: {folder / 'bad.txt'}: looks like a binary file" in err
+    assert sum(line.startswith("error: ") for line in err.splitlines()) == 3 and "x\\nerror: ok.txt" in err
 
 
 def test_usage_errors_exit_with_status_2(tmp_path):

@@ -330,9 +330,15 @@ def test_only_dates_that_are_really_there_are_kept_the_rest_is_left_empty_with_a
 
 
 @pytest.mark.parametrize("written", ["Friday, 23 June 2023", "23 June 2023", "June 23, 2023 10:30 EST",
-                                     "2023-06-23T10:00:00Z", "Published on Jun 23 2023"])
+                                     "2023-06-23T10:00:00Z", "Published on Jun 23 2023", "23.06.2023"])
 def test_written_dates_with_year_month_and_day_are_read(written):
     assert parse.parse_date(written, "x") == dt.date(2023, 6, 23)
+
+
+def test_a_dotted_date_is_read_day_first_as_the_countries_that_write_it_do():
+    assert parse.parse_date("05.06.2023", "x") == dt.date(2023, 6, 5)
+    assert parse.parse_date("Stand: 05.06.2023, 14:05 Uhr", "x") == dt.date(2023, 6, 5)
+    assert parse.parse_date("06/05/2023", "x") == dt.date(2023, 6, 5)  # a slash stays month first
 
 
 def test_a_byline_with_junk_instead_of_a_date_keeps_the_source_and_no_date():

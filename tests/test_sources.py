@@ -43,13 +43,14 @@ def test_a_missing_path_is_one_error_and_prunes_nothing(tmp_path):
 
 
 def test_bad_feed_lines_are_reported_by_line_and_the_others_are_read(tmp_path):
-    lines = [_feed_line(1), "{not json", json.dumps({"title": "no body"}), "", _feed_line(4)]
+    lines = [_feed_line(1), "{not json", json.dumps({"title": "no body"}), "", _feed_line(4), '{"body": "a\tb"}']
     feed = tmp_path / "feed.jsonl"
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     origin = read_origin(feed, MB, 100 * MB)
     assert [article.article_id for article in origin.articles] == ["https://x/1", "https://x/4"]
-    assert [error.where for error in origin.errors] == [f"{feed}:2", f"{feed}:3"]
+    assert [error.where for error in origin.errors] == [f"{feed}:2", f"{feed}:3", f"{feed}:6"]
     assert "not valid JSON" in origin.errors[0].problem
+    assert "(Invalid control character at column 12)" in origin.errors[2].problem
     assert origin.failed_paths == {"feed.jsonl"}
 
 
