@@ -72,6 +72,8 @@ need a reading model; arithmetic; any language but English.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -675,6 +677,11 @@ ANSWER_SPANS = {
 _PROTOTYPES = {"person": "a person's name", "place": "a country or city", "org": "a company or organization"}
 
 
+#: The most candidates read in one sentence: news sentences name a handful; a hostile "sentence" of thousands of
+#: names would otherwise cost seconds per question.
+PER_SENTENCE = 40
+
+
 def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequence[str], texts: Sequence[str],
            embeddings: Embeddings, top: int = 8, outlets: Sequence[str] = (),
            articles: Sequence[str] = ()) -> Choice | None:
@@ -694,7 +701,7 @@ def choose(expectation: Expectation, sentences: Sequence[Sentence], titles: Sequ
     asked_class = _asked_class(expectation)
     joined = "\n".join(texts)
     for sentence in sentences[:top]:
-        found = candidates(sentence.text)
+        found = candidates(sentence.text)[:PER_SENTENCE]
         found += [shorter for span in found if (shorter := _without_number(span))]  # "iPhone 14": also "iPhone"
         found += _class_members(asked_class, sentence.text)  # "gray" for "which color"
         if not several and expectation.head not in ("", "person", "place"):  # one "which <noun>" asked: each
@@ -1370,16 +1377,17 @@ def _several_bonus(expectation: Expectation, span: Span) -> float:
 #: What a candidate gains when the sentence says it in the question's frame: "is acquiring Parler" for "is
 #: acquiring which platform?", "the sale of the Denver Broncos" for "the sale of which team?".
 FRAMED = 0.2
+#: How far before or after a candidate its frame is looked for, in characters (a few words).
+_NEAR_CHARS = 80
 
 
 def _framed(frame: Sequence[str], sentence: str, span: Span) -> bool:
     """Whether the words of ``frame`` stand right before ``span`` (a determiner may come between), the same
     words or forms of one verb ("acquired" for "acquiring")."""
-    if not frame:
+    before = sentence[max(0, span.start - _NEAR_CHARS) : span.start]  # a few words: any sentence is cheap
+    if not frame or not before.endswith(" "):
         return False
-    words = _TOKEN.findall(sentence[: span.start].lower())
-    if not sentence[: span.start].endswith(" "):
-        return False
+    words = _TOKEN.findall(before.lower())
     if words and words[-1] in _DETERMINERS:
         words.pop()
     return len(words) >= len(frame) and all(_same_word(a, b) for a, b in zip(words[-len(frame):], frame))
@@ -1390,7 +1398,8 @@ def _owns(owned: str, sentence: str, span: Span) -> bool:
     bid" for "which country's bid"): its possessive, then the noun within four words."""
     if not owned or not re.match(r"[’']s\b", sentence[span.end :]):
         return False
-    return any(stem(word) == owned for word in _TOKEN.findall(sentence[span.end + 2 :].lower())[:4])
+    after = sentence[span.end + 2 : span.end + 2 + _NEAR_CHARS].lower()
+    return any(stem(word) == owned for word in _TOKEN.findall(after)[:4])
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -1405,11 +1414,30 @@ def _same_word(a: str, b: str) -> bool:
 
 def _nearness(sentence: str, span: Span, asked: frozenset[str]) -> float:
     """1 when a question word stands right next to the candidate, falling to 0 at 12 words away."""
-    positions = [m.start() for m in _WORD.finditer(sentence) if stem(m.group().strip(".’'")) in asked]
-    if not positions:
+    starts, said = _said_at(sentence, asked)
+    if not said:
         return 0.0
-    words_between = min(len(_WORD.findall(sentence[min(p, span.start) : max(p, span.end)])) for p in positions)
-    return max(0.0, 1.0 - words_between / 12)
+
+    def words(start: int, end: int) -> int:  # how many words begin in sentence[start:end]
+        return bisect.bisect_left(starts, end) - bisect.bisect_left(starts, start)
+
+    before, after = bisect.bisect_left(said, span.start), bisect.bisect_left(said, span.end)
+    between = [words(said[before - 1], span.start)] if before else []  # the nearest question word before it
+    between += [words(span.start, said[after])] if after < len(said) else []  # after it, the span counted
+    between += [words(span.start, span.end)] if before < after else []  # inside it
+    return max(0.0, 1.0 - min(between) / 12)
+
+
+@functools.lru_cache(maxsize=64)
+def _said_at(sentence: str, asked: frozenset[str]) -> tuple[list[int], list[int]]:
+    """Where each word of ``sentence`` begins, and where each word the question says does: read once per
+    sentence, not once per candidate (a long sentence holds many)."""
+    starts, said = [], []
+    for match in _WORD.finditer(sentence):
+        starts.append(match.start())
+        if stem(match.group().strip(".’'")) in asked:
+            said.append(match.start())
+    return starts, said
 
 
 # --- common-noun answers ---------------------------------------------------------------

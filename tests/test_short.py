@@ -559,3 +559,16 @@ def test_the_extractive_answer_opens_with_the_common_noun_phrase_located_in_its_
     checked = check(text, passages, {"a1": body})
     found = short_answer(checked.text, checked.citations, {"a1": body})
     assert found is not None and found.n == 1 and body[found.start : found.end] == found.text == "wastewater"
+
+
+def test_a_sentence_of_thousands_of_names_is_read_in_bounded_time(real_embeddings):
+    """A hang guard, not a speed target: every candidate once read the whole sentence (hours at this size)."""
+    import time
+
+    text = " ".join(f"Alpha{i} Corp's bid acquired Beta{i}" for i in range(5000))
+    started = time.monotonic()
+    for question in ("Which company's bid won?", "The fund is acquiring which company?"):
+        choice = short.choose(short.expect(question), [short.Sentence(0.5, 1, 0, len(text), text)], [], [text],
+                              real_embeddings)
+        assert choice is not None and text[choice.span.start : choice.span.end] == choice.span.text
+    assert time.monotonic() - started < 60
