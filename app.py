@@ -784,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
         if export_pending(settings):
             print(EXPORT_NOTE, flush=True)
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
-                           lock_timeout=settings.lock_timeout, on_wait=_log)
+                           min_free_mb=settings.min_free_mb, lock_timeout=settings.lock_timeout, on_wait=_log)
         note = ensure_articles(store, settings)
         if note:
             print(note, flush=True)

@@ -134,7 +134,7 @@ def _library(args: argparse.Namespace) -> int:
         settings = load_settings(store_dir=args.store_dir, chroma_host=args.chroma_host,
                                  chroma_port=args.chroma_port, collection=args.collection)
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
-                           lock_timeout=settings.lock_timeout,
+                           lock_timeout=settings.lock_timeout, min_free_mb=settings.min_free_mb,
                            on_wait=lambda message: print(message, file=sys.stderr, flush=True))
         store.refresh()
         if args.command == "articles":

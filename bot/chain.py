@@ -194,7 +194,7 @@ def build_bot(settings: Settings, store: Store | None = None, follow: bool = Fal
     backend = load_backend(settings, extractive)  # a missing extra or model file fails before the store opens
     if store is None:
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
-                           lock_timeout=settings.lock_timeout, on_wait=on_notice)
+                           min_free_mb=settings.min_free_mb, lock_timeout=settings.lock_timeout, on_wait=on_notice)
     store.require_articles()
     if follow:
         store.follow(settings.refresh_seconds, on_error=on_notice)

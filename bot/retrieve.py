@@ -304,7 +304,7 @@ class NewsRetriever(BaseRetriever):
 
         config = Settings(store_dir=store_dir, **settings)
         store = open_store(config.store_dir, config.chroma_host, config.chroma_port, config.collection,
-                           lock_timeout=config.lock_timeout)
+                           min_free_mb=config.min_free_mb, lock_timeout=config.lock_timeout)
         store.refresh()
         return cls.from_store(store, k=k, settings=config)
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         600.0, gt=0, description="Seconds a writer waits for another process writing the same store "
         "(the wait is said on stderr) before giving up.",
     )
+    min_free_mb: float = Field(
+        100.0, ge=0, description="Writing stops with an error, before it begins, when the disk holding the store "
+        "folder has less free space than this, plus four times what the write adds: Chroma hangs on a full disk.",
+    )
     refresh_seconds: float = Field(
         1.0, gt=0, description="How often a running chat (app.py, python -m bot chat) looks for articles "
         "that other processes added, changed or removed.",

@@ -49,6 +49,7 @@ import ctypes
 import hashlib
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -61,6 +62,7 @@ from typing import Any
 from bot.errors import ConfigError, EmptyStoreError, StoreError
 from bot.lexical import FILTER_FIELDS, KeywordRow, LexicalIndex
 from bot.locks import Generation, StoreLock
+from bot.settings import Settings
 from bot.types import Article, Chunk, published_number
 
 READY, PENDING = "ready", "pending"
@@ -84,6 +86,12 @@ _META_CAPS = {"title": 500, "source": 200, "author": 300, "url": 2000, "path": 1
 #: articles, 5 of 60 fresh opens lost 1-8 vectors with 16 links, none of 300 with 32. It is fixed when a
 #: collection is created: older stores keep their 16 (``check`` reports what that costs them).
 CHUNK_INDEX = {"hnsw:space": "cosine", "hnsw:M": 32}
+
+
+#: Free space (MB) a write leaves on the store's disk at least, unless open_store is told otherwise.
+DEFAULT_MIN_FREE_MB: float = Settings.model_fields["min_free_mb"].default
+#: What a chunk costs on disk besides its text and vector: metadata, ids, index entries (bytes, roughly).
+_ROW_BYTES = 2_000
 
 
 def chunk_id(article_id: str, version: str, index: int) -> str:
@@ -198,6 +206,7 @@ class Store:
         self.lock = lock
         self.generation = generation
         self.step_hook = step_hook or (lambda step: None)
+        self.min_free_bytes = int(DEFAULT_MIN_FREE_MB * 1e6)  # open_store sets the settings' min_free_mb
         self._connect = connect
         self._opened = 0
         self._handle_lock = threading.Lock()
@@ -462,9 +471,11 @@ class Store:
 
     # --- writing ---------------------------------------------------------------------
     @contextlib.contextmanager
-    def _writing(self, article_ids: Sequence[str], dimension: int | None = None) -> Iterator[_Handle]:
+    def _writing(self, article_ids: Sequence[str], dimension: int | None = None, adds: int = 0) -> Iterator[_Handle]:
         """Hold the lock, with a client whose view of the files is current, and a journal entry for the block
-        (vectors of ``dimension`` numbers are checked against the store's first: a refused write leaves nothing)."""
+        (vectors of ``dimension`` numbers are checked against the store's first: a refused write leaves nothing;
+        so is one the disk has no room for, ``adds`` bytes about to be added: ``_check_space``)."""
+        self._check_space(adds)
         with self.lock.held():
             if self.generation and self.generation.read().files != self._handle.files:
                 self._swap(self._open())  # somebody else touched the files since this client loaded them
@@ -481,6 +492,20 @@ class Store:
                     h.files = self.generation.bump(content=True).files
                     self._seen = self.generation.read().content
 
+    def _check_space(self, adds: int) -> None:
+        """A StoreError when the disk holding the store folder has less than ``min_free_bytes`` free beside four
+        times ``adds`` (vectors, text, index, write-ahead log): Chroma blocks, lock held, on a full disk."""
+        folder = self.lock.path.parent
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            return  # nothing to measure: the write says what is wrong
+        needed = self.min_free_bytes + 4 * adds
+        if free < needed:
+            raise StoreError(f"The disk holding {folder} has {free / 1e6:.0f} MB free; this write needs about "
+                             f"{needed / 1e6:.0f} MB (NEWSBOT_MIN_FREE_MB, plus four times what it adds). Nothing "
+                             "was written: free some space, or move the store (NEWSBOT_STORE_DIR), and run again")
+
     def write(self, items: Sequence[Indexed], origin: str) -> None:
         """Write these articles' new versions (see the module docstring: readers never see a mix)."""
         if not items:
@@ -488,7 +513,9 @@ class Store:
         ids = [item.article.article_id for item in items]
         versions = {item.article.article_id: item.content_hash for item in items}
         length = next((len(vector) for item in items for vector in item.vectors), None)
-        with self._writing(ids, length) as h:
+        adds = sum(len(chunk.text.encode("utf-8", "surrogatepass")) + 4 * (length or 0) + _ROW_BYTES
+                   for item in items for chunk in item.chunks)
+        with self._writing(ids, length, adds) as h:
             old = self.records(ids)
             rows = [
                 (chunk_id(item.article.article_id, item.content_hash, chunk.index), vector, chunk.text,
@@ -813,7 +840,7 @@ def _free_alias(folder: str, number: int) -> int:
 
 def open_store(
     store_dir: Path, host: str | None, port: int, collection: str, *, lock_timeout: float = 600.0,
-    on_wait: Callable[[str], None] | None = None,
+    on_wait: Callable[[str], None] | None = None, min_free_mb: float | None = None,
 ) -> Store:
     """The store named by the settings' store_dir / chroma_host / chroma_port / collection.
 
@@ -832,7 +859,10 @@ def open_store(
     try:
         with lock.held():  # the keyword index's schema, and a new Chroma folder's tables, are made once
             lexical = LexicalIndex(store_dir / f"{stem}.sqlite3")
-        return Store(lambda n: connect(store_dir, host, port, n), collection, where, lexical, lock, generation)
+        store = Store(lambda n: connect(store_dir, host, port, n), collection, where, lexical, lock, generation)
+        if min_free_mb is not None:
+            store.min_free_bytes = int(min_free_mb * 1e6)
+        return store
     except BaseException:
         lock.close()
         raise

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             chroma_port=args.chroma_port, collection=args.collection,
         )
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
-                           lock_timeout=settings.lock_timeout, on_wait=_say)
+                           min_free_mb=settings.min_free_mb, lock_timeout=settings.lock_timeout, on_wait=_say)
         indexer = Indexer.from_settings(settings)
         if export_pending(settings):
             _say(EXPORT_NOTE)

@@ -103,3 +103,10 @@ def test_the_summary_line_reports_the_counts(tmp_path, capsys):
     code = main([str(SAMPLES), "--store", str(tmp_path / "s")])
     assert code == 0
     assert capsys.readouterr().out.strip().startswith("1 added, 0 updated, 0 unchanged, 0 deleted, 0 failed")
+
+
+def test_a_disk_without_room_stops_ingest_before_it_writes_with_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_MIN_FREE_MB", "100000000")  # 100 TB: no disk here has that free
+    code = main([str(SAMPLES), "--store", str(tmp_path / "s")])
+    assert code == 2
+    assert "MB free; this write needs about 100000000 MB (NEWSBOT_MIN_FREE_MB" in capsys.readouterr().err

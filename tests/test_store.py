@@ -83,3 +83,21 @@ def test_near_duplicate_articles_stay_reachable_by_a_dense_query_however_the_ind
         store._reopen()  # a fresh client: its vector index is rebuilt from the log
         assert store.check() == []
     store.close()
+
+
+def test_a_write_the_disk_has_no_room_for_is_refused_before_it_begins_and_leaves_the_store_as_it_was(tmp_path):
+    import shutil
+
+    import pytest
+
+    from bot.errors import StoreError
+
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    store.write([_indexed("a", "The harbour bridge reopened.", "v1")], origin="x")
+    free_mb = shutil.disk_usage(tmp_path).free / 1e6
+    crowded = open_store(tmp_path / "store", None, 8000, "news", min_free_mb=free_mb + 10_000)
+    with pytest.raises(StoreError, match=r"MB free; this write needs about .* free some space"):
+        crowded.write([_indexed("b", "Another story.", "v1")], origin="x")
+    store.write([_indexed("c", "A third story, written after the refusal.", "v1")], origin="x")  # no lock left held
+    store.refresh()
+    assert sorted(store.records(["a", "b", "c"])) == ["a", "c"] and store.check() == []
