@@ -46,15 +46,25 @@ class StoreLock:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
-            raise StoreError(f"{path.parent} is a file, not a store folder: give --store (NEWSBOT_STORE_DIR) "
+            in_the_way = next((folder for folder in [path.parent, *path.parent.parents] if folder.is_file()),
+                              path.parent)
+            raise StoreError(f"{in_the_way} is a file, not a store folder: give --store (NEWSBOT_STORE_DIR) "
                              "a folder, new or one made by the bot") from None
+        except OSError as exc:
+            raise StoreError(f"Can't make the store folder {path.parent} ({exc.strerror}); check its "
+                             "permissions, or give --store (NEWSBOT_STORE_DIR) another folder") from None
         self.path = path
         self.what = what
         self.timeout = timeout
         self.on_wait = on_wait
         self._threads = threading.RLock()
         self._depth = 0
-        self._file = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the lock's life
+        try:
+            self._file = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the lock's life
+        except OSError as exc:
+            raise StoreError(f"Can't open {path} ({exc.strerror}): the bot writes in the store folder "
+                             f"{path.parent} to ask as well as to ingest (its lock and keyword index live there); "
+                             "make it writable, or copy the store to a folder that is") from None
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:

@@ -192,3 +192,12 @@ def test_an_unreadable_counter_file_reads_as_zero(tmp_path):
     path.write_text("garbage\n", encoding="ascii")
     assert Generation(path).read() == Counts(0, 0)
     assert Generation(path).bump(content=True) == Counts(1, 1)
+
+
+def test_a_store_folder_that_cannot_be_made_or_written_is_a_store_error_naming_it(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(StoreError, match=r"a-file is a file, not a store folder"):
+        StoreLock(tmp_path / "a-file" / "sub" / "newsbot.lock", "x")
+    (tmp_path / "store" / "newsbot.lock").mkdir(parents=True)  # open() fails as on a read-only disk
+    with pytest.raises(StoreError, match=r"Can't open .*newsbot.lock .*make it writable"):
+        StoreLock(tmp_path / "store" / "newsbot.lock", "x")
