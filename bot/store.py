@@ -131,6 +131,15 @@ class StoredChunk:
     body: str
 
 
+def superseded_by(item: Indexed, old: dict[str, dict[str, Any]]) -> bool:
+    """Whether the store holds a version of the item's article read after this one was (by another process):
+    writing it would put back what its source said before."""
+    record = old.get(item.article.article_id)
+    if not (record and item.article.read_at and record.get("state") == READY):
+        return False
+    return record.get("hash") != item.content_hash and float(record.get("read_at") or 0) > item.article.read_at
+
+
 def is_current(chunk: dict[str, Any], record: dict[str, Any] | None) -> bool:
     """Whether a chunk (its metadata) belongs to the version of its article that the record describes."""
     if record is None or record.get("state") != READY:
@@ -506,10 +515,12 @@ class Store:
                              f"{needed / 1e6:.0f} MB (NEWSBOT_MIN_FREE_MB, plus four times what it adds). Nothing "
                              "was written: free some space, or move the store (NEWSBOT_STORE_DIR), and run again")
 
-    def write(self, items: Sequence[Indexed], origin: str) -> None:
-        """Write these articles' new versions (see the module docstring: readers never see a mix)."""
+    def write(self, items: Sequence[Indexed], origin: str) -> list[str]:
+        """Write these articles' new versions (see the module docstring: readers never see a mix); returns the
+        ids of those left as they are because another process wrote a version it read later (two ingests of
+        one folder, one holding a file it read before an edit): ``superseded``."""
         if not items:
-            return
+            return []
         ids = [item.article.article_id for item in items]
         versions = {item.article.article_id: item.content_hash for item in items}
         length = next((len(vector) for item in items for vector in item.vectors), None)
@@ -517,6 +528,10 @@ class Store:
                    for item in items for chunk in item.chunks)
         with self._writing(ids, length, adds) as h:
             old = self.records(ids)
+            superseded = [item.article.article_id for item in items if superseded_by(item, old)]
+            if superseded:
+                items = [item for item in items if item.article.article_id not in superseded]
+                versions = {item.article.article_id: item.content_hash for item in items}
             rows = [
                 (chunk_id(item.article.article_id, item.content_hash, chunk.index), vector, chunk.text,
                  {**article_metadata(item.article), "version": item.content_hash, "chunk": chunk.index,
@@ -538,6 +553,7 @@ class Store:
             self.lexical.retire(versions, {item.article.article_id: {
                 **article_metadata(item.article), "chunks": len(item.chunks), "ingested_at": now} for item in items})
             self.step_hook("old versions")
+        return superseded
 
     def update_records(self, changes: dict[str, dict[str, Any]]) -> None:
         """Change some metadata of these (unchanged) articles' records, e.g. ``{"origin": …}``: pruning goes by
@@ -569,7 +585,8 @@ class Store:
                 metadatas=[
                     {**article_metadata(item.article), "hash": item.content_hash, "origin": origin,
                      "state": READY, "layout": LAYOUT, "chunks": len(item.chunks), "ingested_at": int(now),
-                     "changed_at": now, "item_version": item.article.source_version}
+                     "changed_at": now, "item_version": item.article.source_version,
+                     "read_at": item.article.read_at}
                     for item in batch
                 ],
             )

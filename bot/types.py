@@ -21,8 +21,10 @@ class Article:
     otherwise the path relative to the ingested folder (or feed line key).
     ``path`` says where it was read from, for error messages and the UI (a file,
     or the link of the feed item). ``source_version`` is what that feed item
-    looked like (hashed): the same item is not fetched again. Neither is part of
-    the content hash.
+    looked like (hashed): the same item is not fetched again. ``read_at``: when
+    ingest read it (seconds since 1970; 0 when unknown), so that of two processes
+    writing one article the version read last stays. None of these is part of the
+    content hash.
     """
 
     article_id: str
@@ -34,6 +36,7 @@ class Article:
     url: str = ""
     path: str = ""
     source_version: str = ""
+    read_at: float = 0.0
 
     @property
     def published_iso(self) -> str:

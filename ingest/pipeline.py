@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ def _sync_origin(
         else:
             origin.seen.add(item.article_id)
             taken.add(item.article_id)
-            batch.append(item)
+            batch.append(replace(item, read_at=time.time()))  # of two writers, the version read last stays
             if len(batch) == ARTICLES_PER_BATCH:
                 _sync_batch(batch, origin, store, indexer, writer, report, progress)
                 batch = []
@@ -395,23 +395,29 @@ class _Writer:
 
     def _write(self, items: list[Indexed], origin: str, known: set[str]) -> None:
         try:
-            self.store.write(items, origin)
-            written = items
+            superseded = set(self.store.write(items, origin))
+            written = [item for item in items if item.article.article_id not in superseded]
         except (StoreError, ConfigError):
             raise  # the store itself is unreachable, locked or of other vectors: the run cannot go on
         except Exception:  # noqa: BLE001 - one article Chroma refuses: find it, write the others
             self.failed_writes = True
-            written = []
+            written, superseded = [], set()
             for item in items:
                 try:
-                    self.store.write([item], origin)
-                    written.append(item)
+                    if not self.store.write([item], origin):
+                        written.append(item)
+                    else:
+                        superseded.add(item.article.article_id)
                 except (StoreError, ConfigError):
                     raise
                 except Exception as exc:
                     self.report.failed.append({"path": item.article.path or item.article.article_id,
                                                "error": f"could not be written to the store "
                                                         f"({type(exc).__name__}: {str(exc)[:200]})"})
+        for item in items:
+            if item.article.article_id in superseded:
+                self.report.notes.append({"path": item.article.path or item.article.article_id, "note": (
+                    "another process wrote a version of it read after this one; that one is kept")})
         for item in written:
             if item.article.article_id in known:
                 self.report.updated += 1

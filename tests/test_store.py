@@ -101,3 +101,22 @@ def test_a_write_the_disk_has_no_room_for_is_refused_before_it_begins_and_leaves
     store.write([_indexed("c", "A third story, written after the refusal.", "v1")], origin="x")  # no lock left held
     store.refresh()
     assert sorted(store.records(["a", "b", "c"])) == ["a", "c"] and store.check() == []
+
+
+def test_of_two_writers_of_one_article_the_version_read_last_stays(tmp_path):
+    from dataclasses import replace
+
+    def read_at(item: Indexed, when: float) -> Indexed:
+        return replace(item, article=replace(item.article, read_at=when))
+
+    store = open_store(tmp_path / "store", None, 8000, "news")
+    edited = read_at(_indexed("a", "The pier reopens on Monday, after the edit.", "v2"), 200.0)
+    assert store.write([edited], origin="x") == []
+    # a process that read the file before the edit writes after the one that read it after
+    assert store.write([read_at(_indexed("a", "The pier stays shut.", "v1"), 100.0),
+                        read_at(_indexed("b", "Another story.", "v1"), 100.0)], origin="x") == ["a"]
+    assert store.records(["a"])["a"]["hash"] == "v2" and store.records(["b"])["b"]["hash"] == "v1"
+    assert [p.text for p in store.passages([chunk_id("a", "v2", 0)])] == ["The pier reopens on Monday, after the edit."]
+    assert store.write([read_at(_indexed("a", "Read later still.", "v3"), 300.0)], origin="x") == []
+    assert store.write([_indexed("a", "Read at an unknown time: written.", "v4")], origin="x") == []
+    assert store.records(["a"])["a"]["hash"] == "v4" and store.check() == []
