@@ -208,6 +208,7 @@ class Store:
     def __init__(
         self, connect: Callable[[int], Any], name: str, where: str, lexical: LexicalIndex, lock: StoreLock,
         generation: Generation | None = None, step_hook: Callable[[str], None] | None = None,
+        min_free_mb: float = DEFAULT_MIN_FREE_MB,
     ) -> None:
         self.name = name
         self.where = where
@@ -215,7 +216,7 @@ class Store:
         self.lock = lock
         self.generation = generation
         self.step_hook = step_hook or (lambda step: None)
-        self.min_free_bytes = int(DEFAULT_MIN_FREE_MB * 1e6)  # open_store sets the settings' min_free_mb
+        self.min_free_bytes = int(min_free_mb * 1e6)
         self._connect = connect
         self._opened = 0
         self._handle_lock = threading.Lock()
@@ -530,8 +531,9 @@ class Store:
             old = self.records(ids)
             superseded = [item.article.article_id for item in items if superseded_by(item, old)]
             if superseded:
-                items = [item for item in items if item.article.article_id not in superseded]
-                versions = {item.article.article_id: item.content_hash for item in items}
+                kept = set(versions) - set(superseded)
+                items = [item for item in items if item.article.article_id in kept]
+                versions = {article_id: versions[article_id] for article_id in kept}
             rows = [
                 (chunk_id(item.article.article_id, item.content_hash, chunk.index), vector, chunk.text,
                  {**article_metadata(item.article), "version": item.content_hash, "chunk": chunk.index,
@@ -857,7 +859,7 @@ def _free_alias(folder: str, number: int) -> int:
 
 def open_store(
     store_dir: Path, host: str | None, port: int, collection: str, *, lock_timeout: float = 600.0,
-    on_wait: Callable[[str], None] | None = None, min_free_mb: float | None = None,
+    on_wait: Callable[[str], None] | None = None, min_free_mb: float = DEFAULT_MIN_FREE_MB,
 ) -> Store:
     """The store named by the settings' store_dir / chroma_host / chroma_port / collection.
 
@@ -876,10 +878,8 @@ def open_store(
     try:
         with lock.held():  # the keyword index's schema, and a new Chroma folder's tables, are made once
             lexical = LexicalIndex(store_dir / f"{stem}.sqlite3")
-        store = Store(lambda n: connect(store_dir, host, port, n), collection, where, lexical, lock, generation)
-        if min_free_mb is not None:
-            store.min_free_bytes = int(min_free_mb * 1e6)
-        return store
+        return Store(lambda n: connect(store_dir, host, port, n), collection, where, lexical, lock, generation,
+                     min_free_mb=min_free_mb)
     except BaseException:
         lock.close()
         raise
