@@ -461,16 +461,12 @@ def read_opml_file(path: Path) -> list[str]:
         raise ArticleError(str(path), error.problem.replace("check the URL", "check the file")) from None
 
 
-#: Dates of fetched pages come from their explicit metadata only (trafilatura's htmldate, no guessing from text).
-_DATES = {"extensive_search": False, "original_date": True}
-
-
 def _article_from_page(page: Page, item: Item, limits: Limits) -> Article:
     """An article from a fetched page: trafilatura's text and metadata, the item's where the page has none."""
     if page.content_type and not page.content_type.startswith(("text/html", "application/xhtml", "text/plain")):
         raise FetchError(page.url, f"is not an HTML page ({page.content_type}); link the article page itself")
     try:
-        document = parse.read_page(_decode_page(page), page.url, page.url, _DATES)
+        document = parse.read_page(_decode_page(page), page.url, page.url)
     except parse.NotAnArticle:
         raise
     except ArticleError as error:  # as a FetchError: the item may then fall back to its own content

@@ -389,16 +389,21 @@ class PageText:
 ISOLATE_CHARS, PAGE_SECONDS = 300_000, 60.0
 
 
-def read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> PageText:
+#: A page's date comes from its explicit metadata only (trafilatura's htmldate without its extensive search):
+#: guessing from the text took a footer's "© 2019", a "June 2023" or a CSS "1995px" for the publication date.
+_DATES = {"extensive_search": False, "original_date": True}
+
+
+def read_page(text: str, where: str, url: str | None = None) -> PageText:
     """A web page's main text and metadata (``_read_page``), or ArticleError / NotAnArticle; a big page is read
     in a forked child process given ``PAGE_SECONDS`` (where the platform forks), so that no page hangs ingest."""
     import multiprocessing
 
     if len(text) < ISOLATE_CHARS or "fork" not in multiprocessing.get_all_start_methods():
-        return _read_page(text, where, url, dates)
+        return _read_page(text, where, url)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(sending, text, where, url, dates), daemon=True)
+    child = context.Process(target=_read_in_child, args=(sending, text, where, url), daemon=True)
     child.start()
     sending.close()
     try:
@@ -419,9 +424,9 @@ def read_page(text: str, where: str, url: str | None = None, dates: dict[str, An
     raise NotAnArticle(where, problem, feeds) if kind == "not an article" else ArticleError(where, problem)
 
 
-def _read_in_child(sending: Any, text: str, where: str, url: str | None, dates: dict[str, Any] | None) -> None:
+def _read_in_child(sending: Any, text: str, where: str, url: str | None) -> None:
     try:
-        outcome: Any = _read_page(text, where, url, dates)
+        outcome: Any = _read_page(text, where, url)
     except NotAnArticle as error:
         outcome = ("not an article", error.problem, error.feeds)
     except ArticleError as error:
@@ -432,7 +437,7 @@ def _read_in_child(sending: Any, text: str, where: str, url: str | None, dates: 
     sending.close()
 
 
-def _read_page(text: str, where: str, url: str | None = None, dates: dict[str, Any] | None = None) -> PageText:
+def _read_page(text: str, where: str, url: str | None = None) -> PageText:
     """A web page's main text and metadata, by trafilatura, or ArticleError / NotAnArticle.
 
     A page past lxml's default limits (nested deeper than 256 levels, or a text node over 10 MB) is read from
@@ -448,7 +453,7 @@ def _read_page(text: str, where: str, url: str | None = None, dates: dict[str, A
         if page is None:
             return None
         found = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False,
-                                            include_tables=False, favor_recall=recall, date_extraction_params=dates)
+                                            include_tables=False, favor_recall=recall, date_extraction_params=_DATES)
         return found if found is not None and (found.text or "").strip() else None
 
     limited = _past_parser_limits(text)  # nested past 256 levels, or a text node over 10 MB

@@ -74,6 +74,28 @@ def test_an_html_page_is_read_by_trafilatura_with_its_metadata():
     assert "Copyright" not in article.body
 
 
+_STORY = "".join(f"<p>Paragraph {i} of the story about the harbour bridge reopening after repairs.</p>"
+                 for i in range(6))
+
+
+@pytest.mark.parametrize("no_date", [
+    "<footer>© 2019 Daily Example</footer>",
+    "<p class='issue'>June 2023 issue</p>",
+    "<style>.ad { margin: 1995px }</style>",
+], ids=["a copyright year", "a month", "a number in CSS"])
+def test_a_saved_page_has_no_date_made_up_from_its_text(no_date):
+    page = (f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{_STORY}</article>{no_date}"
+            "</body></html>")
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").published is None
+
+
+@pytest.mark.parametrize("dated", ['<time datetime="2023-06-05T10:00:00Z">June 5</time>',
+                                   '<p class="byline">Published June 5, 2023</p>'])
+def test_a_saved_page_dated_in_its_byline_keeps_the_date(dated):
+    page = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{dated}{_STORY}</article></body>"
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").published == dt.date(2023, 6, 5)
+
+
 def test_a_page_saved_by_a_browser_keeps_the_address_it_was_saved_from():
     story = "".join(f"<p>Paragraph {i} of the story about the harbour bridge reopening after repairs.</p>"
                     for i in range(6))
