@@ -285,7 +285,7 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
     if declared:
         raise ArticleError(where, problem)
     text = data.decode("utf-8", errors="replace")  # UTF-8 with a stray byte or two, as browsers detect it
-    if _few_replaced(text):
+    if _few_replaced(text) and _mostly_utf8(text):
         return _newlines(text.removeprefix("\ufeff"))
     return _newlines(data.decode("cp1252", errors="replace"))  # what browsers read an undeclared page as
 
@@ -296,10 +296,28 @@ def _few_replaced(text: str) -> bool:
     return text.count("\ufffd") <= max(3, len(text) // 1000)
 
 
+def _mostly_utf8(text: str) -> bool:
+    """Whether a page decoded as UTF-8 with replacement holds more characters UTF-8 read than bytes it could not
+    (a windows-1252 page with a dozen accents in 100 kB has only the bytes UTF-8 can't read, and no others)."""
+    replaced = text.count("\ufffd")
+    return sum(1 for char in text if char > "\x7f") - replaced >= replaced
+
+
+#: How far into a page its <meta charset> is looked for: its <head> (browsers read on past a long inline style).
+_HEAD_BYTES = 65_536
+
+
 def _declared_charset(data: bytes) -> str | None:
-    """The charset an HTML page's <meta> declares in its first 4 kB, if Python knows it (as browsers read it)."""
-    match = _CHARSET.search(data[:4096])
-    return _browser_charset(match.group(1).decode("ascii")) if match else None
+    """The charset an HTML page's <meta> declares in its head, if known (as browsers read it: a UTF-16 label in a
+    page that has no UTF-16 byte order mark means UTF-8)."""
+    head = data[:_HEAD_BYTES]
+    if (body := re.search(rb"<body[\s>]", head, re.IGNORECASE)) is not None:
+        head = head[: body.start()]
+    match = _CHARSET.search(head)
+    if match is None:
+        return None
+    charset = _browser_charset(match.group(1).decode("ascii"))
+    return "utf-8" if charset and charset.replace("-", "_").startswith("utf_16") else charset
 
 
 #: Labels browsers read as a larger charset (the WHATWG Encoding Standard): pages labelled ISO-8859-1 are
@@ -307,12 +325,29 @@ def _declared_charset(data: bytes) -> str | None:
 _AS_BROWSERS_DO = {"iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254", "iso8859_11": "cp874",
                    "tis_620": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932",
                    "euc_kr": "cp949", "big5": "big5hkscs"}
+#: Labels of the Encoding Standard that Python's codecs don't know, as the codec browsers decode them with.
+_BROWSER_LABELS = {
+    "windows-874": "cp874", "iso-8859-8-i": "iso8859_8", "csiso88598i": "iso8859_8", "logical": "iso8859_8",
+    "visual": "iso8859_8", "iso-ir-58": "gb18030", "x-gbk": "gb18030", "gb_2312": "gb18030",
+    "gb_2312-80": "gb18030", "chinese": "gb18030", "csgb2312": "gb18030", "csiso58gb231280": "gb18030",
+    "x-sjis": "cp932", "windows-31j": "cp932", "ms932": "cp932", "x-euc-jp": "euc_jp", "cseucpkdfmtjapanese": "euc_jp",
+    "cn-big5": "big5hkscs", "x-x-big5": "big5hkscs", "csbig5": "big5hkscs", "x-mac-roman": "mac_roman",
+    "csmacintosh": "mac_roman", "x-mac-cyrillic": "mac_cyrillic", "x-mac-ukrainian": "mac_cyrillic",
+    "unicode-1-1-utf-8": "utf-8", "unicode11utf8": "utf-8", "unicode20utf8": "utf-8", "x-unicode20utf8": "utf-8",
+    "x-user-defined": "cp1252", "ks_c_5601-1987": "cp949", "ks_c_5601-1989": "cp949", "ksc5601": "cp949",
+    "ksc_5601": "cp949", "windows-949": "cp949", "csksc56011987": "cp949", "iso-ir-149": "cp949",
+    "dos-874": "cp874", "iso-8859-11": "cp874", "x-cp1250": "cp1250", "x-cp1251": "cp1251", "x-cp1252": "cp1252",
+    "x-cp1253": "cp1253", "x-cp1254": "cp1254", "x-cp1255": "cp1255", "x-cp1256": "cp1256", "x-cp1257": "cp1257",
+    "x-cp1258": "cp1258", "iso-8859-6-i": "iso8859_6", "iso-8859-6-e": "iso8859_6", "iso-8859-8-e": "iso8859_8",
+    "csiso88596i": "iso8859_6", "csiso88596e": "iso8859_6", "csiso88598e": "iso8859_8",
+}
 
 
 def _browser_charset(label: str) -> str | None:
     """The Python codec a browser would decode a page labelled ``label`` with, or None if unknown."""
+    label = _BROWSER_LABELS.get(label.strip().lower(), label.strip())
     try:
-        name = codecs.lookup(label.strip()).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
     return _AS_BROWSERS_DO.get(name.replace("-", "_"), name)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
-from ingest.sources import read_origin
+import pytest
+
+from ingest.sources import decode, read_origin
 
 MB = 1_000_000
 
@@ -94,3 +96,25 @@ def test_articles_without_url_are_named_by_their_file_and_show_their_relative_pa
     origin = read_origin(tmp_path, MB, MB)
     file = str((tmp_path / "2023" / "june" / "a.txt").resolve())
     assert [(a.article_id, a.path) for a in origin.articles] == [(file, "2023/june/a.txt")]
+
+
+_PAGE = ("<html><head>{meta}<title>Caf\u00e9 owner raises prices</title><style>{style}</style></head><body><p>"
+         "Ren\u00e9e M\u00fcller said a \u20ac5 coffee was \u201cfair\u201d. {filler}</p></body></html>")
+
+
+@pytest.mark.parametrize(("meta", "style", "encoding"), [
+    ("", "", "cp1252"),  # no charset declared, a dozen accents in 100 kB: still windows-1252, as browsers read it
+    ('<meta charset="windows-1252">', "p { margin: 0 }" * 1000, "cp1252"),  # declared after 15 kB of style
+    ('<meta charset="windows-874">', "", "cp874"),  # labels browsers know and Python's codecs don't
+    ('<meta charset="iso-8859-8-i">', "", "iso8859_8"),
+    ('<meta charset="x-sjis">', "", "cp932"),
+    ('<meta charset="utf-16">', "", "utf-8"),  # a UTF-16 label in a page without a byte order mark: UTF-8
+], ids=["undeclared", "declared late", "windows-874", "iso-8859-8-i", "x-sjis", "utf-16 label"])
+def test_a_page_is_decoded_with_the_charset_a_browser_would_use(meta, style, encoding):
+    page = _PAGE.format(meta=meta, style=style, filler="The price went up again this week. " * 3000)
+    if encoding in ("cp874", "iso8859_8", "cp932"):  # these can't write the accents: a sentence of their script
+        page = page.replace("Caf\u00e9 owner raises prices", {"cp874": "\u0e19\u0e49\u0e33\u0e17\u0e48\u0e27\u0e21",
+                                                            "iso8859_8": "\u05d4\u05db\u05e0\u05e1\u05ea",
+                                                            "cp932": "\u6771\u4eac\u3067\u5927\u96ea"}[encoding])
+        page = page.replace("Ren\u00e9e M\u00fcller said a \u20ac5 coffee was \u201cfair\u201d. ", "")
+    assert decode(page.encode(encoding), "p.html", html=True) == page
