@@ -727,7 +727,10 @@ class LoginThrottle:
 
     After ``free`` failed logins within ``window`` seconds (any user name, since Gradio does not say who
     is asking), every attempt, right or wrong, waits 2, 4, 8 … up to ``most`` seconds before it is answered.
-    The wait is asynchronous: other visitors are not held up. Passwords are compared in constant time.
+    Attempts that arrive together queue: each reserves the next slot (``next_at``), after the slots taken
+    before it, and counts the attempts still waiting as failures, so forty guesses sent at once wait as long
+    as forty sent one after another. The wait is asynchronous: other visitors are not held up. Passwords are
+    compared in constant time.
     """
 
     def __init__(self, username: str, password: str, free: int = 3, window: float = 600.0, most: float = 30.0,
@@ -739,20 +742,35 @@ class LoginThrottle:
         self.clock = clock
         self.sleep = sleep or asyncio.sleep
         self.failures: list[float] = []
+        self.waiting = 0  # attempts that reserved a slot and are not answered yet
+        self.next_at = 0.0  # the last slot reserved: the next attempt that must wait is answered after it
 
     def delay(self) -> float:
+        """How long an attempt arriving now waits after the slots already taken."""
         now = self.clock()
         self.failures = [t for t in self.failures if now - t < self.window]
-        extra = len(self.failures) - self.free
+        extra = len(self.failures) + self.waiting - self.free
         return 0.0 if extra < 0 else min(2.0 ** (extra + 1), self.most)
+
+    def reserve(self) -> float:
+        """The time an attempt arriving now is answered (now when it need not wait), its slot taken."""
+        now, wait = self.clock(), self.delay()
+        if not wait:
+            return now
+        self.next_at = max(now, self.next_at) + wait
+        return self.next_at
 
     async def check(self, username: str, password: str) -> bool:
         """The login check Gradio calls (a coroutine function: Gradio awaits only those)."""
         import hmac
 
-        wait = self.delay()
-        if wait:
-            await self.sleep(wait)
+        at = self.reserve()
+        if at > self.clock():
+            self.waiting += 1
+            try:
+                await self.sleep(at - self.clock())
+            finally:
+                self.waiting -= 1
         right = hmac.compare_digest(str(username).encode(), self.username.encode()) & hmac.compare_digest(
             str(password).encode(), self.password.encode())
         if right:

@@ -201,6 +201,30 @@ def test_failed_logins_are_answered_slower_and_slower_and_a_right_one_resets():
     assert throttle.delay() == 0.0
 
 
+def test_wrong_logins_sent_at_once_queue_each_behind_the_other_as_if_sent_one_by_one():
+    import asyncio
+
+    asked, answered = [], asyncio.Event()
+
+    async def sleep(seconds):  # the clock stands still: every attempt arrives at 0, and waits until told
+        asked.append(seconds)
+        await answered.wait()
+
+    throttle = LoginThrottle("ana", "s3cret", free=3, most=30.0, clock=lambda: 0.0, sleep=sleep)
+
+    async def guesses():
+        attempts = [asyncio.create_task(throttle.check("ana", f"guess{n}")) for n in range(8)]
+        await asyncio.sleep(0)  # each has reserved its slot (the free three are answered at once)
+        reserved = sorted(asked)  # until when each waiting attempt sleeps, the clock being at 0
+        answered.set()
+        return reserved, await asyncio.gather(*attempts)
+
+    slots, results = asyncio.run(guesses())
+    assert slots == [2.0, 6.0, 14.0, 30.0, 60.0]  # 2, 4, 8, 16, 30 seconds, each after the one before it
+    assert results == [False] * 8 and len(throttle.failures) == 8
+    assert throttle.next_at == 60.0  # the next attempt queues behind the last of them
+
+
 @pytest.mark.slow
 def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, store, real_embeddings):
     good = tmp_path / "good.txt"
