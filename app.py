@@ -88,11 +88,14 @@ def highlighted_paragraph(body: str, start: int, end: int, short: tuple[int, int
     return f"{html.escape(before)}<mark>{marked}</mark>{html.escape(after)}"
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:@])")
 
 
 def plain(text: str) -> str:
-    """``text`` escaped for the Markdown chat: shown as written, never as markup, links, HTML or math."""
+    """``text`` escaped for the Markdown chat: shown as written, never as markup, links, HTML or math.
+
+    ``:`` and ``@`` too: Gradio's Markdown (marked, GFM) makes a link of a bare ``http://…`` and shows it
+    with the backslashes inside it."""
     return _MARKDOWN.sub(r"\\\1", text)
 
 
@@ -482,7 +485,7 @@ def _summary(report: Any, failed: list[dict[str, str]]) -> str:
         f"**{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(failed)} failed** — the store now holds {report.articles} articles ({report.seconds:.1f} s)."
     ]
-    lines += [f"- `{html.escape(f['path'])}`: {html.escape(f['error'])}" for f in failed[:50]]
+    lines += [f"- {plain(f['path'])}: {plain(f['error'])}" for f in failed[:50]]  # names and errors as written
     if len(failed) > 50:
         lines.append(f"- and {len(failed) - 50} more")
     return "\n".join(lines)

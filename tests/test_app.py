@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +14,9 @@ from app import ChatApp, LoginThrottle, bubble, highlighted_paragraph, safe_url,
 from bot import requests
 from bot.settings import Settings
 from bot.types import Answer, Citation, ShortAnswer
-from tests.conftest import make_bot, seed_body, start_app, stop
+from tests.conftest import KeywordEmbeddings, free_port, make_bot, seed_body, start_app, stop
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +241,7 @@ def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, st
         SimpleNamespace(name=str(script), orig_name="evil.sh"),
     ]
     summary, _ = app.upload(files)
-    assert "1 added" in summary and "1 failed" in summary and "evil.sh" in summary
+    assert "1 added" in summary and "1 failed" in summary and "evil.sh" in unplain(summary)
     ((record, _),) = store.all_records().values()
     assert record["title"] == "Harbour bridge reopens"
     assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")
@@ -258,3 +262,50 @@ def test_two_uploads_with_the_same_name_are_two_articles_and_a_repeat_changes_no
     assert "1 added" in upload("Notes two\n\nThe second note is about the museum.")
     assert "1 unchanged" in upload("Notes one\n\nThe first note is about the harbour.")
     assert sorted(meta["title"] for meta, _ in store.all_records().values()) == ["Notes one", "Notes two"]
+
+
+# --- the ingest summary: what failed, named as it is -------------------------------------------
+HOSTILE_URL = "http://127.0.0.1:9/x`[click](http://phish.example)`&amp;<b>z</b>"
+
+
+def _refused_summary(tmp_path):
+    """The summary the page shows after "Add URLs" with a hostile URL (refused: it is on loopback)."""
+    from bot.store import open_store
+
+    app = ChatApp(make_bot(open_store(tmp_path / "store", None, 8000, "news"), KeywordEmbeddings()), Settings())
+    return app.add_urls(HOSTILE_URL)[0]
+
+
+def test_a_failed_urls_name_and_error_read_as_written_never_as_a_link_code_or_entities(tmp_path):
+    markdown_it = pytest.importorskip("markdown_it")  # a CommonMark renderer (Gradio's own is marked, in the page)
+
+    shown = markdown_it.MarkdownIt("commonmark").render(_refused_summary(tmp_path))
+    assert "<a " not in shown and "<code>" not in shown and "<b>" not in shown
+    text = html.unescape(re.sub(r"<[^>]+>", "", shown))
+    assert f"{HOSTILE_URL}: refused: 127.0.0.1 resolves to a loopback address" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+def test_a_failed_url_in_the_summary_is_inert_text_in_gradios_markdown_in_a_browser(tmp_path):
+    import gradio as gr
+    from playwright.sync_api import sync_playwright
+
+    summary = _refused_summary(tmp_path)
+    with gr.Blocks(analytics_enabled=False) as demo:
+        gr.Markdown(summary, elem_id="ingest-summary")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("#ingest-summary li", timeout=60_000)
+            text = page.inner_text("#ingest-summary li")
+            links = page.locator("#ingest-summary a, #ingest-summary code, #ingest-summary b").count()
+            browser.close()
+    finally:
+        demo.close()
+    assert links == 0  # marked links a bare http://…; a backtick in the URL ended the code span around it
+    assert text.startswith(f"{HOSTILE_URL}: refused: 127.0.0.1 resolves to a loopback address")
