@@ -263,37 +263,43 @@ class ChatApp:
             return json.dumps(answer.to_dict(), ensure_ascii=False)
 
     def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[str, Any]:
-        """Ingest uploaded files: allowed types only, size-capped, copied under generated names."""
+        """Ingest uploaded files: allowed types only, size-capped, copied under generated names.
+
+        Gradio's own copies stay where they are: visitors who upload the same file share one, and Gradio
+        clears them an hour old (``delete_cache`` in ``build_ui``). One already cleared is refused by name.
+        """
         import gradio as gr
 
-        if not files:
-            raise gr.Error("Choose one or more article files first.")
-        limit = int(self.settings.upload_max_mb * 1e6)
-        refused: list[dict[str, str]] = []
-        with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as folder:
-            for number, item in enumerate(files):
-                source = Path(getattr(item, "name", None) or str(item))
-                shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
-                allowed = self.upload_types()
-                suffix = next((t for t in allowed if shown_name.lower().endswith(t)), None)
-                if suffix is None:
-                    problem = f"not an allowed file type; upload {', '.join(allowed)} (NEWSBOT_UPLOAD_TYPES)"
-                    refused.append({"path": shown_name, "error": problem})
-                    continue
-                if source.stat().st_size > limit:
-                    problem = f"over the {self.settings.upload_max_mb:g} MB upload limit (NEWSBOT_UPLOAD_MAX_MB)"
-                    refused.append({"path": shown_name, "error": problem})
-                    continue
-                stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
-                shutil.copyfile(source, Path(folder) / f"{number:03d}-{stem}{suffix}")
-            for item in files:  # Gradio's own copies: the ingest reads ours
-                with contextlib.suppress(OSError):
-                    Path(getattr(item, "name", None) or str(item)).unlink()
-            report = self._ingest([Path(folder)], progress, content_ids=True)
-        failed = refused + [
-            {"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]} for f in report.failed
-        ]
-        return _summary(report, failed), gr.update(choices=self.sources())
+        with friendly_errors("ingesting the uploads"):
+            if not files:
+                raise gr.Error("Choose one or more article files first.")
+            refused: list[dict[str, str]] = []
+            with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as folder:
+                for number, item in enumerate(files):
+                    source = Path(getattr(item, "name", None) or str(item))
+                    shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
+                    problem = self._copy_upload(source, shown_name, Path(folder), number)
+                    if problem:
+                        refused.append({"path": shown_name, "error": problem})
+                report = self._ingest([Path(folder)], progress, content_ids=True)
+            failed = refused + [{"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]}
+                                for f in report.failed]
+            return _summary(report, failed), gr.update(choices=self.sources())
+
+    def _copy_upload(self, source: Path, shown_name: str, folder: Path, number: int) -> str:
+        """Copy one upload into ``folder`` under a generated name: '' when copied, else why it is refused."""
+        allowed = self.upload_types()
+        suffix = next((t for t in allowed if shown_name.lower().endswith(t)), None)
+        if suffix is None:
+            return f"not an allowed file type; upload {', '.join(allowed)} (NEWSBOT_UPLOAD_TYPES)"
+        try:
+            if source.stat().st_size > int(self.settings.upload_max_mb * 1e6):
+                return f"over the {self.settings.upload_max_mb:g} MB upload limit (NEWSBOT_UPLOAD_MAX_MB)"
+            stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
+            shutil.copyfile(source, folder / f"{number:03d}-{stem}{suffix}")
+        except FileNotFoundError:
+            return "the upload is gone (the server clears uploads after an hour); choose the file again"
+        return ""
 
     def add_urls(self, text: Any, progress: Any = None) -> tuple[str, Any, Any]:
         """Ingest the feeds and pages at these URLs (one per line), fetched as for an untrusted user."""

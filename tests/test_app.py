@@ -245,7 +245,7 @@ def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, st
     ((record, _),) = store.all_records().values()
     assert record["title"] == "Harbour bridge reopens"
     assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")
-    assert not good.exists()  # Gradio's copy of the upload is not kept
+    assert good.exists()  # Gradio's copy is Gradio's: another visitor may have uploaded the same file
 
 
 @pytest.mark.slow
@@ -262,6 +262,39 @@ def test_two_uploads_with_the_same_name_are_two_articles_and_a_repeat_changes_no
     assert "1 added" in upload("Notes two\n\nThe second note is about the museum.")
     assert "1 unchanged" in upload("Notes one\n\nThe first note is about the harbour.")
     assert sorted(meta["title"] for meta, _ in store.all_records().values()) == ["Notes one", "Notes two"]
+
+
+@pytest.mark.slow
+def test_ingesting_one_upload_twice_changes_nothing_and_one_the_server_cleared_is_refused_by_name(tmp_path, store,
+                                                                                                 real_embeddings):
+    from gradio.utils import NamedString  # what Gradio hands the handler for each uploaded file
+
+    cached = tmp_path / "gradio" / "3f2a" / "notes.txt"  # one copy for every visitor who uploads these bytes
+    cached.parent.mkdir(parents=True)
+    cached.write_text("Harbour notes\n\nThe harbour bridge reopened on Monday after repairs.", encoding="utf-8")
+    app = ChatApp(make_bot(store, real_embeddings), Settings())
+    first, _ = app.upload([NamedString(str(cached))])
+    second, _ = app.upload([NamedString(str(cached))])  # a second click, or a second visitor
+    assert "1 added" in first and "0 failed" in first
+    assert "0 added, 0 updated, 1 unchanged, 0 failed" in second
+    cached.unlink()  # Gradio's delete_cache, an hour later
+    gone, _ = app.upload([NamedString(str(cached))])
+    assert "1 failed" in gone
+    assert "notes.txt: the upload is gone (the server clears uploads after an hour); choose the file again" \
+        in unplain(gone)
+
+
+@pytest.mark.slow
+def test_the_page_ingests_one_uploaded_file_twice_without_an_error(app_url):
+    import httpx
+
+    text = "Ferry notes\n\nThe ferry to Ostrak runs twice a day from July, the harbour office said."
+    (path,) = httpx.post(f"{app_url}gradio_api/upload", files=[("files", ("ferry.txt", text.encode(), "text/plain"))],
+                         timeout=30).json()
+    upload = [{"path": path, "orig_name": "ferry.txt", "meta": {"_type": "gradio.FileData"}}]
+    first, second = _call(app_url, "upload", [upload]), _call(app_url, "upload", [upload])
+    assert first[0] == second[0] == "complete", (first, second)
+    assert "1 added" in first[1][0] and "1 unchanged, 0 failed" in second[1][0]
 
 
 # --- the ingest summary: what failed, named as it is -------------------------------------------
