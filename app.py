@@ -274,16 +274,16 @@ class ChatApp:
             if not files:
                 raise gr.Error("Choose one or more article files first.")
             refused: list[dict[str, str]] = []
+            shown: dict[int, str] = {}  # each upload's number (its copy is named NNN-…) -> the visitor's name for it
             with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as folder:
                 for number, item in enumerate(files):
                     source = Path(getattr(item, "name", None) or str(item))
-                    shown_name = _display_name(getattr(item, "orig_name", None) or source.name)
-                    problem = self._copy_upload(source, shown_name, Path(folder), number)
+                    shown[number] = _display_name(getattr(item, "orig_name", None) or source.name)
+                    problem = self._copy_upload(source, shown[number], Path(folder), number)
                     if problem:
-                        refused.append({"path": shown_name, "error": problem})
+                        refused.append({"path": shown[number], "error": problem})
                 report = self._ingest([Path(folder)], progress, content_ids=True)
-            failed = refused + [{"path": _display_name(Path(f["path"]).name.split("-", 1)[-1]), "error": f["error"]}
-                                for f in report.failed]
+            failed = refused + [{"path": _upload_name(f["path"], shown), "error": f["error"]} for f in report.failed]
             return _summary(report, failed), gr.update(choices=self.sources())
 
     def _copy_upload(self, source: Path, shown_name: str, folder: Path, number: int) -> str:
@@ -495,6 +495,14 @@ def _summary(report: Any, failed: list[dict[str, str]]) -> str:
     if len(failed) > 50:
         lines.append(f"- and {len(failed) - 50} more")
     return "\n".join(lines)
+
+
+def _upload_name(path: str, shown: dict[int, str]) -> str:
+    """The visitor's name for the upload whose copy a failure names ("…/003-r-sum.md:12" -> "résumé.md:12")."""
+    copy = Path(path).name
+    number, _, rest = copy.partition("-")
+    line = rest[rest.index(":"):] if ":" in rest else ""  # a feed's line number (copies' names hold no ':')
+    return shown[int(number)] + line if number.isdigit() and int(number) in shown else _display_name(copy)
 
 
 def _display_name(name: str) -> str:

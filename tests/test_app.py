@@ -284,6 +284,20 @@ def test_ingesting_one_upload_twice_changes_nothing_and_one_the_server_cleared_i
         in unplain(gone)
 
 
+def test_failed_uploads_are_named_as_the_visitor_named_them_with_their_line_numbers(tmp_path, store):
+    from gradio.utils import NamedString  # what Gradio hands the handler: its copy, under the upload's own name
+
+    cached = tmp_path / "gradio"
+    cached.mkdir()
+    (cached / "résumé.md").write_bytes(b"\xff\xfe\x00 not UTF-8")
+    (cached / "Café & Co (draft).jsonl").write_text('{"title": "A", "body": "The ferry runs."}\nnot json\n',
+                                                    encoding="utf-8")
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
+    summary, _ = app.upload([NamedString(str(cached / name)) for name in ("résumé.md", "Café & Co (draft).jsonl")])
+    failed = [line.removeprefix("- ").split(": ", 1)[0] for line in unplain(summary).splitlines()[1:]]
+    assert failed == ["résumé.md", "Café & Co (draft).jsonl:2"]
+
+
 @pytest.mark.slow
 def test_the_page_ingests_one_uploaded_file_twice_without_an_error(app_url):
     import httpx
