@@ -322,17 +322,22 @@ class ChatApp:
         """Check every followed feed now (what ``python -m ingest --watch`` does on its own)."""
         import gradio as gr
 
+        from ingest.feeds import followed
+
         with friendly_errors("checking the feeds"):
-            urls = [url for url, state in self.bot.store.feed_states().items() if state.get("kind") != "page"]
+            urls = followed(self.bot.store)
             if not urls:
                 raise gr.Error("No feeds are followed yet: add a feed URL first.")
             report = self._ingest(urls, progress)
             return _summary(report, report.failed), gr.update(choices=self.sources()), self.feeds_table()
 
     def feeds_table(self) -> list[list[str]]:
-        """The feeds (and pages) ingested by URL: url, what it is, last check, result."""
+        """The feeds (and pages) ingested by URL: url, what it is, last check, result. A URL never read is left
+        out (earlier versions kept one whose first read failed, without a kind)."""
         rows = []
         for url, state in sorted(self.bot.store.feed_states().items()):
+            if not state.get("kind"):
+                continue
             checked = state.get("checked_at")
             when = dt.datetime.fromtimestamp(checked).strftime("%Y-%m-%d %H:%M") if checked else ""
             rows.append([url, str(state.get("title") or ""), str(state.get("kind") or ""), when,

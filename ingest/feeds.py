@@ -23,7 +23,9 @@ answered with are kept in the store and sent back, so an unchanged feed costs
 one conditional request (304). A feed's state is saved only once its articles
 are written (``finish``), so a crash never marks items as seen that are not in
 the store. Items that fall off a feed are never pruned: feeds list only the
-latest items.
+latest items. A URL whose first read fails is not remembered, so it is not
+followed (``followed``); one read before keeps its state, with the failure as
+its last result.
 
 What it leaves out: pages that need JavaScript, paywalls and logins, and
 following links beyond what a feed or sitemap lists (no crawling).
@@ -57,6 +59,16 @@ from ingest.web import Fetcher, FetchError, Page, is_url
 MIN_ITEM_CHARS = 200
 _CHILD_SITEMAPS = 20
 _FEEDS_TRIED = 3  # of the feeds a front page advertises
+
+
+#: What a URL read again at every check is: a list of articles (a front page is read through its feed).
+FOLLOWED_KINDS = frozenset({"feed", "jsonfeed", "sitemap", "opml", "index"})
+
+
+def followed(store: Store) -> list[str]:
+    """The URLs a check of the feeds reads again: those read as a feed, sitemap, OPML list or front page; not
+    an article page, nor a URL that could never be read."""
+    return [url for url, state in store.feed_states().items() if state.get("kind") in FOLLOWED_KINDS]
 
 
 @dataclass(frozen=True)
@@ -121,8 +133,10 @@ class UrlOrigin:
         except Exception as exc:  # any parser's failure is this URL's, never the run's
             error = exc if isinstance(exc, ArticleError) else ArticleError(
                 url, f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); check the URL")
-            self._states.setdefault(url, {})["result"] = f"failed: {error.problem}"
-            yield error
+            known = self._states.get(url) or self.store.feed_states([url]).get(url)
+            if known:  # read before: followed as it was, its result saying what went wrong this time
+                self._states[url] = {**known, "checked_at": time.time(), "result": f"failed: {error.problem}"}
+            yield error  # a URL never read is not remembered: a typo or a dead host is not followed
 
     def finish(self) -> None:
         """Remember each feed's ETag, Last-Modified and last result (call once its articles are written)."""

@@ -19,7 +19,7 @@ import pytest
 
 from bench.site import NewsSite, Resource, article_page, atom, opml, rss, sitemap
 from bot.store import open_store
-from ingest.feeds import StoreRobots
+from ingest.feeds import StoreRobots, followed
 from ingest.pipeline import ingest
 from ingest.web import Fetcher, FetchError, Limits, refused_address
 from tests.conftest import ROOT_DIR
@@ -392,6 +392,39 @@ def test_an_rss_feed_served_as_a_web_page_is_still_a_feed(site, store, fake_inde
     site.routes["/feed.xml"] = replace(site.routes["/feed.xml"], content_type="text/html; charset=utf-8")
     report = _run([site.url("/feed.xml")], store, fake_indexer)
     assert (report.added, report.failed) == (2, [])
+
+
+def test_a_url_never_read_is_not_remembered_and_a_followed_feed_that_fails_stays_followed(site, store,
+                                                                                        fake_indexer):
+    _publish(site, range(1))
+    feed = site.url("/feed.xml")
+    site.routes["/image.png"] = Resource(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    first = _run([feed, site.url("/gone.xml"), site.url("/image.png")], store, fake_indexer)
+    assert (first.added, len(first.failed)) == (1, 2)
+    assert list(store.feed_states()) == [feed] and followed(store) == [feed]
+    del site.routes["/feed.xml"]
+    again = _run([feed], store, fake_indexer)
+    state = store.feed_states()[feed]
+    assert again.failed and state["result"].startswith("failed: HTTP 404") and state["kind"] == "feed"
+    assert followed(store) == [feed]  # a feed that is down for a while is still followed
+
+
+def test_the_page_follows_only_feeds_it_could_read_and_checks_only_those_again(site, store):
+    from app import ChatApp
+    from bot.settings import Settings
+    from tests.conftest import KeywordEmbeddings, make_bot
+
+    _publish(site, range(2))
+    site.routes["/one.html"] = Resource(article_page("A page", _story(7)))
+    store.save_feed_states({"http://junk.invalid/feed": {"result": "failed: can't find the host"}})  # kept before
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings(fetch_allow_private=True, fetch_delay=0))
+    urls = [site.url("/feed.xml"), site.url("/one.html"), site.url("/gone.xml"), site.url("/gone.html")]
+    summary, _, table = app.add_urls("\n".join(urls))
+    assert "3 added, 0 updated, 0 unchanged, 2 failed" in summary
+    assert [(row[0], row[2]) for row in table] == [(site.url("/feed.xml"), "feed"), (site.url("/one.html"), "page")]
+    site.log.clear()
+    app.check_feeds()
+    assert {path for _, path, _ in site.log} == {"/feed.xml"}  # not the page, the dead URLs or the junk
 
 
 @pytest.mark.slow
