@@ -565,7 +565,9 @@ def build_ui(app: ChatApp) -> Any:
                         date_to = gr.DateTime(include_time=False, type="string", label="Published to")
                         as_of = gr.DateTime(include_time=False, type="string", label="As of (default today)")
                     with gr.Row():
-                        source_filter = gr.Dropdown(choices=app.sources(), multiselect=True,
+                        # the choices are the sources when the page was built or focused; any name is taken (API
+                        # clients, sources other processes added since), the store's filter keeps it harmless
+                        source_filter = gr.Dropdown(choices=app.sources(), multiselect=True, allow_custom_value=True,
                                                     label="Sources (all if empty)")
                         k = gr.Slider(1, requests.MAX_K, value=min(settings.k, requests.MAX_K), step=1,
                                       label="Passages per question")
@@ -588,8 +590,8 @@ def build_ui(app: ChatApp) -> Any:
                 counts = gr.Markdown(elem_id="library-counts")
                 with gr.Row():
                     words = gr.Textbox(label="Search titles", elem_id="library-search", scale=2)
-                    chosen = gr.Dropdown(choices=app.sources(), multiselect=True, label="Sources",
-                                         elem_id="library-sources", scale=2)
+                    chosen = gr.Dropdown(choices=app.sources(), multiselect=True, allow_custom_value=True,
+                                         label="Sources", elem_id="library-sources", scale=2)
                     since = gr.DateTime(include_time=False, type="string", label="Published from")
                     until = gr.DateTime(include_time=False, type="string", label="Published to")
                     apply = gr.Button("Show", elem_id="library-apply", scale=0)

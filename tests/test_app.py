@@ -20,8 +20,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    url, process = start_app(tmp_path_factory.mktemp("app") / "store")
+def app_store(tmp_path_factory):
+    return tmp_path_factory.mktemp("app") / "store"
+
+
+@pytest.fixture(scope="module")
+def app_url(app_store):
+    url, process = start_app(app_store)
     yield url
     stop(process)
 
@@ -309,6 +314,36 @@ def test_the_page_ingests_one_uploaded_file_twice_without_an_error(app_url):
     first, second = _call(app_url, "upload", [upload]), _call(app_url, "upload", [upload])
     assert first[0] == second[0] == "complete", (first, second)
     assert "1 added" in first[1][0] and "1 unchanged, 0 failed" in second[1][0]
+
+
+@pytest.mark.slow
+def test_api_clients_may_filter_by_a_source_ingested_after_the_page_was_built(app_url, app_store, tmp_path,
+                                                                               real_embeddings, tokenizer):
+    import time
+
+    from bot.settings import default_embedding_model
+    from bot.store import open_store
+    from ingest.pipeline import Indexer, ingest
+
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "gazette.txt").write_text("title: Lighthouse keeper retires\nsource: Elsewhere Gazette\n"
+                                       "published: 2023-06-20\n\nThe lighthouse keeper of Port Elsewhere retired "
+                                       "on Friday after forty years of service.\n", encoding="utf-8")
+    indexer = Indexer(default_embedding_model(), embeddings=real_embeddings, tokenizer=tokenizer)
+    assert ingest([later], open_store(app_store, None, 8000, "news"), indexer).added == 1  # as another process would
+    for _ in range(40):  # the running app looks for other processes' articles every second
+        kind, data = _call(app_url, "library", ["", ["Elsewhere Gazette"], None, None])
+        if kind != "complete" or "Lighthouse keeper retires" in json.dumps(data):
+            break
+        time.sleep(0.5)
+    assert kind == "complete" and "Lighthouse keeper retires" in json.dumps(data), data
+    kind, data = _call(app_url, "respond", ["Who retired after forty years?", [], None, None, ["Elsewhere Gazette"]])
+    assert kind == "complete" and "Lighthouse keeper retires" in data[2], data
+    kind, data = _call(app_url, "library", ["", ["No Such Source"], None, None])
+    assert kind == "complete" and data[4] == "no article matches"
+    kind, data = _call(app_url, "library", ["", [["not", "a name"]], None, None])
+    assert kind == "error" and data["error"] == "Sources must be a list of source names."
 
 
 # --- the ingest summary: what failed, named as it is -------------------------------------------
