@@ -488,7 +488,8 @@ def _article_from_page(page: Page, item: Item, limits: Limits) -> Article:
     host = urlsplit(page.url).netloc.lower()
     site = document.sitename if document.sitename and document.sitename.lower() not in (host, host.split(":")[0]) \
         else ""  # trafilatura names the host when the page names no site: the feed's title is better then
-    found = {"title": document.title, "author": document.author, "source": site, "date": document.date}
+    found = {"title": document.title, "author": document.author, "source": site, "date": document.date,
+             "guessed": document.guessed}
     text = parse.without_headline(document.text, document.title or item.title)
     return _article(item, canonical(document.url or page.url), text, found, limits)
 
@@ -498,7 +499,7 @@ def _article(item: Item, url: str, text: str, page: dict[str, Any], limits: Limi
         "title": page.get("title") or item.title,
         "author": page.get("author") or item.author,
         "source": page.get("source") or item.source or urlsplit(url).hostname,
-        "published": page.get("date") or item.published,
+        "published": page.get("date") or item.published or page.get("guessed"),  # the item's date beats a guess
         "url": canonical(url),
     }
     article = parse.make_article(item.link, canonical(url), item.link, fields, text, None, limits.max_title_chars)

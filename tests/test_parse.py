@@ -90,8 +90,9 @@ def test_a_saved_page_has_no_date_made_up_from_its_text(no_date):
 
 
 @pytest.mark.parametrize("dated", ['<time datetime="2023-06-05T10:00:00Z">June 5</time>',
-                                   '<p class="byline">Published June 5, 2023</p>'])
-def test_a_saved_page_dated_in_its_byline_keeps_the_date(dated):
+                                   '<p class="byline">Published June 5, 2023</p>',
+                                   "<p>Posted on 5 June 2023 by admin</p>"])  # in the text only: a guess, kept
+def test_a_saved_page_dated_in_its_byline_or_text_keeps_the_date(dated):
     page = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{dated}{_STORY}</article></body>"
     assert parse.parse_html(page, "b.html", "b.html", "b.html").published == dt.date(2023, 6, 5)
 
@@ -393,3 +394,67 @@ def test_yaml_aliases_and_deep_nesting_in_front_matter_are_refused():
     deep = "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n"
     with pytest.raises(ArticleError, match="nests deeper"):
         parse.parse_markdown(deep, "deep.md", "/deep.md", "deep.md")
+
+
+@pytest.mark.parametrize("outside", ["<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><h1>Deep page</h1>",
+                                     "<p class='byline'>By Jane Smith</p>"], ids=["a menu", "a byline"])
+def test_a_page_nested_past_the_parsers_limit_keeps_the_article_not_what_lies_outside(outside):
+    story = "".join(f"<p>Paragraph {i}: the council voted to repair the lighthouse for 1.2 million euros.</p>"
+                    for i in range(5))
+    for tag in ("div", "b"):  # layout boxes, or inline tags, nested 3,000 deep around the story
+        page = (f"<html><head><title>Deep page</title></head><body>{outside}" + f"<{tag}>" * 3_000 + story
+                + f"</{tag}>" * 3_000 + "</body></html>")
+        assert "Paragraph 4: the council" in parse.parse_html(page, "deep.html", "deep.html", "deep.html").body
+
+
+def test_a_page_whose_only_text_is_its_headline_has_no_article_text():
+    page = ("<html><head><title>Budget passes | Daily</title></head><body><div id='app'><h1>Budget passes</h1></div>"
+            "<script id='__NEXT_DATA__' type='application/json'>{\"body\": \"The council voted.\"}</script></body>")
+    with pytest.raises(ArticleError, match="no article text found"):
+        parse.parse_html(page, "app.html", "app.html", "app.html")
+
+
+def test_text_a_reader_never_sees_is_left_out():
+    page = (f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1>{_STORY}<p hidden>HIDDEN</p>"
+            "<template><p>TEMPLATE</p></template><amp-ad width=300 height=250><div>AD SLOT</div></amp-ad>"
+            "<p>Read the report <span hidden>(opens in a new window)</span> online.</p></article></body>")
+    body = parse.parse_html(page, "b.html", "b.html", "b.html").body
+    assert "Paragraph 5 of the story" in body and "Read the report online." in " ".join(body.split())
+    assert not any(word in body for word in ("HIDDEN", "TEMPLATE", "AD SLOT", "opens in a new window"))
+
+
+def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
+    page = ("<!-- saved from url=(0037)https://daily.example/2023/05/bridge -->\n<html><head><title>Bridge</title>"
+            "<link rel='canonical' href='https://daily.example/'><meta property='og:url' content='https://daily.example/'>"
+            f"</head><body><article><h1>Bridge</h1>{_STORY}</article></body></html>")
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").url == "https://daily.example/2023/05/bridge"
+    assert parse.read_page(page, "https://daily.example/2023/05/bridge", "https://daily.example/2023/05/bridge").url \
+        is None  # a fetched page is then known by the address it was fetched from
+    assert parse.read_page(page, "https://daily.example/", "https://daily.example/").url == "https://daily.example/"
+
+
+@pytest.mark.parametrize("href", ["#entry-{i}", "https://daily.example/live/floods#entry-{i}"])
+def test_a_live_blog_whose_entries_link_to_themselves_is_an_article(href):
+    entries = "".join(
+        f"<article class='post'><h2><a href='{href.format(i=i)}'>Rescuers reach village {i} as the waters recede"
+        f"</a></h2><p>{f'Entry {i}: rescuers reached the village and found people needing help. ' * 12}</p></article>"
+        for i in range(12))
+    page = ("<html><head><title>Floods live</title><link rel='canonical' href='https://daily.example/live/floods'>"
+            f"</head><body><main><h1>Floods live</h1>{entries}</main></body></html>")
+    assert "Entry 11: rescuers" in parse.parse_html(page, "live.html", "live.html", "live.html").body
+
+
+def test_a_short_story_about_cookie_consent_declared_an_article_by_og_type_is_an_article():
+    text = ("The regulator fined the search company 150 million euros for making it harder to reject all cookies "
+            "than to accept them; consent must be freely given, it said, and personal data shared with partners "
+            "only after visitors agree. Manage your choices, the ruling says, must be one click away. ")
+    page = ("<html><head><title>Cookie fine</title><meta property='og:type' content='article'></head><body>"
+            f"<article><h1>Cookie fine</h1><p>{text}</p><p>{text}</p></article>"
+            "<div class='banner'>We use cookies <button>Accept</button></div></body></html>")
+    assert "reject all cookies" in parse.parse_html(page, "c.html", "c.html", "c.html").body
+
+
+def test_a_date_found_only_in_a_pages_text_is_a_guess_that_a_feed_items_date_beats():
+    page = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1><p>5 June 2023</p>{_STORY}</article>"
+    found = parse.read_page(page, "https://daily.example/bridge", "https://daily.example/bridge")
+    assert (found.date, found.guessed) == (None, "2023-06-05")  # ingest.feeds: the item's pubDate, else this
