@@ -206,8 +206,12 @@ class ChatApp:
     """The handlers behind the page, over one NewsBot."""
 
     def __init__(self, bot: NewsBot, settings: Settings) -> None:
+        import itertools
+
         self.bot = bot
         self.settings = settings
+        self._exports = tempfile.TemporaryDirectory(prefix="newsbot-export-")  # removed when the app ends
+        self._export_numbers = itertools.count()
 
     def upload_types(self) -> tuple[str, ...]:
         """The upload types the settings allow, limited to those ingest can read, longest first."""
@@ -404,18 +408,26 @@ class ChatApp:
         return article_id, note, gr.Tabs(selected="chat-tab"), saved, messages, turns, cards
 
     # --- conversations that last --------------------------------------------------------
-    @staticmethod
-    def export(turns: Any, kind: str) -> str | None:
-        """The conversation written to a file (Markdown or JSON) for download; None when it is empty."""
+    def export(self, turns: Any, kind: str) -> str:
+        """The conversation written to a file (Markdown or JSON) for download.
+
+        Each export gets a folder of its own (its file keeps the name the visitor downloads) inside the one
+        the app owns; Gradio serves a copy of it, so only the latest ``EXPORTS_KEPT`` are kept, and the app's
+        folder goes when the app ends.
+        """
         import gradio as gr
 
         if not turns:
             raise gr.Error("Ask something first: there is nothing to export yet.")
         title = str(turns[0].get("question", ""))[:80]
         text = as_markdown(turns, title) if kind == "md" else as_json(turns, title)
-        folder = Path(tempfile.mkdtemp(prefix="newsbot-export-"))
+        exports = Path(self._exports.name)
+        folder = exports / f"{next(self._export_numbers):09d}"
+        folder.mkdir()
         target = folder / f"newsbot-chat.{kind}"
         target.write_text(text, encoding="utf-8")
+        for old in sorted(exports.iterdir())[:-EXPORTS_KEPT]:
+            shutil.rmtree(old, ignore_errors=True)
         return str(target)
 
     def _ingest(self, inputs: list[Any], progress: Any, content_ids: bool = False) -> Any:
@@ -447,6 +459,7 @@ class ChatApp:
 
 _MAX_URLS = 20
 LIBRARY_PAGE = 25
+EXPORTS_KEPT = 10  # conversation exports kept on the server (Gradio serves its own copy of each)
 
 
 def _when(stamp: Any) -> str:

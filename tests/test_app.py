@@ -346,6 +346,18 @@ def test_api_clients_may_filter_by_a_source_ingested_after_the_page_was_built(ap
     assert kind == "error" and data["error"] == "Sources must be a list of source names."
 
 
+def test_exports_go_in_one_folder_the_app_owns_which_keeps_only_the_latest_few(store):
+    from app import EXPORTS_KEPT
+
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
+    turns = [{"question": "Who called on Baku?", "answer": {"text": "Russia [1]", "refused": False, "citations": []}}]
+    paths = [Path(app.export(turns, "json" if n % 2 else "md")) for n in range(EXPORTS_KEPT + 15)]
+    (folder,) = {path.parent.parent for path in paths}  # one folder for all of them, the app's own
+    assert folder.name.startswith("newsbot-export-")
+    assert sorted(folder.rglob("newsbot-chat.*")) == paths[-EXPORTS_KEPT:]  # the older ones are gone
+    assert paths[-1].name == "newsbot-chat.md" and "Who called on Baku?" in paths[-1].read_text(encoding="utf-8")
+
+
 # --- the ingest summary: what failed, named as it is -------------------------------------------
 HOSTILE_URL = "http://127.0.0.1:9/x`[click](http://phish.example)`&amp;<b>z</b>"
 
