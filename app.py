@@ -156,16 +156,17 @@ def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def friendly_errors(what: str) -> Iterator[None]:
-    """Turn what goes wrong into a sentence for the page: our own errors as they are, a bug as one line
-    (its details go to the server's log, never to the visitor)."""
+    """Turn what goes wrong into a sentence for the page: our own errors as they are (HTML-escaped: Gradio
+    shows a gr.Error's message as HTML), a bug as one line (its details go to the server's log, never to the
+    visitor)."""
     import gradio as gr
 
     try:
         yield
     except gr.Error:
         raise
-    except NewsBotError as exc:
-        raise gr.Error(str(exc)) from None
+    except NewsBotError as exc:  # the toast shows its message as HTML: what the visitor typed must stay text
+        raise gr.Error(html.escape(str(exc), quote=False)) from None
     except Exception:
         _log(f"error while {what}:\n{traceback.format_exc()}")
         raise gr.Error(f"Something went wrong on the server while {what}; it was logged there. "
@@ -315,7 +316,8 @@ class ChatApp:
                 raise gr.Error("Paste one or more URLs of feeds or article pages, one per line.")
             bad = [u for u in urls if not is_url(u)]
             if bad:
-                raise gr.Error(f"{bad[0][:80]!r} is not an http(s) URL; paste feed or page URLs, one per line.")
+                raise gr.Error(f"{html.escape(repr(bad[0][:80]), quote=False)} is not an http(s) URL; paste feed or "
+                               "page URLs, one per line.")
             if len(urls) > _MAX_URLS:
                 raise gr.Error(f"{len(urls)} URLs at once; add at most {_MAX_URLS} at a time.")
             report = self._ingest(urls, progress)

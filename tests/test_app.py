@@ -358,6 +358,21 @@ def test_exports_go_in_one_folder_the_app_owns_which_keeps_only_the_latest_few(s
     assert paths[-1].name == "newsbot-chat.md" and "Who called on Baku?" in paths[-1].read_text(encoding="utf-8")
 
 
+def test_error_toasts_show_what_the_visitor_typed_as_text_never_as_html(store):
+    import gradio as gr
+
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
+    typed = "<img/src=x/onerror=alert(1)><b>bold</b><a/href=http://phish.example>link</a>"
+    with pytest.raises(gr.Error) as not_a_url:
+        app.add_urls(typed)
+    with pytest.raises(gr.Error) as not_a_date:
+        list(app.respond("Who won?", [], date_from=typed))
+    for refused, echoed in ((not_a_url, typed[:80]), (not_a_date, typed[:40])):
+        message = refused.value.message  # Gradio's toast renders it as HTML
+        assert "<" not in message and ">" not in message
+        assert repr(echoed) in html.unescape(message)  # shown to the visitor as typed
+
+
 # --- the ingest summary: what failed, named as it is -------------------------------------------
 HOSTILE_URL = "http://127.0.0.1:9/x`[click](http://phish.example)`&amp;<b>z</b>"
 
