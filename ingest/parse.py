@@ -467,7 +467,7 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
 
     tree = _tree(text)
     limited = _past_parser_limits(text)  # nested past 256 levels, or a text node over 10 MB
-    page = text if tree is None or limited else _without_unseen(tree) or text  # as it is, when nothing is unseen
+    page = text if tree is None or limited else _readable(tree) or text  # as it is, when nothing needs changing
     document = extract(_tree(page) if limited else page)  # trafilatura works on the tree it is given
     if limited:  # the parse stops at 2,048 levels: what lies deeper (the article) would be lost
         unwrapped = extract(_tree(_WRAPPERS.sub("", page)))
@@ -499,6 +499,44 @@ def _guessed_date(page: Any, url: str | None) -> str | None:
     except Exception:  # noqa: BLE001 - a date is optional: any failure of the search is no date
         return None
     return found if found and not found.endswith("-01") else None
+
+
+def _only_headline(text: str, title: str | None) -> bool:
+    """Whether a page's text is its headline and nothing more (a script-built page shows only its <h1>; the
+    title may add the site's name)."""
+    return bool(title) and " ".join(text.split()).casefold() in " ".join(title.split()).casefold()
+
+#: What a reader of the page never sees: ``hidden`` elements (as trafilatura leaves out ``display: none``),
+#: templates, AMP ad slots. (Not text for screen readers: a site may put its story links' headlines only there.)
+_UNSEEN = "//*[@hidden] | //template | //amp-ad | //amp-embed | //amp-sticky-ad"
+
+
+def _readable(tree: Any) -> str | None:
+    """The page as HTML without what a reader never sees (``_UNSEEN``; the text after each element stays) and
+    with a line break between text and a block beside it (``<div>First.<div>Second.</div></div>``, which
+    trafilatura reads as "First.Second."); None when neither is needed (the tree is changed)."""
+    import lxml.html
+
+    unseen = tree.xpath(_UNSEEN)
+    for element in unseen:
+        if element.getparent() is not None:
+            element.drop_tree()
+    apart = False
+    for block in tree.iter(*_BLOCK_TAGS):
+        before = block.getprevious()
+        if before is None and (parent := block.getparent()) is not None and (parent.text or "").strip():
+            parent.text, apart = parent.text.rstrip() + "\n", True
+        elif before is not None and (before.tail or "").strip():
+            before.tail, apart = before.tail.rstrip() + "\n", True
+        if (block.tail or "").strip():
+            block.tail, apart = "\n" + block.tail.lstrip(), True
+    return lxml.html.tostring(tree, encoding="unicode") if unseen or apart else None
+
+
+#: Tags a browser lays out as blocks of their own (text beside one is a paragraph apart from it).
+_BLOCK_TAGS = ("div", "section", "article", "main", "header", "footer", "aside", "p", "ul", "ol", "li", "table",
+               "blockquote", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dd", "dt", "nav",
+               "form", "pre", "address", "hr")
 
 
 def _only_headline(text: str, title: str | None) -> bool:

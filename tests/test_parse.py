@@ -458,3 +458,16 @@ def test_a_date_found_only_in_a_pages_text_is_a_guess_that_a_feed_items_date_bea
     page = f"<html><head><title>Bridge</title></head><body><article><h1>Bridge</h1><p>5 June 2023</p>{_STORY}</article>"
     found = parse.read_page(page, "https://daily.example/bridge", "https://daily.example/bridge")
     assert (found.date, found.guessed) == (None, "2023-06-05")  # ingest.feeds: the item's pubDate, else this
+
+
+def test_text_beside_a_block_stays_a_paragraph_of_its_own():
+    page = ("<html><head><title>Budget</title></head><body><article><h1>Budget</h1><div>The council voted on Tuesday "
+            "to approve the budget after months of debate.<div>Mayor Elena Ruiz said the plan adds forty buses by "
+            "spring.</div>Opponents said the cost of twelve million dollars would strain reserves.<div>The plan takes "
+            "effect on July 1, officials said.</div></div></article></body></html>")
+    body = parse.parse_html(page, "b.html", "b.html", "b.html").body
+    assert body.splitlines() == [
+        "The council voted on Tuesday to approve the budget after months of debate.",
+        "Mayor Elena Ruiz said the plan adds forty buses by spring.",
+        "Opponents said the cost of twelve million dollars would strain reserves.",
+        "The plan takes effect on July 1, officials said."]
