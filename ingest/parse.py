@@ -484,7 +484,11 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
         feeds = [feed for feed in _advertised_feeds(tree, url) if _elsewhere(feed, url)] \
             if problem.startswith("is an index") else []
         raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
-    return PageText(document.text, document.title, document.author, document.sitename, document.hostname,
+    text = _without_prompts(document.text)
+    if not text.strip() or _only_headline(text, document.title):
+        raise ArticleError(where, "holds only a prompt to sign in or subscribe, not the article; save the article "
+                                  "from a browser where you can read it")
+    return PageText(text, document.title, document.author, document.sitename, document.hostname,
                     document.date, _own_url(document.url, url),
                     None if document.date else _guessed_date(page, url))
 
@@ -499,6 +503,14 @@ def _guessed_date(page: Any, url: str | None) -> str | None:
     except Exception:  # noqa: BLE001 - a date is optional: any failure of the search is no date
         return None
     return found if found and not found.endswith("-01") else None
+
+
+def _without_prompts(text: str) -> str:
+    """A page's text without the short lines of a paywall's prompt left in it (``_PROMPT``, under
+    ``_PROMPT_CHARS``): the teaser an article shows to visitors who don't subscribe."""
+    lines = text.split("\n")
+    kept = [line for line in lines if len(line) >= _PROMPT_CHARS or not _PROMPT.search(line)]
+    return "\n".join(kept) if len(kept) < len(lines) else text
 
 
 def _only_headline(text: str, title: str | None) -> bool:
@@ -630,6 +642,9 @@ _LOCKED = re.compile(r"\b(?:subscribe to (?:continue|keep) reading|already a sub
                      r"continue)|log in to (?:continue|read)|create (?:a free|an) account to (?:continue|read))",
                      re.IGNORECASE)
 _LOCKED_CHARS = 600
+#: A line of a paywall's prompt: "Subscribe to continue reading", "Get unlimited access for $1 a week".
+_PROMPT = re.compile(_LOCKED.pattern + r"|\b(?:get|unlock) (?:unlimited|full|digital) access\b", re.IGNORECASE)
+_PROMPT_CHARS = 120
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage"}
 _ARTICLE_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
 _HEADLINE_WORDS, _HEADLINES, _HEADLINE_RUNS, _RUNS_SHARE, _HEADLINE_SHARE = 4, 8, 5, 0.2, 0.5

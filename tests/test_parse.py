@@ -471,3 +471,14 @@ def test_text_beside_a_block_stays_a_paragraph_of_its_own():
         "Mayor Elena Ruiz said the plan adds forty buses by spring.",
         "Opponents said the cost of twelve million dollars would strain reserves.",
         "The plan takes effect on July 1, officials said."]
+
+
+def test_a_paywalls_prompt_left_in_an_articles_text_is_left_out():
+    page = ("<html><head><title>Bridge</title><meta property='article:published_time' content='2023-05-04'></head>"
+            f"<body><article><h1>Bridge</h1>{_STORY}<p>Subscribe to continue reading</p><p>Already a subscriber? "
+            "Sign in</p><p>Get unlimited access for $1 a week. Cancel anytime.</p></article></body></html>")
+    body = parse.parse_html(page, "b.html", "b.html", "b.html").body
+    assert body.endswith("Paragraph 5 of the story about the harbour bridge reopening after repairs.")
+    only = page.replace(_STORY, "")
+    with pytest.raises(ArticleError, match="holds only a prompt to sign in or subscribe"):
+        parse.parse_html(only, "b.html", "b.html", "b.html")
