@@ -208,11 +208,13 @@ class ChatApp:
 
     def __init__(self, bot: NewsBot, settings: Settings) -> None:
         import itertools
+        import threading
 
         self.bot = bot
         self.settings = settings
-        self._exports = tempfile.TemporaryDirectory(prefix="newsbot-export-")  # removed when the app ends
+        self._exports: tempfile.TemporaryDirectory[str] | None = None  # made at the first export
         self._export_numbers = itertools.count()
+        self._export_lock = threading.Lock()
 
     def upload_types(self) -> tuple[str, ...]:
         """The upload types the settings allow, limited to those ingest can read, longest first."""
@@ -415,7 +417,7 @@ class ChatApp:
 
         Each export gets a folder of its own (its file keeps the name the visitor downloads) inside the one
         the app owns; Gradio serves a copy of it, so only the latest ``EXPORTS_KEPT`` are kept, and the app's
-        folder goes when the app ends.
+        folder goes when the app ends (not when it is killed: then it stays, with those few files).
         """
         import gradio as gr
 
@@ -423,13 +425,16 @@ class ChatApp:
             raise gr.Error("Ask something first: there is nothing to export yet.")
         title = str(turns[0].get("question", ""))[:80]
         text = as_markdown(turns, title) if kind == "md" else as_json(turns, title)
-        exports = Path(self._exports.name)
-        folder = exports / f"{next(self._export_numbers):09d}"
-        folder.mkdir()
+        with self._export_lock:
+            if self._exports is None:
+                self._exports = tempfile.TemporaryDirectory(prefix="newsbot-export-")  # removed when the app ends
+            exports = Path(self._exports.name)
+            folder = exports / f"{next(self._export_numbers):09d}"
+            folder.mkdir()
+            for old in sorted(exports.iterdir())[:-EXPORTS_KEPT]:
+                shutil.rmtree(old, ignore_errors=True)
         target = folder / f"newsbot-chat.{kind}"
         target.write_text(text, encoding="utf-8")
-        for old in sorted(exports.iterdir())[:-EXPORTS_KEPT]:
-            shutil.rmtree(old, ignore_errors=True)
         return str(target)
 
     def _ingest(self, inputs: list[Any], progress: Any, content_ids: bool = False) -> Any:
