@@ -322,17 +322,19 @@ def _dates_as_text() -> type:
 
 
 def parse_html(text: str, where: str, article_id: str, path: str, notes: list[str] | None = None,
-               max_title: int = 300) -> Article:
+               max_title: int = 300, saved_from: str | None = None) -> Article:
     """A saved .html page: trafilatura finds the main text, title, author and date (``read_page``); the url is
-    the page's own (canonical, og:url), else the one a browser noted when saving it."""
+    the page's own (canonical, og:url), else the one a browser noted when saving it (``saved_from``, from a
+    web archive's headers, or the page's "saved from" comment)."""
     document = read_page(text, where)
-    saved_from = _SAVED_FROM.search(text[:4096])
+    noted = _SAVED_FROM.search(text[:4096])
+    saved_from = saved_from or (noted.group(1) if noted else None)
     fields = {
         "title": document.title,
         "author": document.author,
         "source": document.sitename or document.hostname,
         "published": document.date or document.guessed,
-        "url": document.url or (canonical(saved_from.group(1)) if saved_from else None),
+        "url": document.url or (canonical(saved_from) if saved_from else None),
     }
     return make_article(where, article_id, path, fields, without_headline(document.text, document.title), notes,
                         max_title)

@@ -1,6 +1,6 @@
 """Find and read the articles under the paths given to ``python -m ingest``, one at a time.
 
-A path is a folder (searched recursively for .txt, .md, .html and .jsonl(.gz)
+A path is a folder (searched recursively for .txt, .md, .html, .mhtml and .jsonl(.gz)
 files; hidden files and other types are skipped) or one such file. Each path is
 an *origin*: later, articles that came from it and are gone are pruned.
 
@@ -38,7 +38,10 @@ from bot.settings import Settings
 from bot.types import Article
 from ingest import parse
 
-FILE_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".jsonl.gz")
+FILE_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".jsonl", ".jsonl.gz")
+_WEB_ARCHIVES = (".mhtml", ".mht")  # a page saved by a browser as one file (MIME: the page and its images)
+#: A web archive may be this many times ``max_file_bytes`` (its images come with it); its page no bigger than that.
+_ARCHIVE_FACTOR = 10
 _FEEDS = (".jsonl", ".jsonl.gz")
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
 
@@ -205,17 +208,47 @@ def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> 
     if kind in _FEEDS:
         yield from _read_feed(file, relative, content_ids, limits)
         return
-    data = _read_capped(file, limits.max_file_bytes)
-    text = decode(data, where, html=kind in (".html", ".htm"))
+    saved_from = None
+    if kind in _WEB_ARCHIVES:
+        data = _read_capped(file, limits.max_file_bytes * _ARCHIVE_FACTOR)
+        page, charset, saved_from = web_archive_page(data, where, limits.max_file_bytes)
+        text = decode(page, where, html=True, header_charset=charset)
+    else:
+        data = _read_capped(file, limits.max_file_bytes)
+        text = decode(data, where, html=kind in (".html", ".htm"))
     article_id = _anonymous_id(file, data if content_ids else None)
     if kind == ".txt":
         article = parse.parse_txt(text, where, article_id, relative, notes, limits.max_title_chars)
     elif kind in (".md", ".markdown"):
         article = parse.parse_markdown(text, where, article_id, relative, notes, limits.max_title_chars)
     else:
-        article = parse.parse_html(text, where, article_id, relative, notes, limits.max_title_chars)
+        article = parse.parse_html(text, where, article_id, relative, notes, limits.max_title_chars, saved_from)
     yield from (Note(where, note) for note in notes)
     yield article
+
+
+def web_archive_page(data: bytes, where: str, max_bytes: int) -> tuple[bytes, str | None, str | None]:
+    """The page of a web archive (.mhtml / .mht: "Save as single file" in Chrome, Edge, Opera; MIME
+    multipart with the page and its images): its HTML bytes (transfer encoding undone), the charset its part
+    declares, and the address it was saved from; or an ArticleError."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    pages = [part for part in message.walk() if part.get_content_type() in ("text/html", "application/xhtml+xml")]
+    if not pages:
+        raise ArticleError(where, "holds no HTML page (not a web archive saved by a browser?); save the page as "
+                                  ".html, or its text as .txt")
+    part = pages[0]  # the page itself comes first; frames after it
+    page = part.get_payload(decode=True)
+    if not isinstance(page, bytes) or not page.strip():
+        raise ArticleError(where, "its page is empty; save the page again")
+    if len(page) > max_bytes:
+        raise ArticleError(where, f"its page is {len(page) / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; "
+                                  "save its text as a .txt file or raise NEWSBOT_MAX_FILE_MB")
+    location = part.get("Content-Location") or message.get("Snapshot-Content-Location") or ""
+    location = " ".join(str(location).split())
+    return page, part.get_content_charset(), location if location.startswith(("http://", "https://")) else None
 
 
 def _anonymous_id(file: Path, data: bytes | None) -> str:

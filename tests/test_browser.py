@@ -139,6 +139,46 @@ def test_a_feed_url_added_on_the_page_is_ingested_listed_and_answered_from(brows
         site.close()
 
 
+def test_a_page_chromium_saves_as_one_file_is_ingested_with_its_address(browser, tmp_path):
+    """Chromium's "Save as single file" (MHTML, here by the DevTools call behind it) ingests as the page itself:
+    its text, title, author, date, and the address it was saved from as its id."""
+    import json
+
+    from bench.site import NewsSite, Resource
+
+    site = NewsSite()
+    story = ("<p>The harbour bridge reopened on Thursday after eighteen months of repairs costing \u20ac12 million, "
+             "the city said.</p><p>Mayor Ren\u00e9e M\u00fcller called it \u201ca good day\u201d and thanked the "
+             "workers who rebuilt the central span.</p>")
+    site.routes["/2023/05/04/bridge.html"] = Resource((
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Harbour bridge reopens | Daily</title>"
+        "<meta property='article:published_time' content='2023-05-04T08:00:00Z'><meta name='author' "
+        "content='Jane Roe'></head><body><nav><a href='/'>Home</a></nav><article><h1>Harbour bridge reopens</h1>"
+        f"<img src='/pic.png' alt='The bridge'>{story}</article><footer>\u00a9 2019 Daily</footer></body></html>"
+    ).encode())
+    site.routes["/pic.png"] = Resource(b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    try:
+        page = browser.new_page()
+        page.goto(site.url("/2023/05/04/bridge.html"))
+        archive = page.context.new_cdp_session(page).send("Page.captureSnapshot", {"format": "mhtml"})["data"]
+    finally:
+        site.close()
+    (tmp_path / "saved").mkdir()
+    (tmp_path / "saved" / "Harbour bridge reopens.mhtml").write_text(archive, encoding="utf-8", newline="")
+    done = subprocess.run([sys.executable, "-m", "ingest", str(tmp_path / "saved"), "--store", str(tmp_path / "store"),
+                           "--json"], cwd=ROOT_DIR, capture_output=True, text=True, timeout=600)
+    assert json.loads(done.stdout.splitlines()[-1])["added"] == 1, done.stderr
+    from bot.store import open_store
+
+    records = open_store(tmp_path / "store", None, 8000, "news").all_records(with_bodies=True)
+    [(article_id, (meta, body))] = records.items()
+    assert article_id == site.url("/2023/05/04/bridge.html")
+    assert (meta["title"], meta["author"], meta["published"]) == ("Harbour bridge reopens", "Jane Roe", "2023-05-04")
+    assert body.splitlines() == ["The harbour bridge reopened on Thursday after eighteen months of repairs costing "
+                                 "\u20ac12 million, the city said.", "Mayor Ren\u00e9e M\u00fcller called it "
+                                 "\u201ca good day\u201d and thanked the workers who rebuilt the central span."]
+
+
 # --- the Library and conversations that last ---------------------------------------------------
 @pytest.fixture(scope="module")
 def library_url(tmp_path_factory):

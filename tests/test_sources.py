@@ -118,3 +118,37 @@ def test_a_page_is_decoded_with_the_charset_a_browser_would_use(meta, style, enc
                                                             "cp932": "\u6771\u4eac\u3067\u5927\u96ea"}[encoding])
         page = page.replace("Ren\u00e9e M\u00fcller said a \u20ac5 coffee was \u201cfair\u201d. ", "")
     assert decode(page.encode(encoding), "p.html", html=True) == page
+
+
+def _web_archive(page: bytes, charset: str | None, location: str = "https://daily.example/2023/05/04/bridge") -> bytes:
+    """A web archive as browsers write it: MIME multipart/related, the page quoted-printable, then an image."""
+    import email.encoders
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.nonmultipart import MIMENonMultipart
+
+    archive = MIMEMultipart("related", type="text/html")
+    archive["Snapshot-Content-Location"] = location
+    html = MIMENonMultipart("text", "html", **({"charset": charset} if charset else {}))
+    html.set_payload(page)
+    email.encoders.encode_quopri(html)
+    html["Content-Location"] = location
+    archive.attach(html)
+    archive.attach(MIMEApplication(b"\x89PNG\r\n\x1a\n", "png"))
+    return archive.as_bytes()
+
+
+def test_a_web_archive_is_read_as_its_page_in_the_charset_its_part_declares(tmp_path):
+    page = ("<html><head><title>Harbour bridge reopens</title></head><body><article><h1>Harbour bridge reopens</h1>"
+            + "<p>Mayor Ren\u00e9e M\u00fcller said the bridge reopened after eighteen months of repairs.</p>" * 4
+            + "</article></body></html>")
+    (tmp_path / "bridge.mhtml").write_bytes(_web_archive(page.encode("cp1252"), "windows-1252"))
+    (tmp_path / "bridge.mht").write_bytes(_web_archive(page.encode("utf-8"), None, "https://daily.example/other"))
+    (tmp_path / "mail.mht").write_bytes(b"From: someone\nSubject: hi\nContent-Type: text/plain\n\nJust a note.\n")
+    origin = read_origin(tmp_path, max_file_bytes=MB, max_feed_bytes=100 * MB)
+    found = {article.url: article for article in origin.articles}
+    assert found.keys() == {"https://daily.example/2023/05/04/bridge", "https://daily.example/other"}
+    assert all(article.title == "Harbour bridge reopens" and "Mayor Ren\u00e9e M\u00fcller said" in article.body
+               for article in found.values())
+    [error] = origin.errors
+    assert error.where.endswith("mail.mht") and error.problem.startswith("holds no HTML page")
