@@ -419,6 +419,15 @@ class Store:
             h.feeds.upsert(ids=list(clean), embeddings=[_RECORD_VECTOR] * len(clean), documents=list(clean),
                            metadatas=list(clean.values()))
 
+    def forget_feeds(self, urls: Sequence[str]) -> list[str]:
+        """Stop following the feeds (or pages) at these URLs: their states go (what they answered, their
+        items), the articles read from them stay. Returns the URLs that were followed."""
+        with self.lock.held(), self._use() as h:
+            known = h.feeds.get(ids=list(dict.fromkeys(urls)), include=["metadatas"])["ids"]
+            if known:
+                h.feeds.delete(ids=known)
+        return known
+
     def all_records(self, with_bodies: bool = False) -> dict[str, tuple[dict[str, Any], str]]:
         """Every record: id -> (metadata, body or "")."""
         found: dict[str, tuple[dict[str, Any], str]] = {}

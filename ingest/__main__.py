@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Add or re-ingest news articles: folders of {', '.join(FILE_TYPES)} files, or such files; "
                     "URLs of RSS/Atom/JSON feeds, sitemaps or article pages; OPML files of feeds.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH|URL", help="folder, file, .opml file or http(s) URL")
+    parser.add_argument("paths", nargs="*", metavar="PATH|URL", help="folder, file, .opml file or http(s) URL")
     add_store_arguments(parser, llm=False)
     parser.add_argument("--no-prune", action="store_true", help="keep articles that are gone from PATH")
     parser.add_argument("--force-prune", action="store_true",
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ingest the same inputs again every MINUTES until Ctrl-C")
     parser.add_argument("--verbose", action="store_true", help="also print notes (dates left out, titles cut)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on the last line")
+    parser.add_argument("--unfollow", action="append", default=[], metavar="URL",
+                        help="stop following this feed (the app's 'Check the feeds now' reads it no more; its "
+                             "articles stay); repeatable, alone or with PATHs")
     return parser
 
 
@@ -73,7 +76,12 @@ class _Stop:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.paths and not args.unfollow:
+        parser.print_usage(sys.stderr)
+        _say("error: give one or more PATHs or URLs to ingest (or --unfollow URL)")
+        return 2
     if args.watch is not None and args.watch <= 0:
         _say("error: --watch takes the minutes between runs, more than 0")
         return 2
@@ -85,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         store = open_store(settings.store_dir, settings.chroma_host, settings.chroma_port, settings.collection,
                            min_free_mb=settings.min_free_mb, lock_timeout=settings.lock_timeout, on_wait=_say)
+        if args.unfollow:
+            _unfollow(store, args.unfollow)
+            if not args.paths:
+                return 0
         indexer = Indexer.from_settings(settings)
         if export_pending(settings):
             _say(EXPORT_NOTE)
@@ -113,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: ingest failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); please report it")
         return 2
     return 1 if report.failed else 0
+
+
+def _unfollow(store: Any, urls: list[str]) -> None:
+    """Stop following these feeds, saying which were followed and which were not."""
+    forgotten = store.forget_feeds(urls)
+    for url in urls:
+        _say(f"{'no longer following' if url in forgotten else 'not followed (nothing to stop)'}: {_one_line(url)}")
 
 
 def _print(report: Report, args: argparse.Namespace) -> None:

@@ -110,3 +110,30 @@ def test_a_disk_without_room_stops_ingest_before_it_writes_with_a_clear_error(tm
     code = main([str(SAMPLES), "--store", str(tmp_path / "s")])
     assert code == 2
     assert "MB free; this write needs about 100000000 MB (NEWSBOT_MIN_FREE_MB" in capsys.readouterr().err
+
+
+def test_a_feed_is_followed_until_unfollowed_and_its_articles_stay(tmp_path, capsys, monkeypatch):
+    from bench.site import NewsSite, Resource, article_page, rss
+    from ingest.feeds import followed
+
+    monkeypatch.setenv("NEWSBOT_FETCH_DELAY", "0")
+    site = NewsSite()
+    body = "The Ostrak lighthouse reopened on Saturday after a two-year restoration, the harbour office said."
+    site.routes["/news/lighthouse.html"] = Resource(article_page("Ostrak lighthouse reopens", body))
+    site.routes["/feed.xml"] = Resource(rss("Loopback Times", [{"title": "Ostrak lighthouse reopens",
+                                                                "link": site.url("/news/lighthouse.html")}]),
+                                        content_type="application/rss+xml")
+    store_dir, feed = str(tmp_path / "s"), site.url("/feed.xml")
+    try:
+        assert main([feed, "--store", store_dir]) == 0
+    finally:
+        site.close()
+    assert followed(open_store(tmp_path / "s", None, 8000, "news")) == [feed]
+    capsys.readouterr()
+    assert main(["--unfollow", feed, "--unfollow", "https://never.example/feed", "--store", store_dir]) == 0
+    err = capsys.readouterr().err
+    assert f"no longer following: {feed}" in err and "not followed (nothing to stop): https://never.example" in err
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    assert followed(store) == [] and [meta["title"] for meta, _ in store.all_records().values()] == [
+        "Ostrak lighthouse reopens"]
+    assert main(["--store", store_dir]) == 2 and "give one or more PATHs" in capsys.readouterr().err
