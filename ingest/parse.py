@@ -486,7 +486,7 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
         feeds = [feed for feed in _advertised_feeds(tree, url) if _elsewhere(feed, url)] \
             if problem.startswith("is an index") else []
         raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
-    text = _without_prompts(document.text)
+    text = _without_prompts(_in_paragraphs(document.text, tree))
     if not text.strip() or _only_headline(text, document.title):
         raise ArticleError(where, "holds only a prompt to sign in or subscribe, not the article; save the article "
                                   "from a browser where you can read it")
@@ -644,6 +644,31 @@ _LOCKED = re.compile(r"\b(?:subscribe to (?:continue|keep) reading|already a sub
                      r"continue)|log in to (?:continue|read)|create (?:a free|an) account to (?:continue|read))",
                      re.IGNORECASE)
 _LOCKED_CHARS = 600
+#: Tags of a page's paragraphs (and of the lines of a gallery, a list or a table).
+_PARAGRAPH_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "li", "blockquote", "dd", "dt", "pre", "td",
+                   "caption")
+#: Text this long on one line, from a page of paragraphs, is trafilatura's fallback (the page's text run together).
+_ONE_LINE_CHARS, _PARAGRAPHS_READ = 400, 5000
+
+
+def _in_paragraphs(text: str, tree: Any) -> str:
+    """``text`` with its paragraphs apart again when trafilatura gave it as one long line (its fallback reads a
+    gallery of captions so, the headline run into the first sentence): a line break where each of the page's
+    paragraphs begins, nothing else changed."""
+    if tree is None or len(text) < _ONE_LINE_CHARS or "\n" in text.strip():
+        return text
+    chars, at = list(text), 0
+    for block in itertools.islice(tree.iter(*_PARAGRAPH_TAGS), _PARAGRAPHS_READ):
+        start = " ".join(block.text_content().split())[:60]
+        if len(start) < 3:
+            continue
+        found = text.find(start, at)
+        if found > 0 and chars[found - 1] == " ":
+            chars[found - 1] = "\n"
+        at = found + len(start) if found >= 0 else at
+    return "".join(chars)
+
+
 #: A line of a paywall's prompt: "Subscribe to continue reading", "Get unlimited access for $1 a week".
 _PROMPT = re.compile(_LOCKED.pattern + r"|\b(?:get|unlock) (?:unlimited|full|digital) access\b", re.IGNORECASE)
 _PROMPT_CHARS = 120

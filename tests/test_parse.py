@@ -482,3 +482,14 @@ def test_a_paywalls_prompt_left_in_an_articles_text_is_left_out():
     only = page.replace(_STORY, "")
     with pytest.raises(ArticleError, match="holds only a prompt to sign in or subscribe"):
         parse.parse_html(only, "b.html", "b.html", "b.html")
+
+
+def test_a_gallerys_captions_are_lines_of_their_own_not_one_run_on_line():
+    captions = "".join(f"<figure><img src='/{i}.jpg' alt='Photo {i}'><figcaption>Photo {i}: residents clear debris "
+                       f"from street {i} after the storm. (AP)</figcaption></figure>" for i in range(12))
+    page = ("<html><head><title>In pictures: storm aftermath</title></head><body><article><h1>In pictures: storm "
+            "aftermath</h1><p>The storm left a trail of destruction across the coast on Sunday.</p>"
+            f"<div class='gallery'>{captions}</div></article></body></html>")
+    lines = parse.parse_html(page, "g.html", "g.html", "g.html").body.splitlines()
+    assert lines[0] == "The storm left a trail of destruction across the coast on Sunday."
+    assert lines[1:] == [f"Photo {i}: residents clear debris from street {i} after the storm. (AP)" for i in range(12)]
