@@ -339,6 +339,20 @@ class ChatApp:
             report = self._ingest(urls, progress)
             return _summary(report, report.failed), gr.update(choices=self.sources()), self.feeds_table()
 
+    def unfollow(self, text: Any) -> tuple[str, Any]:
+        """Stop following the feeds at these URLs (one per line): "Check the feeds now" reads them no more; the
+        articles read from them stay."""
+        import gradio as gr
+
+        with friendly_errors("unfollowing the feeds"):
+            urls = [u for u in str(text or "").split() if u]
+            if not urls:
+                raise gr.Error("Paste the URLs of the feeds to stop following, one per line.")
+            forgotten = set(self.bot.store.forget_feeds(urls[:_MAX_URLS]))
+            lines = [f"- {'no longer followed' if url in forgotten else 'was not followed'}: {plain(url)}"
+                     for url in urls[:_MAX_URLS]]
+            return "\n".join(lines), self.feeds_table()
+
     def feeds_table(self) -> list[list[str]]:
         """The feeds (and pages) ingested by URL: url, what it is, last check, result. A URL never read is left
         out (earlier versions kept one whose first read failed, without a kind)."""
@@ -600,7 +614,9 @@ def build_ui(app: ChatApp) -> Any:
                         with gr.Column():
                             urls = gr.Textbox(label="Feed or page URLs (RSS, Atom, JSON Feed, sitemap, OPML, "
                                                     "article page), one per line", lines=3, elem_id="urls")
-                            add_urls = gr.Button("Add URLs", elem_id="add-urls")
+                            with gr.Row():
+                                add_urls = gr.Button("Add URLs", elem_id="add-urls")
+                                unfollow = gr.Button("Stop following these", size="sm", elem_id="unfollow")
                     summary = gr.Markdown(elem_id="ingest-summary")
                     gr.Markdown("Followed feeds (`python -m ingest --watch MINUTES URL…` or cron keeps them current):")
                     feeds = gr.Dataframe(headers=["URL", "title", "kind", "last check", "result"],
@@ -659,6 +675,7 @@ def build_ui(app: ChatApp) -> Any:
 
         add_urls.click(added, urls, [summary, source_filter, feeds], api_name="add_urls")
         check.click(checked, None, [summary, source_filter, feeds], api_name="check_feeds")
+        unfollow.click(app.unfollow, urls, [summary, feeds], api_name="unfollow")
         demo.load(app.feeds_table, None, feeds, api_visibility="private")
         # the store changes under a running app (other processes ingest): the list is read when it is used
         fresh_sources = lambda: gr.update(choices=app.sources())  # noqa: E731

@@ -418,3 +418,17 @@ def test_a_failed_url_in_the_summary_is_inert_text_in_gradios_markdown_in_a_brow
         demo.close()
     assert links == 0  # marked links a bare http://…; a backtick in the URL ended the code span around it
     assert text.startswith(f"{HOSTILE_URL}: refused: 127.0.0.1 resolves to a loopback address")
+
+
+def test_a_feed_stops_being_followed_from_the_page(store):
+    import gradio as gr
+
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
+    store.save_feed_states({"https://daily.example/feed.xml": {"kind": "feed", "title": "Daily", "result": "ok"},
+                            "https://other.example/rss": {"kind": "feed", "title": "Other", "result": "ok"}})
+    summary, table = app.unfollow("https://daily.example/feed.xml\nhttps://never.example/feed")
+    assert unplain(summary).splitlines() == ["- no longer followed: https://daily.example/feed.xml",
+                                             "- was not followed: https://never.example/feed"]
+    assert [row[0] for row in table] == ["https://other.example/rss"] == [row[0] for row in app.feeds_table()]
+    with pytest.raises(gr.Error, match="Paste the URLs of the feeds to stop following"):
+        app.unfollow("  ")
