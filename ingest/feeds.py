@@ -301,23 +301,34 @@ def _items(page: Page, fetcher: Fetcher, limits: Limits) -> Listing:
     if page.body[:2] == b"\x1f\x8b":
         headers = {k: v for k, v in page.headers.items() if k != "content-type"}
         page = replace(page, body=_gunzipped(page.body, fetcher.limits.max_bytes, page.url), headers=headers)
-    head = page.body[:2048].lstrip().lower()
+    head = page.body[:2048].lstrip().removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if page.content_type in ("application/feed+json", "application/json") or head.startswith(b"{"):
         return Listing("jsonfeed", *_json_feed(page))
-    if b"<opml" in head:
+    root = _root(head)
+    if root == b"opml" or root is None and b"<opml" in head:
         return Listing("opml", _opml(page.body, page.url))
-    if b"<urlset" in head or b"<sitemapindex" in head:
+    if root in (b"urlset", b"sitemapindex") or root is None and (b"<urlset" in head or b"<sitemapindex" in head):
         return Listing("sitemap", _sitemap(page, fetcher, depth=0))
-    if _FEED_ROOT.match(head):  # a feed whatever the server calls it (text/html, text/plain)
+    if root in (b"rss", b"feed", b"rdf"):  # a feed whatever the server calls it (text/html, text/plain)
         return _feed(page)
     if page.content_type in ("text/html", "application/xhtml+xml") or b"<html" in head or b"<!doctype html" in head:
         return Listing("page", [])
     return _feed(page)
 
 
-#: The opening of an RSS, RDF or Atom document: an XML declaration, comments or a stylesheet, then its root.
-_FEED_ROOT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?[^>]{0,300}\?>\s*|<!--.{0,500}?-->\s*)*"
-                        rb"<(?:rss|feed|rdf:rdf)[\s>]", re.DOTALL)
+#: What may come before an XML document's root: a declaration, processing instructions (a stylesheet),
+#: comments, a DOCTYPE (the Netscape RSS 0.91 one, with or without an internal subset).
+_PROLOG = rb"(?:<\?[^>]{0,300}\?>|<!--.{0,500}?-->|<!doctype[^>\[]{0,500}(?:\[.{0,2000}?\])?\s*>|\s+)*"
+#: The root element of a feed, sitemap or OPML list (with a namespace prefix or none: "<atom:feed", "<rdf:RDF").
+_ROOT = re.compile(_PROLOG + rb"<(?:[a-z][\w.-]{0,30}:)?(rss|feed|rdf|opml|urlset|sitemapindex)[\s>/]", re.DOTALL)
+
+
+def _root(head: bytes) -> bytes | None:
+    """The root element (lower case, no prefix) of the XML document opening with ``head`` (lower case), or None;
+    read from its XML declaration on, when something comes before it (a PHP warning printed before the feed)."""
+    start = head.find(b"<?xml")
+    found = _ROOT.match(head, start if start > 0 else 0)
+    return found.group(1) if found else None
 
 
 def _feed(page: Page) -> Listing:
@@ -328,7 +339,7 @@ def _feed(page: Page) -> Listing:
     if not parsed.version and not parsed.entries:
         kind = page.content_type or "unknown"
         raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
-    title = parsed.feed.get("title", "")
+    title = _title(parsed.feed)
     items = []
     skipped = 0
     for entry in parsed.entries:
@@ -347,17 +358,39 @@ def _feed(page: Page) -> Listing:
             link = f"{page.url}#item-{_version(*key)}"
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         seconds = float(calendar.timegm(when)) if when else 0.0
+        written = parse.parse_date(entry.get("published") or entry.get("updated"), page.url) if when else None
         items.append(Item(
-            link=link if own else _absolute(link, page.url), title=entry.get("title", ""),
-            author=entry.get("author", ""), content=content, source=title, when=seconds, own=own, plain=plain,
-            published=dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None,
+            link=link if own else _absolute(link, page.url), title=_title(entry),
+            author=_author_name(entry.get("author", "")), content=content,
+            source=title, when=seconds, own=own, plain=plain,
+            # the day as the feed writes it ("23:05 -05:00" on the 6th is the 6th), else feedparser's, in UTC
+            published=written or (dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None),
             version=_version(link, entry.get("updated", ""), entry.get("published", ""), entry.get("title", ""),
                              content),
         ))
     return Listing("feed", items, title, skipped)
 
 
-def _json_feed(page: Page) -> tuple[list[Item], str]:
+_EMAIL = re.compile(r"<?\(?\s*(?:mailto:)?[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\s*\)?>?")
+
+
+def _author_name(author: str) -> str:
+    """An item's author without the e-mail address RSS puts beside the name ("me@x.org (Ann Reporter)",
+    "Ann Reporter <me@x.org>", Blogger's "Ann (noreply@blogger.com)"); an address alone is no name."""
+    return " ".join(_EMAIL.sub(" ", author).replace("()", " ").split()).replace(" ,", ",").strip(" ,;-()") \
+        if "@" in author else author
+
+
+def _title(found: Any) -> str:
+    """An entry's (or a feed's) title as text: one feedparser reads as HTML (Atom ``type="html"``, an RSS title
+    with markup or entities) without its tags, its entities decoded, on one line."""
+    title = found.get("title", "")
+    if (found.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
+        return " ".join(_text_of(title).split())
+    return title
+
+
+def _json_feed(page: Page) -> tuple[list[Item], str, int]:
     try:
         feed = json.loads(decode(page.body, page.url))
     except (ArticleError, ValueError, RecursionError):
@@ -368,23 +401,31 @@ def _json_feed(page: Page) -> tuple[list[Item], str]:
     entries = feed.get("items")
     if not isinstance(entries, list):
         raise FetchError(page.url, "is a JSON Feed without a list of items; check the URL")
-    items = []
+    items, skipped = [], 0
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        if not isinstance(entry, dict):
             continue
         authors = entry.get("authors")
         author = entry.get("author") or (authors[0] if isinstance(authors, list) and authors else {})
         when = parse.parse_date(entry.get("date_published") or entry.get("date_modified"), page.url)
         html = _json_text(entry.get("content_html"))
         content = html or _json_text(entry.get("content_text")) or _json_text(entry.get("summary"))
+        link = entry["url"].strip() if isinstance(entry.get("url"), str) else ""
+        own = not link
+        if own:  # an item that links nowhere (a microblog's, a newsletter's): its own text, as in RSS
+            if len(_text_of(content, not html)) < MIN_ITEM_CHARS:
+                skipped += 1
+                continue
+            name = _json_text(entry.get("id"))
+            link = f"{page.url}#item-{_version(name) if name else _version(_json_text(entry.get('title')), content)}"
         items.append(Item(
-            link=_absolute(entry["url"], page.url), title=_json_text(entry.get("title")),
+            link=link if own else _absolute(link, page.url), title=_json_text(entry.get("title")),
             author=_json_text(author.get("name")) if isinstance(author, dict) else "", published=when,
-            content=content, source=title, plain=not html,
-            version=_version(entry["url"], str(entry.get("date_modified", "")),
+            content=content, source=title, plain=not html, own=own,
+            version=_version(link, str(entry.get("date_modified", "")),
                              str(entry.get("date_published", "")), str(entry.get("title", "")), content),
         ))
-    return items, title
+    return items, title, skipped
 
 
 def _json_text(value: Any) -> str:

@@ -472,3 +472,37 @@ def test_the_web_page_refuses_loopback_urls_unless_allowed(site, tmp_path):
     assert "1 failed" in said and "refused: 127.0.0.1 resolves to a loopback address" in said
     assert "NEWSBOT_FETCH_ALLOW_PRIVATE" in said
     assert site.requests() == 0
+
+
+_OWN_TEXT = "The harbour council of Ostrak voted on Tuesday to keep the ferry line running after a long debate. " * 4
+
+
+def test_feeds_as_servers_and_feed_software_really_send_them_are_read_item_by_item(site, store, fake_indexer):
+    """A WordPress feed behind a PHP warning, served text/html, that mentions <opml> in its description; an
+    HTML-typed title, an author with an e-mail, a date late in the evening west of UTC; and a JSON Feed with a
+    byte order mark, served text/plain, whose item has no url."""
+    feed = (b"<br />\n<b>Warning</b>: Cannot modify header information - headers already sent in <b>/var/www/"
+            b"wp-includes/feed-rss2.php</b> on line <b>8</b><br />\n<?xml version='1.0' encoding='UTF-8'?>\n"
+            b"<rss version='2.0' xmlns:atom='http://www.w3.org/2005/Atom'><channel>"
+            b"<title>Ostrak &amp;amp; Co</title><link>/</link><description><![CDATA[Our <opml> list]]></description>"
+            b"<item><title>Q&amp;amp;A: the mayor on &lt;em&gt;ferries&lt;/em&gt;</title>"
+            b"<link>/news/story.html</link><author>me@ostrak.example (Ann Reporter)</author>"
+            b"<pubDate>Tue, 06 Apr 2004 23:05:43 -0500</pubDate><description>" + _OWN_TEXT.encode() +
+            b"</description></item></channel></rss>")
+    site.routes["/wp/feed"] = Resource(feed, content_type="text/html; charset=UTF-8")
+    site.routes["/micro.json"] = Resource(b"\xef\xbb\xbf" + json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "Micro",
+        "items": [{"id": "note-1", "content_text": _OWN_TEXT.replace("Tuesday", "Wednesday"),
+                   "date_published": "2004-04-07T08:00:00+09:00"}, {"id": "note-2", "content_text": "Too short."}],
+    }).encode(), content_type="text/plain")
+    report = _run([site.url("/wp/feed"), site.url("/micro.json")], store, fake_indexer)
+    assert (report.added, report.failed) == (2, [])  # the item's page is missing: its own text stands in
+    assert "/news/story.html" in {path for _, path, _ in site.log}
+    records = {meta["title"]: meta for meta, _ in store.all_records().values()}
+    assert records["Q&A: the mayor on ferries"]["author"] == "Ann Reporter"
+    assert records["Q&A: the mayor on ferries"]["published"] == "2004-04-06"  # the day the feed says, not UTC's
+    assert records["Q&A: the mayor on ferries"]["source"] == "Ostrak & Co"
+    [micro] = [meta for meta in records.values() if meta["source"] == "Micro"]
+    assert micro["published"] == "2004-04-07" and micro["url"] == ""
+    assert all("Too short" not in body for _, body in store.all_records(with_bodies=True).values())
+    assert " ".join(note["note"] for note in report.notes).count("link nowhere") == 1
