@@ -106,8 +106,14 @@ def scan(path: Path, content_ids: bool = False) -> Origin:
     origin = Origin(key=str(path.resolve()), root=path, content_ids=content_ids)
     if path.is_dir():
         skipped: dict[str, int] = {}
+        beside: list[Path] = []
         try:
-            origin.files = sorted(_walk(path, skipped))
+            origin.files = sorted(_walk(path, skipped, beside))
+            if beside:
+                names = ", ".join(_printable_path(folder.relative_to(path)) for folder in beside[:3])
+                origin.notes.append(Note(str(path), f"left out {len(beside)} folder{'s' * (len(beside) != 1)} a "
+                                                    f"browser saved beside a page, with its images, scripts and "
+                                                    f"frames ({names}{' …' * (len(beside) > 3)})"))
             if skipped:
                 kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(skipped.items(), key=lambda kv: -kv[1]))
                 total = sum(skipped.values())
@@ -185,15 +191,28 @@ def read_origin(path: Path, max_file_bytes: int, max_feed_bytes: int) -> Origin:
     return origin
 
 
-def _walk(folder: Path, skipped: dict[str, int]) -> Iterator[Path]:
+#: The folder a browser saves a page's resources in ("Save page as … complete"): the page's name and this.
+_SAVED_BESIDE = re.compile(r"[_-](?:files|dateien|archivos|fichiers|file|arquivos|bestanden|pliki|soubory|filer|"
+                           r"tiedostot|dosyalar|fájlok|файлы|ファイル|文件)$", re.IGNORECASE)
+
+
+def _walk(folder: Path, skipped: dict[str, int], beside: list[Path]) -> Iterator[Path]:
     """The readable files under ``folder`` (hidden ones and symlinked folders left out), and the links to a file
     type it reads that point nowhere (their reading fails by name, and what they gave before stays); ``skipped``
-    counts the other files by suffix."""
-    for child in folder.iterdir():
+    counts the other files by suffix. A saved page's resource folder ("Story_files" beside "Story.html": its
+    images, scripts and frames, an ad's among them) is left out and listed in ``beside``."""
+    children = list(folder.iterdir())
+    pages = {child.name[: -len(child.suffix)] for child in children
+             if child.suffix.lower() in (".html", ".htm", ".xhtml", ".shtml") and not child.is_dir()}
+    for child in children:
         if child.name.startswith("."):
             continue
         if child.is_dir() and not child.is_symlink():
-            yield from _walk(child, skipped)
+            kind = _SAVED_BESIDE.search(child.name)
+            if kind and child.name[: kind.start()] in pages:
+                beside.append(child)
+                continue
+            yield from _walk(child, skipped, beside)
         elif (child.is_file() or child.is_symlink() and not child.exists()) and file_type(child):
             yield child
         elif child.is_file():

@@ -152,3 +152,24 @@ def test_a_web_archive_is_read_as_its_page_in_the_charset_its_part_declares(tmp_
                for article in found.values())
     [error] = origin.errors
     assert error.where.endswith("mail.mht") and error.problem.startswith("holds no HTML page")
+
+
+def test_the_folder_a_browser_saves_beside_a_page_is_left_out_with_a_note(tmp_path):
+    story = "<p>The harbour bridge reopened on Thursday after eighteen months of repairs, the city said.</p>" * 3
+    for name, folder in (("Harbour bridge reopens", "_files"), ("Hafenbr\u00fccke", "-Dateien")):
+        (tmp_path / f"{name}.html").write_text(f"<html><head><title>{name}</title></head><body><article>{story}"
+                                               "</article></body></html>", encoding="utf-8")
+        resources = tmp_path / f"{name}{folder}"
+        resources.mkdir()
+        (resources / "saved_resource.html").write_text(  # an ad's frame, saved with the page
+            "<html><body><p>Sponsored: the best mattress money can buy, with free delivery to every customer "
+            "in the country this week.</p></body></html>", encoding="utf-8")
+        (resources / "style.css").write_text("body {}", encoding="utf-8")
+    (tmp_path / "notes_files").mkdir()  # no page of that name beside it: an ordinary folder, read
+    (tmp_path / "notes_files" / "kept.txt").write_text("Kept\n\nA folder of notes is read as usual.", encoding="utf-8")
+    origin = read_origin(tmp_path, max_file_bytes=MB, max_feed_bytes=100 * MB)
+    assert sorted(article.title for article in origin.articles) == ["Hafenbr\u00fccke", "Harbour bridge reopens",
+                                                                    "Kept"]
+    assert origin.errors == []
+    [note] = [note.message for note in origin.notes if "beside a page" in note.message]
+    assert note.startswith("left out 2 folders a browser saved beside a page")
