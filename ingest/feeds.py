@@ -350,12 +350,9 @@ def _feed(page: Page) -> Listing:
         content = detail.get("value", "") or entry.get("summary", "")
         plain = detail.get("type") == "text/plain"
         own = not link
-        if own:  # an item that links nowhere (a newsletter's): its own full text, named inside the feed
-            if len(_text_of(content, plain)) < MIN_ITEM_CHARS:
-                skipped += 1
-                continue
-            key = (entry.get("id"),) if entry.get("id") else (entry.get("title", ""), content)  # its guid, or it
-            link = f"{page.url}#item-{_version(*key)}"
+        if own and not (link := _own_link(page.url, content, plain, entry.get("id") or "", entry.get("title", ""))):
+            skipped += 1
+            continue
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         seconds = float(calendar.timegm(when)) if when else 0.0
         written = parse.parse_date(entry.get("published") or entry.get("updated"), page.url) if when else None
@@ -412,12 +409,10 @@ def _json_feed(page: Page) -> tuple[list[Item], str, int]:
         content = html or _json_text(entry.get("content_text")) or _json_text(entry.get("summary"))
         link = entry["url"].strip() if isinstance(entry.get("url"), str) else ""
         own = not link
-        if own:  # an item that links nowhere (a microblog's, a newsletter's): its own text, as in RSS
-            if len(_text_of(content, not html)) < MIN_ITEM_CHARS:
-                skipped += 1
-                continue
-            name = _json_text(entry.get("id"))
-            link = f"{page.url}#item-{_version(name) if name else _version(_json_text(entry.get('title')), content)}"
+        if own and not (link := _own_link(page.url, content, not html, _json_text(entry.get("id")),
+                                          _json_text(entry.get("title")))):
+            skipped += 1
+            continue
         items.append(Item(
             link=link if own else _absolute(link, page.url), title=_json_text(entry.get("title")),
             author=_json_text(author.get("name")) if isinstance(author, dict) else "", published=when,
@@ -426,6 +421,14 @@ def _json_feed(page: Page) -> tuple[list[Item], str, int]:
                              str(entry.get("date_published", "")), str(entry.get("title", "")), content),
         ))
     return items, title, skipped
+
+
+def _own_link(feed: str, content: str, plain: bool, name: str, title: str) -> str:
+    """The name of an item that links nowhere (a newsletter's, a microblog's), whose own text is the article:
+    ``FEED#item-…`` by its guid / id, else by its title and text; '' when it holds too little text of its own."""
+    if len(_text_of(content, plain)) < MIN_ITEM_CHARS:
+        return ""
+    return f"{feed}#item-{_version(name) if name else _version(title, content)}"
 
 
 def _json_text(value: Any) -> str:

@@ -520,6 +520,7 @@ def _only_headline(text: str, title: str | None) -> bool:
     title may add the site's name)."""
     return bool(title) and " ".join(text.split()).casefold() in " ".join(title.split()).casefold()
 
+
 #: What a reader of the page never sees: ``hidden`` elements (as trafilatura leaves out ``display: none``),
 #: templates, AMP ad slots. (Not text for screen readers: a site may put its story links' headlines only there.)
 _UNSEEN = "//*[@hidden] | //template | //amp-ad | //amp-embed | //amp-sticky-ad"
@@ -551,28 +552,6 @@ def _readable(tree: Any) -> str | None:
 _BLOCK_TAGS = ("div", "section", "article", "main", "header", "footer", "aside", "p", "ul", "ol", "li", "table",
                "blockquote", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dd", "dt", "nav",
                "form", "pre", "address", "hr")
-
-
-def _only_headline(text: str, title: str | None) -> bool:
-    """Whether a page's text is its headline and nothing more (a script-built page shows only its <h1>; the
-    title may add the site's name)."""
-    return bool(title) and " ".join(text.split()).casefold() in " ".join(title.split()).casefold()
-
-#: What a reader of the page never sees: ``hidden`` elements (as trafilatura leaves out ``display: none``),
-#: templates, AMP ad slots. (Not text for screen readers: a site may put its story links' headlines only there.)
-_UNSEEN = "//*[@hidden] | //template | //amp-ad | //amp-embed | //amp-sticky-ad"
-
-
-def _without_unseen(tree: Any) -> str | None:
-    """The page without what a reader never sees (``_UNSEEN``; the text after each element stays), as HTML; None
-    when it has none of that (the tree is changed)."""
-    import lxml.html
-
-    unseen = tree.xpath(_UNSEEN)
-    for element in unseen:
-        if element.getparent() is not None:
-            element.drop_tree()
-    return lxml.html.tostring(tree, encoding="unicode") if unseen else None
 
 
 def _own_url(found: str | None, fetched: str | None) -> str | None:
