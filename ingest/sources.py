@@ -253,8 +253,12 @@ def web_archive_page(data: bytes, where: str, max_bytes: int) -> tuple[bytes, st
     import email
     import email.policy
 
-    message = email.message_from_bytes(data, policy=email.policy.compat32)
-    pages = [part for part in message.walk() if part.get_content_type() in ("text/html", "application/xhtml+xml")]
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
+        pages = [part for part in message.walk() if part.get_content_type() in ("text/html", "application/xhtml+xml")]
+    except RecursionError:  # parts inside parts, thousands deep: no browser writes that
+        raise ArticleError(where, "its MIME parts are nested too deeply to be a saved page; save the page again "
+                                  "as .html or .mhtml") from None
     if not pages:
         raise ArticleError(where, "holds no HTML page (not a web archive saved by a browser?); save the page as "
                                   ".html, or its text as .txt")

@@ -152,6 +152,10 @@ def test_a_web_archive_is_read_as_its_page_in_the_charset_its_part_declares(tmp_
                for article in found.values())
     [error] = origin.errors
     assert error.where.endswith("mail.mht") and error.problem.startswith("holds no HTML page")
+    nested = "".join(f'Content-Type: multipart/related; boundary="b{i}"\n\n--b{i}\n' for i in range(5000))
+    (tmp_path / "mail.mht").write_text(nested + "Content-Type: text/html\n\n<p>Deep.</p>\n", encoding="utf-8")
+    [error] = read_origin(tmp_path, max_file_bytes=MB, max_feed_bytes=100 * MB).errors
+    assert error.problem.startswith("its MIME parts are nested too deeply")
 
 
 def test_the_folder_a_browser_saves_beside_a_page_is_left_out_with_a_note(tmp_path):
