@@ -31,6 +31,7 @@ class Resource:
     dribble: float = 0.0  # seconds between single bytes (a slow server)
     slow_headers: float = 0.0  # seconds between 40 extra header lines (a server that never finishes its headers)
     modified: float = field(default_factory=time.time)
+    held: threading.Event | None = None  # answered only once this is set (a test decides when)
 
     @property
     def etag(self) -> str:
@@ -92,6 +93,8 @@ class NewsSite:
             request.end_headers()
             return
         self.log.append(("GET", path, resource.status))
+        if resource.held is not None:
+            resource.held.wait(timeout=60)
         request.send_response(resource.status)
         request.send_header("Content-Type", resource.content_type)
         request.send_header("ETag", resource.etag)

@@ -54,7 +54,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -411,11 +411,17 @@ class Store:
             h.feeds.upsert(ids=[f"robots {site}"], embeddings=[_RECORD_VECTOR], documents=[text],
                            metadatas=[{"kind": "robots", "checked_at": time.time()}])
 
-    def save_feed_states(self, states: dict[str, dict[str, Any]]) -> None:
-        """Remember what these feeds answered (see ``feed_states``)."""
+    def save_feed_states(self, states: dict[str, dict[str, Any]], followed: Collection[str] = ()) -> None:
+        """Remember what these feeds answered (see ``feed_states``). Those ``followed`` when they were read are
+        saved only while they still are: one unfollowed meanwhile (``forget_feeds``, by any process) stays so."""
         clean = {url: {k: v for k, v in meta.items() if isinstance(v, str | int | float | bool)}
                  for url, meta in states.items()}
         with self.lock.held(), self._use() as h:
+            if was := [url for url in clean if url in followed]:
+                still = set(h.feeds.get(ids=was, include=[])["ids"])
+                clean = {url: meta for url, meta in clean.items() if url not in followed or url in still}
+            if not clean:
+                return
             h.feeds.upsert(ids=list(clean), embeddings=[_RECORD_VECTOR] * len(clean), documents=list(clean),
                            metadatas=list(clean.values()))
 

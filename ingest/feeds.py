@@ -120,6 +120,7 @@ class UrlOrigin:
     seen: set[str] = field(default_factory=set)
     failed_paths: set[str] = field(default_factory=set)
     _states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _followed: set[str] = field(default_factory=set)  # the URLs followed when this read began
 
     def read(self, limits: Limits, stop: Callable[[], bool] | None = None) -> Iterator[Any]:
         """Articles, errors, notes and Known items of this URL, fetched one at a time."""
@@ -141,10 +142,12 @@ class UrlOrigin:
     def finish(self) -> None:
         """Remember each feed's ETag, Last-Modified and last result (call once its articles are written)."""
         if self._states:
-            self.store.save_feed_states(self._states)
+            self.store.save_feed_states(self._states, self._followed)
 
     def _read(self, url: str, limits: Limits, stop: Callable[[], bool], depth: int) -> Iterator[Any]:
         state = self.store.feed_states([url]).get(url, {})
+        if state:
+            self._followed.add(url)
         # after failures, ask again in full (the failed items are retried); a front page read through its feed is
         # asked in full too: its own HTML may not change while the feed it advertises does
         clean = state.get("failed", 0) == 0 and state.get("kind") != "index"

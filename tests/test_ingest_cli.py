@@ -137,3 +137,47 @@ def test_a_feed_is_followed_until_unfollowed_and_its_articles_stay(tmp_path, cap
     assert followed(store) == [] and [meta["title"] for meta, _ in store.all_records().values()] == [
         "Ostrak lighthouse reopens"]
     assert main(["--store", store_dir]) == 2 and "give one or more PATHs" in capsys.readouterr().err
+
+
+def test_a_feed_unfollowed_while_another_process_reads_it_stays_unfollowed(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from bench.site import NewsSite, Resource, article_page, rss
+    from ingest.feeds import followed
+
+    monkeypatch.setenv("NEWSBOT_FETCH_DELAY", "0")
+    site = NewsSite()
+    stories = [("Ostrak lighthouse reopens", "The Ostrak lighthouse reopened on Saturday, the harbour office said."),
+               ("Ferry timetable changes", "The winter ferry timetable starts on Monday with two fewer crossings.")]
+    for n, (title, body) in enumerate(stories):
+        site.routes[f"/news/{n}.html"] = Resource(article_page(title, body))
+    feed, store_dir = site.url("/feed.xml"), str(tmp_path / "s")
+
+    def listing(count: int) -> Resource:
+        items = [{"title": title, "link": site.url(f"/news/{n}.html")} for n, (title, _) in enumerate(stories)]
+        return Resource(rss("Loopback Times", items[:count]), content_type="application/rss+xml")
+
+    site.routes["/feed.xml"] = listing(1)
+    reading = None
+    try:
+        assert main([feed, "--store", store_dir]) == 0
+        site.routes["/news/1.html"].held = answer = threading.Event()
+        site.routes["/feed.xml"] = listing(2)
+        reading = subprocess.Popen([sys.executable, "-m", "ingest", feed, "--store", store_dir], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not site.requests("/news/1.html") and reading.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert site.requests("/news/1.html"), "the other process never asked for the new story"
+        assert main(["--unfollow", feed, "--store", store_dir]) == 0  # while the other process waits for the page
+        answer.set()
+        _, err = reading.communicate(timeout=300)
+        assert reading.returncode == 0, err
+    finally:
+        if reading is not None and reading.poll() is None:
+            reading.kill()
+        site.close()
+    store = open_store(tmp_path / "s", None, 8000, "news")
+    assert followed(store) == [] and store.feed_states() == {}  # the read that ended after it did not follow it again
+    assert sorted(meta["title"] for meta, _ in store.all_records().values()) == sorted(t for t, _ in stories)

@@ -35,3 +35,15 @@ def test_the_cli_ingests_the_sample_into_a_chroma_server_with_the_real_model(chr
     assert json.loads(first.stdout.splitlines()[-1])["added"] == 1
     second = subprocess.run(command, cwd=ROOT_DIR, capture_output=True, text=True, timeout=600)
     assert json.loads(second.stdout.splitlines()[-1])["unchanged"] == 1
+
+
+def test_feed_states_on_a_chroma_server_stay_forgotten_once_unfollowed(chroma_server, tmp_path):
+    host, port, _ = chroma_server
+    store = open_store(tmp_path, host, port, "news")
+    daily, weekly = "https://daily.example/feed.xml", "https://weekly.example/feed.xml"
+    store.save_feed_states({daily: {"kind": "feed", "result": "ok"}, weekly: {"kind": "feed", "result": "ok"}})
+    assert store.forget_feeds([daily, "https://never.example/feed"]) == [daily]
+    # a read that began while both were followed ends after the unfollow: the unfollowed one is not saved again
+    store.save_feed_states({daily: {"kind": "feed", "result": "ok, 2 items"},
+                            weekly: {"kind": "feed", "result": "ok, 3 items"}}, followed={daily, weekly})
+    assert {url: state["result"] for url, state in store.feed_states().items()} == {weekly: "ok, 3 items"}
