@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -107,8 +108,13 @@ def scan(path: Path, content_ids: bool = False) -> Origin:
     if path.is_dir():
         skipped: dict[str, int] = {}
         beside: list[Path] = []
+        special: list[Path] = []
         try:
-            origin.files = sorted(_walk(path, skipped, beside))
+            origin.files = sorted(_walk(path, skipped, beside, special))
+            special.sort()
+            if special:
+                names = ", ".join(f"{_printable_path(p.relative_to(path))} ({_special(p)})" for p in special[:3])
+                origin.notes.append(Note(str(path), f"left out what is not a file: {names}{' …' * (len(special) > 3)}"))
             if beside:
                 names = ", ".join(_printable_path(folder.relative_to(path)) for folder in beside[:3])
                 origin.notes.append(Note(str(path), f"left out {len(beside)} folder{'s' * (len(beside) != 1)} a "
@@ -122,6 +128,9 @@ def scan(path: Path, content_ids: bool = False) -> Origin:
         except OSError as exc:
             origin.readable = False
             origin.errors.append(ArticleError(str(path), f"can't be listed ({exc.strerror}); check its permissions"))
+    elif kind := _special(path):
+        origin.readable = False
+        origin.errors.append(_not_a_file(path, kind))
     elif file_type(path) is None:
         origin.readable = False
         origin.errors.append(ArticleError(str(path), f"unsupported file type; use one of {', '.join(FILE_TYPES)}"))
@@ -165,6 +174,22 @@ def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | No
             origin.failed_paths.add(relative)
 
 
+def _special(path: Path) -> str | None:
+    """What ``path`` is (a link followed) when it exists but is neither a file nor a folder: "a named pipe", "a
+    device" or "a socket", whose reading would wait forever or never end (``/dev/zero``); else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
+def _not_a_file(path: Path, kind: str) -> ArticleError:
+    return ArticleError(_printable_path(path), f"is {kind}, not a file; save the article into a file and ingest that")
+
+
 def _utf8_name(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -196,11 +221,12 @@ _SAVED_BESIDE = re.compile(r"[_-](?:files|dateien|archivos|fichiers|file|arquivo
                            r"tiedostot|dosyalar|fájlok|файлы|ファイル|文件)$", re.IGNORECASE)
 
 
-def _walk(folder: Path, skipped: dict[str, int], beside: list[Path]) -> Iterator[Path]:
+def _walk(folder: Path, skipped: dict[str, int], beside: list[Path], special: list[Path]) -> Iterator[Path]:
     """The readable files under ``folder`` (hidden ones and symlinked folders left out), and the links to a file
     type it reads that point nowhere (their reading fails by name, and what they gave before stays); ``skipped``
     counts the other files by suffix. A saved page's resource folder ("Story_files" beside "Story.html": its
-    images, scripts and frames, an ad's among them) is left out and listed in ``beside``."""
+    images, scripts and frames, an ad's among them) is left out and listed in ``beside``; so are named pipes and
+    devices that bear an article's name, listed in ``special`` (reading one would wait forever)."""
     children = list(folder.iterdir())
     pages = {child.name[: -len(child.suffix)] for child in children
              if child.suffix.lower() in (".html", ".htm", ".xhtml", ".shtml") and not child.is_dir()}
@@ -212,15 +238,19 @@ def _walk(folder: Path, skipped: dict[str, int], beside: list[Path]) -> Iterator
             if kind and child.name[: kind.start()] in pages:
                 beside.append(child)
                 continue
-            yield from _walk(child, skipped, beside)
+            yield from _walk(child, skipped, beside, special)
         elif (child.is_file() or child.is_symlink() and not child.exists()) and file_type(child):
             yield child
+        elif _special(child) and file_type(child):
+            special.append(child)
         elif child.is_file():
             suffix = child.suffix.lower()[:12] or "without a suffix"
             skipped[suffix] = skipped.get(suffix, 0) + 1
 
 
 def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> Iterator[Article | ArticleError | Note]:
+    if special := _special(file):  # made one since the folder was listed
+        raise _not_a_file(file, special)
     kind = file_type(file)
     where = str(file)
     notes: list[str] = []

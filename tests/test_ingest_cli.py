@@ -112,6 +112,29 @@ def test_a_disk_without_room_stops_ingest_before_it_writes_with_a_clear_error(tm
     assert "MB free; this write needs about 100000000 MB (NEWSBOT_MIN_FREE_MB" in capsys.readouterr().err
 
 
+def test_named_pipes_and_devices_are_named_never_read(tmp_path):
+    import os
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Ostrak lighthouse reopens\n\nThe lighthouse reopened on Saturday.")
+    os.mkfifo(folder / "story.txt")  # opening it would wait for a writer forever
+    (folder / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    (folder / "lines.jsonl").symlink_to("/dev/urandom")
+    store = str(tmp_path / "s")
+    whole = subprocess.run([sys.executable, "-m", "ingest", str(folder), "--store", store, "--verbose", "--json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert whole.returncode == 0, whole.stderr
+    assert last_json(whole.stdout)["added"] == 1
+    assert "left out what is not a file: lines.jsonl (a device), story.txt (a named pipe), zero.txt (a device)" \
+        in whole.stderr
+    for name, kind in (("story.txt", "a named pipe"), ("zero.txt", "a device"), ("lines.jsonl", "a device")):
+        one = subprocess.run([sys.executable, "-m", "ingest", str(folder / name), "--store", store], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        assert one.returncode == 1
+        assert f"{folder / name}: is {kind}, not a file; save the article into a file" in one.stderr
+
+
 def test_a_feed_is_followed_until_unfollowed_and_its_articles_stay(tmp_path, capsys, monkeypatch):
     from bench.site import NewsSite, Resource, article_page, rss
     from ingest.feeds import followed
