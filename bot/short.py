@@ -245,7 +245,7 @@ _WORD = re.compile(r"[A-Za-z0-9][\w’'&.-]*")
 _NUMBER = re.compile(
     r"(?<![\w.])(?:(?:US)?\$|£|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|[mbk]n?)\b)?"
     r"|(?<![\w.-])\d[\d,]*(?:\.\d+)?(?:\s?%|\s(?:percent|per cent)\b)"
-    r"|(?<![\w.-])\d[\d,]*(?:\.\d+)?(?:-[a-z]+)?(?:\s(?:million|billion|trillion|thousand|hundred))?"
+    r"|(?<![\w.:-])\d[\d,]*(?:\.\d+)?(?!\d|:\d)(?:-[a-z]+)?(?:\s(?:million|billion|trillion|thousand|hundred))?"
     r"(?:\s[a-z]+)?"
 )
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{2,80})[”\"]")
@@ -282,6 +282,7 @@ class Expectation:
     names: frozenset[str] = frozenset()  # the names it gives (lower-cased): "hbo max", "warner bros"
     frame: tuple[str, ...] = ()  # the words right before "which"/"what", lower-cased: "acquiring", "sale of"
     owned: str = ""  # the noun "which <noun>'s" says the answer owns, stemmed: "bid" for "which country's bid"
+    counted: str = ""  # the noun "how many" counts, lower-cased: "people" for "how many people died"
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,9 @@ def _expect(lowered: str, whole: str, asked: frozenset[str]) -> Expectation:
     if match := re.search(r"\bhow (many|much|long|old|far|tall|big|large|high|fast|often)\b", lowered):
         word = match.group(1)
         kind = "money" if word == "much" and _MONEY_WORDS.search(whole) else "number"
-        return Expectation(kind, word, asked)
+        counted = re.match(r"\s+(?:more\s+|fewer\s+|additional\s+|other\s+|of\s+the\s+)?([a-z][\w'-]*)",
+                           lowered[match.end():]) if word == "many" else None
+        return Expectation(kind, word, asked, counted=counted.group(1) if counted else "")
     if match := _QUANTITY.search(lowered):  # "above what amount?", "at what age?"
         word = match.group(1)
         of_other = re.match(r"\s+of\s+(?!money|cash|dollars|funding)", lowered[match.end() :])  # "amount of rain"
@@ -952,6 +955,11 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
     if expectation.kind == "money" and span.kind == "number":  # "120 people" is no sum of money
         last = span.text.rsplit(" ", 1)[-1].lower()
         return not last.isalpha() or last in _MULTIPLIERS or last in _CURRENCIES
+    if expectation.counted and span.kind in ("number", "money"):  # "how many people": not "seven decades", "$5"
+        if span.kind == "money":
+            return expectation.counted in _CURRENCIES
+        measured = any(word in _MEASURES for word in re.findall(r"[a-z]+", span.text.lower()))  # "25-mile route"
+        return not measured or expectation.counted in _MEASURES
     if span.kind == "member":  # a word of the closed class asked for ("soccer" for "which sport")
         return True
     if expectation.kind == "thing" and expectation.head == "name":  # "what is it called?"
@@ -963,6 +971,12 @@ def _typed(expectation: Expectation, span: Span, fit: float, headlined: bool = F
         return (span.kind == "name" or title_like) and (fit >= THING_FIT or headlined and not expectation.sort)
     return True
 
+
+#: Units of time, length, weight …: "seven decades" or a "25-mile" route counts no people.
+_MEASURES = _set("""second seconds minute minutes hour hours day days week weeks month months year years decade
+decades century centuries mile miles kilometer kilometers kilometre kilometres km meter meters metre metres
+foot feet inch inches yard yards acre acres hectare hectares pound pounds kilogram kilograms kg ton tons tonne
+tonnes ounce ounces gallon gallons liter liters litre litres degree degrees mph percent""")
 
 #: What a candidate loses per unit it is closer to "a person's name" than to the thing, place or organisation
 #: asked for ("Tom DeLonge" for "which band").

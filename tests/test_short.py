@@ -572,3 +572,19 @@ def test_a_sentence_of_thousands_of_names_is_read_in_bounded_time(real_embedding
                               real_embeddings)
         assert choice is not None and text[choice.span.start : choice.span.end] == choice.span.text
     assert time.monotonic() - started < 60
+
+
+def test_a_count_of_people_is_no_span_of_time_no_distance_no_sum_and_no_clock_time(real_embeddings):
+    question = "How many people died in the Queen's funeral?"
+    texts = ["The Queen died on September 8 after a rule spanning seven decades.",
+             "Thousands lined the 25-mile route, and tickets sold for $5 apiece.",
+             "Watch key moments from the Queen's funeral 04:14 - Source: CNN"]
+    assert short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings) is None
+    assert not [span for span in short.candidates(texts[2]) if span.kind == "number"]  # "04:14" is no count
+    served = "How many years is she due to serve?"  # a span of time answers a count of years
+    texts = ["She is due to serve the remainder of a nine-year sentence in a penal colony."]
+    choice = short.choose(short.expect(served), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.span.text.startswith("nine")
+    texts = ["Twelve people died when the stand collapsed during the 25-mile race, officials said."]
+    choice = short.choose(short.expect(question), _sentences(*texts), [], texts, real_embeddings)
+    assert choice is not None and choice.span.text.lower() == "twelve"
