@@ -578,20 +578,33 @@ class Store:
         if not changes:
             return
         with self._writing(list(changes)) as h:
+            now = time.time()  # a change too: a prune whose listing is older leaves it (``delete``)
             items = list(changes.items())
             for batch in _batches(items, h.batch):
-                h.articles.update(ids=[i for i, _ in batch], metadatas=[change for _, change in batch])
+                h.articles.update(ids=[i for i, _ in batch],
+                                  metadatas=[{**change, "changed_at": now} for _, change in batch])
 
-    def delete(self, article_ids: Sequence[str]) -> None:
-        """Remove these articles: records first (readers stop at once), then chunks and keyword rows."""
+    def delete(self, article_ids: Sequence[str], origin: str | None = None,
+               changed_before: float | None = None) -> list[str]:
+        """Remove these articles: records first (readers stop at once), then chunks and keyword rows.
+
+        A prune passes ``origin`` and ``changed_before`` (when it listed the origin): an article another
+        process wrote or moved since, or into another origin, is then left (its record is read again under
+        the lock), since that listing could not see it. Returns the ids removed."""
         if not article_ids:
-            return
+            return []
         with self._writing(article_ids) as h:
+            if origin is not None or changed_before is not None:
+                records = self.records(article_ids)
+                article_ids = [a for a, meta in records.items()
+                               if (origin is None or meta.get("origin") == origin)
+                               and (changed_before is None or float(meta.get("changed_at") or 0) < changed_before)]
             for batch in _batches(list(article_ids), h.batch):
                 h.articles.delete(ids=batch)
                 self.step_hook("records")
                 self._delete_chunks_of(h, batch)
                 self.lexical.remove(batch)
+        return list(article_ids)
 
     def _put_records(self, h: _Handle, items: Sequence[Indexed], origin: str, now: float) -> None:
         for batch in _batches(list(items), h.batch):

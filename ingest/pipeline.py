@@ -207,6 +207,7 @@ def ingest(
     ``max_items``: most items read from one feed or sitemap per run.
     """
     started = time.perf_counter()
+    listed_at = time.time()  # the paths are listed after this: a prune leaves what was written since
     limits = limits or Limits()
     pruning = prune if isinstance(prune, Pruning) else Pruning(enabled=prune)
     report = Report()
@@ -228,7 +229,7 @@ def ingest(
                 if not finished:
                     break
                 if pruning.enabled and origin.readable and origin.prunable:
-                    _prune(origin, store, pruning, report)
+                    _prune(origin, store, pruning, report, listed_at)
     finally:
         if own_fetcher and fetcher is not None:
             fetcher.close()
@@ -427,8 +428,11 @@ class _Writer:
             self.progress(len(items), sum(len(item.chunks) for item in written))
 
 
-def _prune(origin: Origin, store: Store, pruning: Pruning, report: Report) -> None:
-    """Delete what came from this origin before and is gone now, unless that looks like a mistake."""
+def _prune(origin: Origin, store: Store, pruning: Pruning, report: Report, listed_at: float) -> None:
+    """Delete what came from this origin before and is gone now, unless that looks like a mistake.
+
+    What another process wrote, or moved here, after ``listed_at`` (when this run listed the origin) stays,
+    though this run did not see it: that process read a file this run's listing did not hold yet."""
     seen = origin.seen
     stored = store.records_from(origin.key)
     gone = [article_id for article_id, record in stored.items()
@@ -447,8 +451,7 @@ def _prune(origin: Origin, store: Store, pruning: Pruning, report: Report) -> No
                 f"(more than {pruning.max_share:.0%}, NEWSBOT_PRUNE_MAX_SHARE). If they are really gone, run "
                 "again with --force-prune")})
             return
-    store.delete(gone)
-    report.deleted += len(gone)
+    report.deleted += len(store.delete(gone, origin=origin.key, changed_before=listed_at))
 
 
 def _failure(error: ArticleError) -> dict[str, str]:

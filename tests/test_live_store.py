@@ -212,6 +212,67 @@ def test_an_upload_in_the_app_while_a_cli_ingest_runs_both_succeed(tmp_path):
     assert store.check() == []
 
 
+_PAUSED_INGEST = """
+import json, sys, time
+from pathlib import Path
+from bot.embeddings import load_tokenizer
+from bot.settings import default_embedding_model
+from bot.store import open_store
+from ingest.pipeline import Indexer, ingest
+from tests.conftest import KeywordEmbeddings
+
+class Paused(KeywordEmbeddings):  # the run lists its paths, then waits here until the test says go
+    def embed_documents(self, texts):
+        print("listed", flush=True)
+        while not Path(sys.argv[2]).exists():
+            time.sleep(0.05)
+        return super().embed_documents(texts)
+
+store = open_store(Path(sys.argv[1]), None, 8000, "news")
+indexer = Indexer(default_embedding_model(), embeddings=Paused(), tokenizer=load_tokenizer(default_embedding_model()))
+print(json.dumps(ingest([Path(p) for p in sys.argv[3:]], store, indexer).as_dict()), flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["new file", "moved in"])
+def test_a_prune_leaves_what_another_process_wrote_after_it_listed_the_folder(tmp_path, how):
+    """A long run (cron's: a big folder first, then the desk's) lists the desk; a file lands there and a quick
+    ingest adds it; the long run's prune must not take it for deleted (its listing was only older)."""
+    store_dir, go = tmp_path / "store", tmp_path / "go"
+    desk, other = _folder_of(tmp_path, "desk", 6), tmp_path / "other"
+    other.mkdir()
+    _article(other, "ferry.txt", "Ferry", OTHER_BODY, "https://quenvaria.example/ferry")
+    subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(desk), str(store_dir)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(other), str(store_dir)], cwd=ROOT_DIR,
+                   check=True, capture_output=True, timeout=300)
+    big = _folder_of(tmp_path, "big", 3)
+    long_run = subprocess.Popen([sys.executable, "-c", _PAUSED_INGEST, str(store_dir), str(go), str(big), str(desk)],
+                                cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert long_run.stdout.readline().strip() == "listed"
+        if how == "new file":
+            arrived = _article(desk, "late.txt", "Late", "A late report from the desk about the night ferry.")
+        else:  # the file moves from the other folder: its article (its url) is adopted by the desk, not rewritten
+            (other / "ferry.txt").rename(desk / "ferry.txt")
+            arrived = "https://quenvaria.example/ferry"
+        quick = subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(desk), str(store_dir)], cwd=ROOT_DIR,
+                               capture_output=True, text=True, timeout=300)
+        assert quick.returncode == 0, quick.stderr
+        go.touch()
+        out, err = long_run.communicate(timeout=300)
+    finally:
+        long_run.kill()
+        long_run.wait()
+    assert long_run.returncode == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["deleted"] == 0
+    store = open_store(store_dir, None, 8000, "news")
+    assert (arrived if isinstance(arrived, str) else str(arrived.resolve())) in store.all_records()
+    assert store.check() == []
+    store.close()
+
+
 _HAMMER = """
 import sys
 from bot.lexical import KeywordRow, LexicalIndex
