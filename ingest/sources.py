@@ -542,7 +542,12 @@ def _feed_line(line: bytes, where: str, prefix: str | None, relative: str, notes
         return ArticleError(where, f"not valid JSON ({problem} at column {exc.colno}); fix or remove the line")
     except RecursionError:
         return ArticleError(where, "JSON nests too deeply to be an article; fix or remove the line")
+    except ValueError:  # an integer of over 4,300 digits (Python's limit on reading one)
+        return ArticleError(where, "holds a number too long to read (over 4,300 digits); fix or remove the line")
     try:
         return parse.parse_feed_record(record, where, prefix, relative, notes, limits.max_title_chars)
     except ArticleError as error:
         return error
+    except Exception as exc:  # any failure on one line is that line's, never the rest of the feed's
+        return ArticleError(where, f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); fix or remove "
+                                   "the line")

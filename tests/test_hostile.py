@@ -214,3 +214,19 @@ def test_no_text_step_backtracks_super_linearly_on_adversarial_input():
     assert len(rows) > 600
     slow = [(check, name, float(took)) for check, name, took in rows if float(took) > 10.0]
     assert slow == []
+
+
+def test_a_feed_line_that_fails_oddly_costs_only_that_line(tmp_path):
+    """A line Python's JSON reader refuses with a ValueError of its own (a 5,000-digit number) is that line's
+    error; the feed's other lines are still read (it had failed the whole feed, unnamed)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = [json.dumps({"title": f"Story {n}", "url": f"https://x.test/{n}", "body": f"Story {n} is told."})
+            for n in range(2)]
+    (folder / "feed.jsonl").write_text("\n".join([good[0], '{"body": "x", "published": ' + "9" * 5000 + "}",
+                                                  '{"body": "y", "id": ' + "9" * 5000 + "}", good[1]]) + "\n")
+    report = _ingest(tmp_path / "store", folder)["report"]
+    assert report["added"] == 2, report
+    assert [(f["path"], f["error"]) for f in report["failed"]] == [
+        (f"{folder / 'feed.jsonl'}:{n}", "holds a number too long to read (over 4,300 digits); fix or remove the line")
+        for n in (2, 3)]
