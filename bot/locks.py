@@ -27,6 +27,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,21 @@ from bot.errors import StoreError
 #: Waiting longer than this for the lock is said (once per wait) through ``on_wait``.
 _SAY_AFTER = 1.0
 _POLL = 0.05
+#: Every open StoreLock of this process, for ``_close_in_child``.
+_OPEN: weakref.WeakSet[StoreLock] = weakref.WeakSet()
+
+
+def _close_in_child() -> None:
+    """A forked child closes its copies of the lock files. A ``flock`` belongs to the open file, which a fork
+    shares: a child (ingest reads a big page in one) that outlived a parent killed while it held the lock, or
+    that shared the file when the parent took it later, kept the store locked until it ended, minutes for a
+    slow page, every other process waiting on a dead pid. Closing a copy releases nothing the parent holds."""
+    for lock in list(_OPEN):
+        with contextlib.suppress(OSError, ValueError):
+            lock._file.close()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
 
 
 class StoreLock:
@@ -65,6 +81,7 @@ class StoreLock:
             raise StoreError(f"Can't open {path} ({exc.strerror}): the bot writes in the store folder "
                              f"{path.parent} to ask as well as to ingest (its lock and keyword index live there); "
                              "make it writable, or copy the store to a folder that is") from None
+        _OPEN.add(self)
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:

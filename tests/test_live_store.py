@@ -10,6 +10,7 @@ own vector found by a dense query.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -361,6 +362,64 @@ with store.lock.held():
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))
 """
+
+
+_FORK_AND_HOLD = """
+import multiprocessing, sys, threading, time
+from pathlib import Path
+from bot.store import open_store
+from ingest import parse
+store = open_store(Path(sys.argv[1]), None, 8000, "news")
+taken = threading.Event()
+
+def hold():  # the writer thread, writing a batch
+    with store.lock.held():
+        taken.set()
+        time.sleep(300)
+
+def child_started():
+    while not multiprocessing.active_children():
+        time.sleep(0.01)
+    print("child", multiprocessing.active_children()[0].pid, flush=True)
+    if sys.argv[2] == "after":
+        threading.Thread(target=hold, daemon=True).start()
+        taken.wait()
+    print("holding", flush=True)
+
+if sys.argv[2] == "before":
+    threading.Thread(target=hold, daemon=True).start()
+    taken.wait()
+threading.Thread(target=child_started, daemon=True).start()
+# the main thread reads a big page (in a forked child, ingest.parse.read_page), one that takes trafilatura minutes
+parse.read_page("<html><body><article><p>" + "".join(f"<span>w{i}</span> " for i in range(60_000)) + "</p>"
+                "</article></body></html>", "slow.html", "https://example.com/slow.html")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("taken", ["before", "after"])
+def test_a_writer_killed_while_it_reads_a_big_page_in_a_child_leaves_the_store_unlocked(tmp_path, taken):
+    """ingest reads a big page in a forked child while its writer thread holds the lock (taken before the fork,
+    or after it); kill -9 the ingest: the orphaned child, still reading, must not keep the store locked."""
+    store_dir = tmp_path / "store"
+    holder = subprocess.Popen([sys.executable, "-c", _FORK_AND_HOLD, str(store_dir), taken], cwd=ROOT_DIR,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = None
+    try:
+        first = holder.stdout.readline().split()
+        assert first[:1] == ["child"], holder.stderr.read() if holder.poll() is not None else first
+        child = int(first[1])
+        assert holder.stdout.readline().strip() == "holding"
+        holder.kill()
+        holder.wait(timeout=30)
+        report = _ingest(str(SAMPLES), "--store", str(store_dir), env={"NEWSBOT_LOCK_TIMEOUT": "30"})
+        assert report["added"] == 1
+    finally:
+        holder.kill()
+        holder.wait()
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
 
 
 @pytest.mark.slow
