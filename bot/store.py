@@ -140,6 +140,18 @@ def superseded_by(item: Indexed, old: dict[str, dict[str, Any]]) -> bool:
     return record.get("hash") != item.content_hash and float(record.get("read_at") or 0) > item.article.read_at
 
 
+def already_written(item: Indexed, old: dict[str, dict[str, Any]], origin: str) -> bool:
+    """Whether the store holds just this version of the item's article, from this origin and feed item: another
+    process (an ingest of the same inputs at the same time) wrote it after this one compared: nothing to write."""
+    record = old.get(item.article.article_id)
+    return bool(record) and record.get("state") == READY and record.get("hash") == item.content_hash and (
+        record.get("origin") == origin and record.get("item_version", "") == item.article.source_version)
+
+
+#: Why ``Store.write`` left an article as it was.
+SUPERSEDED, ALREADY_WRITTEN = "superseded", "already written"
+
+
 def is_current(chunk: dict[str, Any], record: dict[str, Any] | None) -> bool:
     """Whether a chunk (its metadata) belongs to the version of its article that the record describes."""
     if record is None or record.get("state") != READY:
@@ -531,12 +543,13 @@ class Store:
                              f"{needed / 1e6:.0f} MB (NEWSBOT_MIN_FREE_MB, plus four times what it adds). Nothing "
                              "was written: free some space, or move the store (NEWSBOT_STORE_DIR), and run again")
 
-    def write(self, items: Sequence[Indexed], origin: str) -> list[str]:
+    def write(self, items: Sequence[Indexed], origin: str) -> dict[str, str]:
         """Write these articles' new versions (see the module docstring: readers never see a mix); returns the
-        ids of those left as they are because another process wrote a version it read later (two ingests of
-        one folder, one holding a file it read before an edit): ``superseded``."""
+        ids of those left as they are, and why: another process wrote a version it read later (two ingests of
+        one folder, one holding a file it read before an edit): ``SUPERSEDED``; or it wrote this very version
+        since the caller compared (two ingests of the same inputs at once): ``ALREADY_WRITTEN``."""
         if not items:
-            return []
+            return {}
         ids = [item.article.article_id for item in items]
         versions = {item.article.article_id: item.content_hash for item in items}
         length = next((len(vector) for item in items for vector in item.vectors), None)
@@ -544,9 +557,10 @@ class Store:
                    for item in items for chunk in item.chunks)
         with self._writing(ids, length, adds) as h:
             old = self.records(ids)
-            superseded = [item.article.article_id for item in items if superseded_by(item, old)]
-            if superseded:
-                kept = set(versions) - set(superseded)
+            left = {item.article.article_id: SUPERSEDED if superseded_by(item, old) else ALREADY_WRITTEN
+                    for item in items if superseded_by(item, old) or already_written(item, old, origin)}
+            if left:
+                kept = set(versions) - set(left)
                 items = [item for item in items if item.article.article_id in kept]
                 versions = {article_id: versions[article_id] for article_id in kept}
             rows = [
@@ -570,7 +584,7 @@ class Store:
             self.lexical.retire(versions, {item.article.article_id: {
                 **article_metadata(item.article), "chunks": len(item.chunks), "ingested_at": now} for item in items})
             self.step_hook("old versions")
-        return superseded
+        return left
 
     def update_records(self, changes: dict[str, dict[str, Any]]) -> None:
         """Change some metadata of these (unchanged) articles' records, e.g. ``{"origin": …}``: pruning goes by

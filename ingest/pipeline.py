@@ -38,7 +38,7 @@ from langchain_core.embeddings import Embeddings
 from bot.embeddings import DEFAULT_BACKEND, DEFAULT_CACHE_DIR, vectors_kind
 from bot.errors import ArticleError, ConfigError, StoreError
 from bot.settings import Settings
-from bot.store import READY, Indexed, Store
+from bot.store import ALREADY_WRITTEN, READY, SUPERSEDED, Indexed, Store
 from bot.types import Article, Chunk
 from ingest.chunk import Chunker
 from ingest.feeds import Known, StoreRobots, UrlOrigin, read_opml_file
@@ -396,19 +396,20 @@ class _Writer:
 
     def _write(self, items: list[Indexed], origin: str, known: set[str]) -> None:
         try:
-            superseded = set(self.store.write(items, origin))
-            written = [item for item in items if item.article.article_id not in superseded]
+            left = self.store.write(items, origin)  # id -> why it was left as it is
+            written = [item for item in items if item.article.article_id not in left]
         except (StoreError, ConfigError):
             raise  # the store itself is unreachable, locked or of other vectors: the run cannot go on
         except Exception:  # noqa: BLE001 - one article Chroma refuses: find it, write the others
             self.failed_writes = True
-            written, superseded = [], set()
+            written, left = [], {}
             for item in items:
                 try:
-                    if not self.store.write([item], origin):
+                    why = self.store.write([item], origin).get(item.article.article_id)
+                    if why in (None, ALREADY_WRITTEN):  # already: maybe by the batch's own write, before it failed
                         written.append(item)
                     else:
-                        superseded.add(item.article.article_id)
+                        left[item.article.article_id] = why
                 except (StoreError, ConfigError):
                     raise
                 except Exception as exc:
@@ -416,9 +417,14 @@ class _Writer:
                                                "error": f"could not be written to the store "
                                                         f"({type(exc).__name__}: {str(exc)[:200]})"})
         for item in items:
-            if item.article.article_id in superseded:
+            why = left.get(item.article.article_id)
+            if why == SUPERSEDED:
                 self.report.notes.append({"path": item.article.path or item.article.article_id, "note": (
                     "another process wrote a version of it read after this one; that one is kept")})
+            elif why == ALREADY_WRITTEN:  # an ingest of the same inputs at the same time: it counts it added
+                self.report.unchanged += 1
+                self.report.notes.append({"path": item.article.path or item.article.article_id, "note": (
+                    "another process wrote this same version meanwhile; not written again")})
         for item in written:
             if item.article.article_id in known:
                 self.report.updated += 1

@@ -274,6 +274,32 @@ def test_a_prune_leaves_what_another_process_wrote_after_it_listed_the_folder(tm
     store.close()
 
 
+@pytest.mark.slow
+def test_two_ingests_of_the_same_folder_at_once_count_each_article_added_once(tmp_path):
+    """Both compare with the store before either writes; the second to write finds each article written just
+    as it would write it: it says so and counts it unchanged, not added a second time."""
+    store_dir, go = tmp_path / "store", tmp_path / "go"
+    desk = _folder_of(tmp_path, "desk", 6)
+    runs = [subprocess.Popen([sys.executable, "-c", _PAUSED_INGEST, str(store_dir), str(go), str(desk)],
+                             cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        for run in runs:
+            assert run.stdout.readline().strip() == "listed"
+        go.touch()
+        reports = []
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for run in runs:
+            run.kill()
+            run.wait()
+    assert sorted((r["added"], r["unchanged"]) for r in reports) == [(0, 6), (6, 0)]
+    assert sum(len(r["notes"]) for r in reports) == 6
+    _union_is_stored(store_dir, desk)
+
+
 _HAMMER = """
 import sys
 from bot.lexical import KeywordRow, LexicalIndex

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.store import Indexed, chunk_id, open_store
+from bot.store import ALREADY_WRITTEN, SUPERSEDED, Indexed, chunk_id, open_store
 from bot.types import Article, Chunk
 
 
@@ -111,12 +111,15 @@ def test_of_two_writers_of_one_article_the_version_read_last_stays(tmp_path):
 
     store = open_store(tmp_path / "store", None, 8000, "news")
     edited = read_at(_indexed("a", "The pier reopens on Monday, after the edit.", "v2"), 200.0)
-    assert store.write([edited], origin="x") == []
+    assert store.write([edited], origin="x") == {}
     # a process that read the file before the edit writes after the one that read it after
     assert store.write([read_at(_indexed("a", "The pier stays shut.", "v1"), 100.0),
-                        read_at(_indexed("b", "Another story.", "v1"), 100.0)], origin="x") == ["a"]
+                        read_at(_indexed("b", "Another story.", "v1"), 100.0)], origin="x") == {"a": SUPERSEDED}
     assert store.records(["a"])["a"]["hash"] == "v2" and store.records(["b"])["b"]["hash"] == "v1"
     assert [p.text for p in store.passages([chunk_id("a", "v2", 0)])] == ["The pier reopens on Monday, after the edit."]
-    assert store.write([read_at(_indexed("a", "Read later still.", "v3"), 300.0)], origin="x") == []
-    assert store.write([_indexed("a", "Read at an unknown time: written.", "v4")], origin="x") == []
+    # a process that read the same version (an ingest of the same folder at the same time): nothing to write
+    assert store.write([read_at(_indexed("b", "Another story.", "v1"), 150.0)], origin="x") == {"b": ALREADY_WRITTEN}
+    assert store.write([read_at(_indexed("b", "Another story.", "v1"), 150.0)], origin="y") == {}  # moved: written
+    assert store.write([read_at(_indexed("a", "Read later still.", "v3"), 300.0)], origin="x") == {}
+    assert store.write([_indexed("a", "Read at an unknown time: written.", "v4")], origin="x") == {}
     assert store.records(["a"])["a"]["hash"] == "v4" and store.check() == []
