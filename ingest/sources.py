@@ -466,14 +466,74 @@ def _gzipped(file: Path) -> bool:
         return file.name.lower().endswith(".gz")  # the reading reports why it can't be read
 
 
+#: A feed whose lines are nearly all bad (not JSON Lines at all: a CSV, a log, a decompression bomb of junk) is
+#: read no further once this many lines failed and more than this many times as many as were articles.
+_GIVE_UP_ERRORS, _GIVE_UP_SHARE = 1000, 10
+_BLANK_LINES = re.compile(rb"[ \t\r\f\v\n]*\n")  # one character class: no per-line loop in the regex engine
+_BLOCK = 1 << 20
+
+
+class _FeedTooBig(Exception):
+    """A feed read past ``Limits.max_feed_bytes`` (once decompressed)."""
+
+
+class _FeedLines:
+    """The lines of a feed that are not blank, as (line number, bytes), read a block at a time: a run of blank
+    lines is skipped at once (a feed of millions of them costs a count, not a loop per line), a line over
+    ``max_line`` bytes comes as None and is read on to its end without being kept, and reading past
+    ``max_total`` bytes in all, inside a long line too, raises ``_FeedTooBig`` (a file of zeros without a line
+    break, sparse or gzipped, is read no further). ``number``: the lines read so far."""
+
+    def __init__(self, stream: Any, max_line: int, max_total: int) -> None:
+        self.stream, self.max_line, self.max_total = stream, max_line, max_total
+        self.number = self.total = 0
+
+    def _read(self) -> bytes:
+        block = self.stream.read1(_BLOCK)  # what one read gives: the lines before a truncated end are kept
+        self.total += len(block)
+        if self.total > self.max_total:
+            raise _FeedTooBig
+        return block
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None]]:
+        buffer, start, ended = b"", 0, False
+        while True:
+            if blank := _BLANK_LINES.match(buffer, start):
+                self.number += buffer.count(b"\n", start, blank.end())
+                start = blank.end()
+            end = buffer.find(b"\n", start)
+            if end != -1:
+                self.number += 1
+                line, start = buffer[start : end + 1], end + 1
+                yield self.number, line if len(line) <= self.max_line else None
+            elif ended:
+                if buffer[start:].strip():  # the last line, without a line break
+                    self.number += 1
+                    yield self.number, buffer[start:] if len(buffer) - start <= self.max_line else None
+                return
+            elif len(buffer) - start > self.max_line:  # a line too long: skip to its end
+                self.number += 1
+                yield self.number, None
+                while (block := self._read()) and (cut := block.find(b"\n")) == -1:
+                    pass
+                if not block:
+                    return
+                buffer, start = block, cut + 1
+            else:
+                block = self._read()
+                buffer, start, ended = buffer[start:] + block, 0, not block
+
+
 def _read_feed(
     file: Path, relative: str, content_ids: bool, limits: Limits
 ) -> Iterator[Article | ArticleError | Note]:
-    """Articles of a JSON Lines feed, one error per bad line (the first few), a broken file stops the reading."""
+    """Articles of a JSON Lines feed, one error per bad line (the first few), a broken file stops the reading;
+    so does a file whose lines are nearly all bad (``_GIVE_UP_ERRORS``)."""
     where = str(file)
-    read = 0
-    number = 0
-    errors = 0
+    errors = articles = 0
+    broken = False  # the file itself failed (too big, truncated, unreadable): said once
+    gave_up: ArticleError | None = None
+    lines = _FeedLines(None, limits.max_file_bytes, limits.max_feed_bytes)
     prefix = None if content_ids else str(file.resolve())  # uploads: url-less lines are named by content
 
     def failed(error: ArticleError) -> Iterator[ArticleError]:
@@ -485,50 +545,54 @@ def _read_feed(
     try:
         opener = gzip.open if _gzipped(file) else open  # by its bytes: a name can say .gz of a plain file
         with opener(file, "rb") as stream:  # type: ignore[operator]
-            while True:
-                line = stream.readline(limits.max_file_bytes + 1)
-                if not line:
-                    break
-                number += 1
-                read += len(line)
-                if read > limits.max_feed_bytes:
-                    yield ArticleError(
-                        where,
-                        f"feed is larger than {limits.max_feed_bytes / 1e6:g} MB once decompressed (stopped at line "
-                        f"{number}); split it or raise NEWSBOT_MAX_FEED_MB",
-                    )
-                    return
-                if len(line) > limits.max_file_bytes:
-                    while line and not line.endswith(b"\n"):  # skip the rest of the long line
-                        line = stream.readline(limits.max_file_bytes + 1)
-                        read += len(line)
+            lines.stream = stream
+            for number, line in lines:
+                if line is None:
                     yield from failed(ArticleError(
                         f"{where}:{number}",
                         f"line is over the {limits.max_file_bytes / 1e6:g} MB limit; "
                         "shorten the article or raise NEWSBOT_MAX_FILE_MB",
                     ))
-                    continue
-                if not line.strip():
-                    continue
-                notes: list[str] = []
-                item = _feed_line(line, f"{where}:{number}", prefix, relative, notes, limits)
-                if isinstance(item, ArticleError):
-                    yield from failed(item)
                 else:
-                    yield from (Note(f"{where}:{number}", note) for note in notes)
-                    yield item
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                    notes: list[str] = []
+                    item = _feed_line(line, f"{where}:{number}", prefix, relative, notes, limits)
+                    if isinstance(item, ArticleError):
+                        yield from failed(item)
+                    else:
+                        articles += 1
+                        yield from (Note(f"{where}:{number}", note) for note in notes)
+                        yield item
+                if errors >= _GIVE_UP_ERRORS and errors > _GIVE_UP_SHARE * articles:
+                    gave_up = ArticleError(where, f"stopped reading at line {number:,}: {errors:,} lines failed and "
+                                                  f"only {articles:,} were articles (is it a JSON Lines feed, one "
+                                                  "JSON article per line?); fix the feed and ingest it again")
+                    break
+    except _FeedTooBig:
+        broken = True
         yield ArticleError(
             where,
-            f"compressed feed is truncated or corrupt after line {number} ({exc}); re-download or re-compress it",
+            f"feed is larger than {limits.max_feed_bytes / 1e6:g} MB once decompressed (stopped at line "
+            f"{lines.number}); split it or raise NEWSBOT_MAX_FEED_MB",
+        )
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        broken = True
+        yield ArticleError(
+            where,
+            f"compressed feed is truncated or corrupt after line {lines.number} ({exc}); re-download or "
+            "re-compress it",
         )
     except OSError as exc:
+        broken = True
         yield ArticleError(where, f"can't be read ({exc}); check the file")
     if errors > limits.max_errors:
         yield ArticleError(where, f"and {errors - limits.max_errors:,} more lines like these "
-                                  f"({errors:,} of {number:,} lines failed; the first {limits.max_errors} are listed)")
-    if number == 0:
-        yield ArticleError(where, "feed is empty; it needs one JSON article per line")
+                                  f"({errors:,} of {lines.number:,} lines failed; the first {limits.max_errors} are "
+                                  "listed)")
+    if gave_up is not None:
+        yield gave_up
+    if not (errors or articles or broken):
+        yield ArticleError(where, "feed is empty" + (f" ({lines.number:,} blank lines)" if lines.number else "")
+                                  + "; it needs one JSON article per line")
 
 
 def _feed_line(line: bytes, where: str, prefix: str | None, relative: str, notes: list[str],

@@ -45,8 +45,9 @@ CASES = {
         "deep.md", ("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n").encode(), "nests deeper"),
     "a feed line nested 100,000 deep": (
         "deep.jsonl", ("[" * 100_000 + "]" * 100_000 + "\n").encode(), "nests too deeply"),
-    "300,000 non-JSON lines in 632 bytes": (
-        "junk.jsonl.gz", gzip.compress(b"x\n" * 300_000, compresslevel=9), "and 299,980 more lines like these"),
+    "300,000 non-JSON lines in 632 bytes": (  # read no further than line 1,000 (10,000,000 lines had taken 70 s)
+        "junk.jsonl.gz", gzip.compress(b"x\n" * 300_000, compresslevel=9), "stopped reading at line 1,000"),
+    "a feed of blank lines": ("blank.jsonl", b"\n \n\t\r\n", "feed is empty (3 blank lines)"),
     "a lone surrogate in a feed line": (
         "surrogate.jsonl", b'{"title": "T", "url": "https://x.test/s", "body": "bad \\ud800 text here."}\n',
         "ingested"),
@@ -91,7 +92,7 @@ def test_a_hostile_file_fails_alone_in_bounded_time_and_memory(tmp_path, case):
         assert mine == [] and report["added"] >= 4
     else:
         assert report["added"] == 3 and any(outcome in f["error"] for f in mine), mine
-        assert len(mine) <= 21  # the first 20 bad lines, then one line counting the rest
+        assert len(mine) <= 22  # the first 20 bad lines, one line counting the rest, and why reading stopped
     assert all("Traceback" not in f["error"] for f in report["failed"])
 
 
@@ -230,3 +231,26 @@ def test_a_feed_line_that_fails_oddly_costs_only_that_line(tmp_path):
     assert [(f["path"], f["error"]) for f in report["failed"]] == [
         (f"{folder / 'feed.jsonl'}:{n}", "holds a number too long to read (over 4,300 digits); fix or remove the line")
         for n in (2, 3)]
+
+
+def test_a_feed_without_line_breaks_or_of_blank_lines_is_read_in_bounded_time(tmp_path):
+    """A sparse terabyte of zeros named .jsonl (one line, never ending) is read no further than
+    NEWSBOT_MAX_FEED_MB (the rest of an overlong line had been read to its end: forever); 300 million blank
+    lines gzipped into 300 kB are counted in seconds (a loop per line had taken minutes), and said to be empty."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(folder / "zeros.jsonl", "wb") as sparse:
+        try:
+            sparse.truncate(10**12)
+        except OSError:
+            pytest.skip("this file system holds no sparse terabyte")
+    with gzip.open(folder / "blank.jsonl.gz", "wb", compresslevel=9) as blank:
+        for _ in range(300):
+            blank.write(b"\n" * 1_000_000)
+    (folder / "good.txt").write_text("Good\n\nA good body that must survive.", encoding="utf-8")
+    report = _ingest(tmp_path / "store", folder)["report"]
+    failed = {(Path(f["path"]).name, f["error"].split(";")[0]) for f in report["failed"]}
+    assert report["added"] == 1 and failed == {
+        ("zeros.jsonl:1", "line is over the 5 MB limit"),
+        ("zeros.jsonl", "feed is larger than 500 MB once decompressed (stopped at line 1)"),
+        ("blank.jsonl.gz", "feed is empty (300,000,000 blank lines)")}, report["failed"]
