@@ -28,8 +28,11 @@ changed: a long-lived reader (``follow``) then opens a fresh client, whose
 vector index holds the other process's chunks, and swaps it in while searches
 go on; a writer reopens before writing when anybody touched the files. A Chroma
 server is safe for many clients by itself; there the lock only guards this
-machine's keyword index file, and writers tolerate each other: each deletes
-only the version it replaced, and the journal clears what a race leaves.
+machine's keyword index file, and writers tolerate each other: once its chunks
+are in, a writer reads the records again (another machine may have written a
+version read later: its own is then withdrawn), deletes only the version it
+replaced, and the journal clears what a dead writer leaves. What remains is the
+moment between that read and its record's upsert (Chroma has no compare-and-set).
 
 **The keyword index is derived.** Each write updates it too; everything else
 -- another process's or machine's writes, a crash between Chroma and the
@@ -577,6 +580,8 @@ class Store:
             self.step_hook("chunks")
             self.lexical.add([_keyword_row(i, t, m) for i, _, t, m in rows])
             self.step_hook("keyword")
+            if self.generation is None and items:
+                items, versions, old = self._after_others(h, items, versions, rows, left)
             now = time.time()
             self._put_records(h, items, origin, now)
             self.step_hook("records")
@@ -585,6 +590,25 @@ class Store:
                 **article_metadata(item.article), "chunks": len(item.chunks), "ingested_at": now} for item in items})
             self.step_hook("old versions")
         return left
+
+    def _after_others(self, h: _Handle, items: Sequence[Indexed], versions: dict[str, str], rows: list[Any],
+                      left: dict[str, str]) -> tuple[list[Indexed], dict[str, str], dict[str, dict[str, Any]]]:
+        """On a server, where our lock holds off no other machine: the records as they are now that our chunks are
+        in, and what of this write still goes ahead. Another machine may have written some of these articles
+        since ``write`` began, a version read after ours: ours is then superseded after all (its chunks are
+        removed again); otherwise the version we replace is that one (its chunks are dropped, not left behind
+        as orphans: the records read at the start named an older one)."""
+        old = self.records(list(versions))
+        late = {item.article.article_id for item in items if superseded_by(item, old)}
+        if not late:
+            return list(items), versions, old
+        left.update(dict.fromkeys(late, SUPERSEDED))
+        ours = [row[0] for row in rows if row[3]["article_id"] in late]
+        for batch in _batches(ours, h.batch):
+            h.chunks.delete(ids=batch)
+        self._index(h, {article_id: old[article_id] for article_id in late})  # our keyword rows go too
+        return ([item for item in items if item.article.article_id not in late],
+                {a: v for a, v in versions.items() if a not in late}, old)
 
     def update_records(self, changes: dict[str, dict[str, Any]]) -> None:
         """Change some metadata of these (unchanged) articles' records, e.g. ``{"origin": …}``: pruning goes by

@@ -300,6 +300,63 @@ def test_two_ingests_of_the_same_folder_at_once_count_each_article_added_once(tm
     _union_is_stored(store_dir, desk)
 
 
+_SERVER_WRITE = """
+import sys, time
+from pathlib import Path
+from bot.store import Indexed, open_store
+from bot.types import Article, Chunk
+folder, port, body, read_at, go = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5:]
+store = open_store(folder, "127.0.0.1", port, "news")
+
+def pause(step):  # its chunks are in, its record not yet
+    if step == "chunks" and go:
+        print("paused", flush=True)
+        while not Path(go[0]).exists():
+            time.sleep(0.05)
+
+store.step_hook = pause
+article = Article(article_id="story", title="Story", body=body, source="Wire", path="story.txt", read_at=read_at)
+print(store.write([Indexed(article, body[:12], [Chunk("story", 0, 0, len(body), body, 8)], [[1.0, 0.0, 0.0]])],
+                  "desk"), flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paused_read", ["first", "last"])
+def test_on_a_chroma_server_of_two_writers_of_one_article_the_version_read_last_stays_without_orphans(
+        tmp_path, chroma_server, paused_read):
+    """Two machines (store folders) write one article on a server; one pauses between its chunks and its record
+    while the other writes all of a version. Whichever read its file last stays; no chunk of the other is left."""
+    host, port, _ = chroma_server
+    go = tmp_path / "go"
+
+    def writer(folder: str, body: str, read_at: float, *pause: str):
+        return subprocess.Popen([sys.executable, "-c", _SERVER_WRITE, str(tmp_path / folder), str(port), body,
+                                 str(read_at), *pause], cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    first = writer("first", "Version zero of the story.", 50)
+    assert first.communicate(timeout=120)[0].strip() == "{}"
+    paused = writer("one", "Version one of the story.", 100 if paused_read == "first" else 300, str(go))
+    try:
+        assert paused.stdout.readline().strip() == "paused", paused.stderr.read()
+        other = writer("two", "Version two of the story, read at 200.", 200)
+        out, err = other.communicate(timeout=120)
+        assert out.strip() == "{}", err
+        go.touch()
+        out, err = paused.communicate(timeout=120)
+        assert out.strip() == ("{'story': 'superseded'}" if paused_read == "first" else "{}"), err
+    finally:
+        paused.kill()
+        paused.wait()
+    store = open_store(tmp_path / "check", host, port, "news")
+    stays = ("Version two of the story, read at 200." if paused_read == "first" else "Version one of the story.")
+    assert store.records(["story"])["story"]["hash"] == stays[:12]
+    assert [meta["version"] for meta, _ in store.all_chunks().values()] == [stays[:12]]
+    assert store.check(vectors=False) == []
+    store.close()
+
+
 _HAMMER = """
 import sys
 from bot.lexical import KeywordRow, LexicalIndex
