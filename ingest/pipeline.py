@@ -25,6 +25,7 @@ record inside Chroma is the single source of truth.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -143,6 +144,9 @@ class Indexer:
         return self.embed(articles, hashes, [self.chunk(article) for article in articles])
 
 
+_FEED_LINE = re.compile(r":\d+$")
+
+
 @dataclass
 class Report:
     """What one ingest run did; ``articles`` and ``chunks`` are store totals afterwards."""
@@ -156,6 +160,33 @@ class Report:
     articles: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    #: Of one file's (or URL's) notes, and of its articles' failures to chunk, embed or write, this many are
+    #: kept, the rest counted (a feed of millions of lines that repeat one article: a note each had taken
+    #: gigabytes); a feed's bad lines are capped where they are read (``Limits.max_errors``).
+    max_per_file: int = 20
+    _counted: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+
+    def note(self, path: str, note: str) -> None:
+        self._keep(self.notes, "note", {"path": path, "note": note})
+
+    def fail(self, path: str, error: str) -> None:
+        """An article that was read but could not be indexed or written."""
+        self._keep(self.failed, "error", {"path": path, "error": error})
+
+    def _keep(self, entries: list[dict[str, str]], kind: str, entry: dict[str, str]) -> None:
+        key = (kind, _FEED_LINE.sub("", entry["path"]))  # a feed's lines are one file's
+        self._counted[key] = count = self._counted.get(key, 0) + 1
+        if count <= self.max_per_file:
+            entries.append(entry)
+
+    def finish(self) -> None:
+        """Say how many notes and failures of each file were counted, not kept."""
+        for (kind, path), count in self._counted.items():
+            if count > self.max_per_file:
+                entries = self.notes if kind == "note" else self.failed
+                entries.append({"path": path, kind: f"and {count - self.max_per_file:,} more like these (the "
+                                                    f"first {self.max_per_file} are listed)"})
+        self._counted.clear()
 
     def summary(self) -> str:
         text = (
@@ -210,7 +241,7 @@ def ingest(
     listed_at = time.time()  # the paths are listed after this: a prune leaves what was written since
     limits = limits or Limits()
     pruning = prune if isinstance(prune, Pruning) else Pruning(enabled=prune)
-    report = Report()
+    report = Report(max_per_file=limits.max_errors)
     own_fetcher = fetcher is None and any(is_url(str(path)) or str(path).lower().endswith(".opml") for path in paths)
     fetcher = Fetcher(robots=StoreRobots(store)) if own_fetcher else fetcher
     try:
@@ -233,6 +264,7 @@ def ingest(
     finally:
         if own_fetcher and fetcher is not None:
             fetcher.close()
+    report.finish()
     report.articles = store.count_articles()
     report.chunks = store.count_chunks()
     report.seconds = time.perf_counter() - started
@@ -270,7 +302,7 @@ def _sync_origin(
         if isinstance(item, ArticleError):
             report.failed.append(_failure(item))
         elif isinstance(item, Note):
-            report.notes.append({"path": item.where, "note": item.message})
+            report.note(item.where, item.message)
         elif isinstance(item, Known):  # a feed item the store holds as it is: not even fetched
             origin.seen.add(item.article_id)
             taken.add(item.article_id)
@@ -278,12 +310,10 @@ def _sync_origin(
             if progress:
                 progress(1, 0)
         elif item.article_id in origin.seen:
-            report.notes.append({"path": item.path, "note": f"same article as an earlier one ({item.article_id}); "
-                                                            "the first is kept"})
+            report.note(item.path, f"same article as an earlier one ({item.article_id}); the first is kept")
         elif item.article_id in taken:
             origin.seen.add(item.article_id)  # not pruned from this origin either
-            report.notes.append({"path": item.path, "note": f"same article as one an earlier input gave "
-                                                            f"({item.article_id}); that one is kept"})
+            report.note(item.path, f"same article as one an earlier input gave ({item.article_id}); that one is kept")
         else:
             origin.seen.add(item.article_id)
             taken.add(item.article_id)
@@ -338,10 +368,10 @@ def _index_each(articles: list[Article], hashes: dict[str, str], indexer: Indexe
         try:
             chunked.append((article, indexer.chunk(article)))
         except ArticleError as error:
-            report.failed.append(_failure(error))
+            report.fail(error.where, error.problem)
         except Exception as exc:  # one odd article (a tokenizer error) fails alone
-            report.failed.append({"path": article.path or article.article_id,
-                                  "error": f"could not be chunked ({type(exc).__name__}: {str(exc)[:200]})"})
+            report.fail(article.path or article.article_id,
+                        f"could not be chunked ({type(exc).__name__}: {str(exc)[:200]})")
     try:
         return indexer.embed([a for a, _ in chunked], [hashes[a.article_id] for a, _ in chunked],
                              [chunks for _, chunks in chunked])
@@ -353,8 +383,8 @@ def _index_each(articles: list[Article], hashes: dict[str, str], indexer: Indexe
         try:
             items += indexer.embed([article], [hashes[article.article_id]], [chunks])
         except Exception as exc:
-            report.failed.append({"path": article.path or article.article_id,
-                                  "error": f"could not be embedded ({type(exc).__name__}: {str(exc)[:200]})"})
+            report.fail(article.path or article.article_id,
+                        f"could not be embedded ({type(exc).__name__}: {str(exc)[:200]})")
     return items
 
 
@@ -413,18 +443,17 @@ class _Writer:
                 except (StoreError, ConfigError):
                     raise
                 except Exception as exc:
-                    self.report.failed.append({"path": item.article.path or item.article.article_id,
-                                               "error": f"could not be written to the store "
-                                                        f"({type(exc).__name__}: {str(exc)[:200]})"})
+                    self.report.fail(item.article.path or item.article.article_id,
+                                     f"could not be written to the store ({type(exc).__name__}: {str(exc)[:200]})")
         for item in items:
             why = left.get(item.article.article_id)
             if why == SUPERSEDED:
-                self.report.notes.append({"path": item.article.path or item.article.article_id, "note": (
-                    "another process wrote a version of it read after this one; that one is kept")})
+                self.report.note(item.article.path or item.article.article_id,
+                                 "another process wrote a version of it read after this one; that one is kept")
             elif why == ALREADY_WRITTEN:  # an ingest of the same inputs at the same time: it counts it added
                 self.report.unchanged += 1
-                self.report.notes.append({"path": item.article.path or item.article.article_id, "note": (
-                    "another process wrote this same version meanwhile; not written again")})
+                self.report.note(item.article.path or item.article.article_id,
+                                 "another process wrote this same version meanwhile; not written again")
         for item in written:
             if item.article.article_id in known:
                 self.report.updated += 1

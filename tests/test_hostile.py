@@ -254,3 +254,15 @@ def test_a_feed_without_line_breaks_or_of_blank_lines_is_read_in_bounded_time(tm
         ("zeros.jsonl:1", "line is over the 5 MB limit"),
         ("zeros.jsonl", "feed is larger than 500 MB once decompressed (stopped at line 1)"),
         ("blank.jsonl.gz", "feed is empty (300,000,000 blank lines)")}, report["failed"]
+
+
+def test_a_feed_repeating_one_article_keeps_a_few_notes_not_one_per_line(tmp_path):
+    """300,000 lines repeating one article (1 kB gzipped): 20 notes, then how many more; a note per line had
+    grown the report (and memory, and stderr) without bound: 2 million such lines in 50 kB took 380 MB more."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "same.jsonl.gz").write_bytes(gzip.compress(b'{"body": "The same story."}\n' * 300_000, 9))
+    report = _ingest(tmp_path / "store", folder)["report"]
+    notes = [note["note"] for note in report["notes"]]
+    assert report["added"] == 1 and report["failed"] == [] and len(notes) == 21, notes[:3]
+    assert notes[-1] == "and 299,979 more like these (the first 20 are listed)"
