@@ -316,14 +316,19 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
         raise ArticleError(str(file), f"is a link to {os.readlink(file)!r}, which does not exist or links back; "
                                       "fix or remove the link (what it gave before stays in the store)")
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
+        # not blocking: a named pipe put in the file's place since it was looked at must not wait for a writer
+        with open(os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+            if not stat.S_ISREG(mode := os.fstat(stream.fileno()).st_mode):
+                raise _not_a_file(file, "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket")
+            size = os.fstat(stream.fileno()).st_size  # of what is read, not of what was there a moment before
+            data = stream.read(max_bytes + 1) if size <= max_bytes else b""
+        if size > max_bytes or len(data) > max_bytes:  # a file that grew, or one that says 0 (/proc)
             raise ArticleError(
                 str(file),
-                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; "
-                "split it or raise NEWSBOT_MAX_FILE_MB",
+                f"file is {max(size, len(data)) / 1e6:.1f} MB{' or more' * (size <= max_bytes)}, over the "
+                f"{max_bytes / 1e6:g} MB limit; split it or raise NEWSBOT_MAX_FILE_MB",
             )
-        return file.read_bytes()
+        return data
     except OSError as exc:
         raise ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions") from None
 

@@ -266,3 +266,31 @@ def test_a_feed_repeating_one_article_keeps_a_few_notes_not_one_per_line(tmp_pat
     notes = [note["note"] for note in report["notes"]]
     assert report["added"] == 1 and report["failed"] == [] and len(notes) == 21, notes[:3]
     assert notes[-1] == "and 299,979 more like these (the first 20 are listed)"
+
+
+def test_a_file_is_read_no_further_than_the_limit_whatever_size_it_claims(tmp_path):
+    """The size limit holds for the bytes read, not for the size the file gave a moment before: a file that
+    grows between the two (or a link to a /proc file, which says it holds 0 bytes) had been read whole."""
+    from ingest.sources import read_origin
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "status.txt").symlink_to("/proc/self/status")  # over 100 bytes, st_size 0
+    (folder / "good.txt").write_text("Good\n\nA good body.", encoding="utf-8")
+    origin = read_origin(folder, max_file_bytes=100, max_feed_bytes=1000)
+    assert [article.path for article in origin.articles] == ["good.txt"]
+    [error] = origin.errors
+    assert error.where.endswith("status.txt") and "MB or more, over the 0.0001 MB limit" in error.problem
+
+
+def test_a_named_pipe_put_in_a_files_place_after_the_listing_fails_at_once(tmp_path):
+    """Reading opens without blocking and looks at what it opened: a file replaced by a named pipe between the
+    look and the read (or after the folder was listed) fails by name instead of waiting for a writer."""
+    pipe = tmp_path / "story.txt"
+    os.mkfifo(pipe)
+    code = ("import sys; from pathlib import Path; from bot.errors import ArticleError; "
+            "from ingest.sources import _read_capped\n"
+            "try:\n    _read_capped(Path(sys.argv[1]), 1000)\nexcept ArticleError as error:\n    print(error.problem)")
+    result = subprocess.run([sys.executable, "-c", code, str(pipe)], cwd=ROOT_DIR, capture_output=True, text=True,
+                            timeout=SECONDS)
+    assert result.stdout.startswith("is a named pipe, not a file"), result
