@@ -336,7 +336,16 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
             )
         return data
     except OSError as exc:
-        raise ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions") from None
+        raise _unreadable(file, exc) from None
+
+
+def _unreadable(file: Path, exc: OSError) -> ArticleError:
+    """Why a file listed a moment ago can't be read, and what to do."""
+    if isinstance(exc, FileNotFoundError):
+        return ArticleError(str(file), "is gone (deleted or moved after the folder was listed); run ingest again")
+    if isinstance(exc, PermissionError):
+        return ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions")
+    return ArticleError(str(file), f"can't be read ({exc.strerror or exc}); check the file")
 
 
 def decode(data: bytes, where: str, html: bool = False, header_charset: str | None = None) -> str:
@@ -594,7 +603,7 @@ def _read_feed(
         )
     except OSError as exc:
         broken = True
-        yield ArticleError(where, f"can't be read ({exc}); check the file")
+        yield _unreadable(file, exc)
     if errors > limits.max_errors:
         yield ArticleError(where, f"and {errors - limits.max_errors:,} more lines like these "
                                   f"({errors:,} of {lines.number:,} lines failed; the first {limits.max_errors} are "

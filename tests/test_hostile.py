@@ -298,3 +298,18 @@ def test_a_named_pipe_put_in_a_files_place_after_the_listing_fails_at_once(tmp_p
     result = subprocess.run([sys.executable, "-c", code, str(pipe)], cwd=ROOT_DIR, capture_output=True, text=True,
                             timeout=SECONDS)
     assert result.stdout.startswith("is a named pipe, not a file"), result
+
+
+def test_a_file_deleted_after_the_listing_is_said_to_be_gone(tmp_path):
+    """A file (an article or a feed) deleted between the folder's listing and its reading fails by name with
+    what happened; it had said "No such file or directory; check its permissions"."""
+    from ingest.sources import Limits, read, scan
+
+    (tmp_path / "story.txt").write_text("Story\n\nIts body.", encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text('{"body": "A line."}\n', encoding="utf-8")
+    origin = scan(tmp_path)
+    for file in origin.files:
+        file.unlink()
+    errors = [(Path(item.where).name, item.problem) for item in read(origin, Limits())]
+    gone = "is gone (deleted or moved after the folder was listed); run ingest again"
+    assert errors == [("feed.jsonl", gone), ("story.txt", gone)]
