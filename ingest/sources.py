@@ -359,6 +359,14 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
     """
     if not data.strip():
         raise ArticleError(where, "file is empty; add the article text or remove the file")
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):  # before UTF-16's: UTF-32 LE's begins like it
+        if html:
+            try:
+                return _newlines(data.decode("utf-32"))
+            except UnicodeDecodeError:
+                pass
+        raise ArticleError(where, "is UTF-32 text, not UTF-8; save the article as UTF-8 (e.g. iconv -f utf-32 -t "
+                                  "utf-8)")
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if html:
             try:

@@ -66,6 +66,7 @@ CASES = {
         "parts.mhtml", b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="B"\r\n\r\n--B\r\n'
         b"Content-Type: text/html\r\n\r\n<html><body><p>The page of the archive.</p></body></html>\r\n"
         + b"--B\r\n\r\n\r\n" * 200_000 + b"--B--\r\n", "far more than a page saved by a browser"),
+    "UTF-32 text": ("utf32.txt", "Title\n\nThe body.".encode("utf-32"), "iconv -f utf-32"),  # had said utf-16
     "50 feed lines without url or id": (
         "anonymous.jsonl",
         "\n".join(json.dumps({"body": f"Line {n} tells its own story."}) for n in range(50)).encode(), "ingested"),
@@ -313,3 +314,16 @@ def test_a_file_deleted_after_the_listing_is_said_to_be_gone(tmp_path):
     errors = [(Path(item.where).name, item.problem) for item in read(origin, Limits())]
     gone = "is gone (deleted or moved after the folder was listed); run ingest again"
     assert errors == [("feed.jsonl", gone), ("story.txt", gone)]
+
+
+def test_a_utf32_page_with_its_byte_order_mark_keeps_every_character(tmp_path):
+    """A page in UTF-32 with its byte order mark is read as UTF-32; it had been read as UTF-16 (the mark's first
+    two bytes), and every character past U+FFFF lost (the title "\U0001f600 news" had become "news")."""
+    from ingest.sources import read_origin
+
+    (tmp_path / "utf32.html").write_bytes(
+        "<html><head><title>\U0001f600 news</title></head><body><p>The caf\xe9 reopened on Monday after a year of "
+        "repairs, its owner said.</p></body></html>".encode("utf-32"))
+    [article] = read_origin(tmp_path, max_file_bytes=10**6, max_feed_bytes=10**6).articles
+    assert (article.title, article.body) == ("\U0001f600 news", "The caf\xe9 reopened on Monday after a year of "
+                                                                "repairs, its owner said.")
