@@ -359,22 +359,18 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
     """
     if not data.strip():
         raise ArticleError(where, "file is empty; add the article text or remove the file")
-    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):  # before UTF-16's: UTF-32 LE's begins like it
-        if html:
-            try:
-                return _newlines(data.decode("utf-32"))
-            except UnicodeDecodeError:
-                pass
-        raise ArticleError(where, "is UTF-32 text, not UTF-8; save the article as UTF-8 (e.g. iconv -f utf-32 -t "
-                                  "utf-8)")
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        if html:
-            try:
-                return _newlines(data.decode("utf-16"))
-            except UnicodeDecodeError:
-                pass
-        raise ArticleError(where, "looks like a binary file or UTF-16 text, not UTF-8; save the article as UTF-8 "
-                                  "(e.g. iconv -f utf-16 -t utf-8)")
+    # UTF-32's marks first: UTF-32 LE's begins like UTF-16 LE's
+    for codec, marks in (("utf-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+                         ("utf-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
+        if data.startswith(marks):
+            if html:
+                try:
+                    return _newlines(data.decode(codec))
+                except UnicodeDecodeError:
+                    pass
+            kind = "is UTF-32 text" if codec == "utf-32" else "looks like a binary file or UTF-16 text"
+            raise ArticleError(where, f"{kind}, not UTF-8; save the article as UTF-8 (e.g. iconv -f {codec} -t "
+                                      "utf-8)")
     if b"\x00" in data[:8192]:
         raise ArticleError(where, "looks like a binary file, not text; save the article as .txt, .md or .html")
     try:
