@@ -193,8 +193,8 @@ class Settings(BaseSettings):
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts for upload, in MB.")
     upload_types: str = Field(
         "", description="Comma-separated file types the UI accepts for upload, e.g. .txt,.md; empty: every type "
-        "ingest reads (.txt .md .markdown .html .htm .mhtml .mht .jsonl .jsonl.gz). Types ingest cannot read are "
-        "ignored.",
+        "ingest reads (.txt .md .markdown .html .htm .mhtml .mht .webarchive .jsonl .jsonl.gz). Types ingest "
+        "cannot read are ignored.",
     )
     samples_dir: Path = Field(
         Path("samples"), description="Articles ingested on the first start, when the store is empty."

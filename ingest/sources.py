@@ -1,6 +1,6 @@
 """Find and read the articles under the paths given to ``python -m ingest``, one at a time.
 
-A path is a folder (searched recursively for .txt, .md, .html, .mhtml and .jsonl(.gz)
+A path is a folder (searched recursively for .txt, .md, .html, .mhtml, .webarchive and .jsonl(.gz)
 files; hidden files and other types are skipped) or one such file. Each path is
 an *origin*: later, articles that came from it and are gone are pruned.
 
@@ -39,8 +39,9 @@ from bot.settings import Settings
 from bot.types import Article
 from ingest import parse
 
-FILE_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".jsonl", ".jsonl.gz")
-_WEB_ARCHIVES = (".mhtml", ".mht")  # a page saved by a browser as one file (MIME: the page and its images)
+FILE_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".mhtml", ".mht", ".webarchive", ".jsonl", ".jsonl.gz")
+#: A page saved by a browser as one file with its images: MIME (Chrome, Edge, Opera), a property list (Safari).
+_WEB_ARCHIVES = (".mhtml", ".mht", ".webarchive")
 #: A web archive may be this many times ``max_file_bytes`` (its images come with it); its page no bigger than that.
 _ARCHIVE_FACTOR = 10
 #: A web archive is read only when it has at most this many lines beginning with "--" (its parts' boundaries,
@@ -263,7 +264,8 @@ def _read_file(file: Path, relative: str, content_ids: bool, limits: Limits) -> 
     saved_from = None
     if kind in _WEB_ARCHIVES:
         data = _read_capped(file, limits.max_file_bytes * _ARCHIVE_FACTOR)
-        page, charset, saved_from = web_archive_page(data, where, limits.max_file_bytes)
+        opened = safari_archive_page if kind == ".webarchive" else web_archive_page
+        page, charset, saved_from = opened(data, where, limits.max_file_bytes)
         text = decode(page, where, html=True, header_charset=charset)
     else:
         data = _read_capped(file, limits.max_file_bytes)
@@ -299,15 +301,51 @@ def web_archive_page(data: bytes, where: str, max_bytes: int) -> tuple[bytes, st
         raise ArticleError(where, "holds no HTML page (not a web archive saved by a browser?); save the page as "
                                   ".html, or its text as .txt")
     part = pages[0]  # the page itself comes first; frames after it
-    page = part.get_payload(decode=True)
+    page = _saved_page(part.get_payload(decode=True), where, max_bytes)
+    location = part.get("Content-Location") or message.get("Snapshot-Content-Location") or ""
+    return page, part.get_content_charset(), _web_address(location)
+
+
+def safari_archive_page(data: bytes, where: str, max_bytes: int) -> tuple[bytes, str | None, str | None]:
+    """The page of a Safari web archive (.webarchive: "Save As… Web Archive" on a Mac; a property list whose
+    ``WebMainResource`` holds the page's bytes, its text encoding and its address, its images and frames
+    beside it): as ``web_archive_page``."""
+    import plistlib
+
+    try:
+        archive = plistlib.loads(data)
+    except RecursionError:
+        raise ArticleError(where, "its property list is nested too deeply to be a saved page; save the page again "
+                                  "as .html or .webarchive") from None
+    except Exception as exc:  # plistlib raises what its reading meets: ValueError, struct.error, expat's errors …
+        raise ArticleError(where, f"is no web archive Safari wrote (its property list can't be read: "
+                                  f"{type(exc).__name__}); save the page again, or as .html") from None
+    main = archive.get("WebMainResource") if isinstance(archive, dict) else None
+    if not isinstance(main, dict) or not isinstance(main.get("WebResourceData"), bytes):
+        raise ArticleError(where, "holds no page (not a web archive saved by Safari?); save the page as .html, "
+                                  "or its text as .txt")
+    kind = str(main.get("WebResourceMIMEType") or "text/html").lower()
+    if kind not in ("text/html", "application/xhtml+xml"):
+        raise ArticleError(where, f"its page is {kind[:60]}, not a web page; save its text as a .txt file")
+    charset = main.get("WebResourceTextEncodingName")
+    return (_saved_page(main["WebResourceData"], where, max_bytes), charset if isinstance(charset, str) else None,
+            _web_address(main.get("WebResourceURL") or ""))
+
+
+def _saved_page(page: object, where: str, max_bytes: int) -> bytes:
+    """A web archive's page, or an ArticleError when it is empty or over ``max_bytes``."""
     if not isinstance(page, bytes) or not page.strip():
         raise ArticleError(where, "its page is empty; save the page again")
     if len(page) > max_bytes:
         raise ArticleError(where, f"its page is {len(page) / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit; "
                                   "save its text as a .txt file or raise NEWSBOT_MAX_FILE_MB")
-    location = part.get("Content-Location") or message.get("Snapshot-Content-Location") or ""
+    return page
+
+
+def _web_address(location: object) -> str | None:
+    """The address a page was saved from, if it is a web address (not a file:// one)."""
     location = " ".join(str(location).split())
-    return page, part.get_content_charset(), location if location.startswith(("http://", "https://")) else None
+    return location if location.startswith(("http://", "https://")) else None
 
 
 def _anonymous_id(file: Path, data: bytes | None) -> str:

@@ -158,6 +158,41 @@ def test_a_web_archive_is_read_as_its_page_in_the_charset_its_part_declares(tmp_
     assert error.problem.startswith("its MIME parts are nested too deeply")
 
 
+def _safari_archive(page: bytes, encoding: str, url: str = "https://daily.example/2023/05/04/bridge") -> bytes:
+    """A .webarchive as Safari writes it: a binary property list, the page, its encoding and address, an image."""
+    import plistlib
+
+    return plistlib.dumps({
+        "WebMainResource": {"WebResourceData": page, "WebResourceMIMEType": "text/html", "WebResourceURL": url,
+                            "WebResourceTextEncodingName": encoding, "WebResourceFrameName": ""},
+        "WebSubresources": [{"WebResourceData": b"\x89PNG\r\n\x1a\n", "WebResourceMIMEType": "image/png",
+                             "WebResourceURL": "https://daily.example/bridge.png"}]}, fmt=plistlib.FMT_BINARY)
+
+
+def test_a_safari_web_archive_is_read_as_its_page_in_the_encoding_it_names(tmp_path):
+    import plistlib
+
+    page = ("<html><head><title>Harbour bridge reopens</title></head><body><article><h1>Harbour bridge reopens</h1>"
+            + "<p>Mayor Ren\u00e9e M\u00fcller said the bridge reopened after eighteen months of repairs.</p>" * 4
+            + "</article></body></html>")
+    (tmp_path / "Harbour bridge reopens.webarchive").write_bytes(_safari_archive(page.encode("cp1252"), "windows-1252"))
+    (tmp_path / "saved.webarchive").write_bytes(_safari_archive(page.encode("utf-8"), "UTF-8", "file:///Users/a/x.html"))
+    (tmp_path / "photo.webarchive").write_bytes(plistlib.dumps({"WebMainResource": {
+        "WebResourceData": b"\xff\xd8\xff", "WebResourceMIMEType": "image/jpeg", "WebResourceURL": "https://x/p.jpg"}}))
+    (tmp_path / "list.webarchive").write_bytes(plistlib.dumps(["not", "an", "archive"], fmt=plistlib.FMT_BINARY))
+    (tmp_path / "torn.webarchive").write_bytes(_safari_archive(page.encode("utf-8"), "UTF-8")[:-40])
+    origin = read_origin(tmp_path, max_file_bytes=MB, max_feed_bytes=100 * MB)
+    found = {article.url: article for article in origin.articles}
+    assert set(found) == {"https://daily.example/2023/05/04/bridge", ""}  # a file:// address is no article's
+    assert all(article.title == "Harbour bridge reopens" and "Mayor Ren\u00e9e M\u00fcller said" in article.body
+               for article in found.values())
+    problems = {error.where.rsplit("/", 1)[-1]: error.problem for error in origin.errors}
+    assert problems.keys() == {"photo.webarchive", "list.webarchive", "torn.webarchive"}
+    assert problems["photo.webarchive"].startswith("its page is image/jpeg, not a web page")
+    assert problems["list.webarchive"].startswith("holds no page (not a web archive saved by Safari?)")
+    assert problems["torn.webarchive"].startswith("is no web archive Safari wrote (its property list can't be read")
+
+
 def test_the_folder_a_browser_saves_beside_a_page_is_left_out_with_a_note(tmp_path):
     story = "<p>The harbour bridge reopened on Thursday after eighteen months of repairs, the city said.</p>" * 3
     for name, folder in (("Harbour bridge reopens", "_files"), ("Hafenbr\u00fccke", "-Dateien")):
