@@ -165,8 +165,12 @@ def read(origin: Origin, limits: Limits) -> Iterator[Article | ArticleError | No
             continue
         try:
             for item in _read_file(file, relative, origin.content_ids, limits):
+                if isinstance(item, _Gone):
+                    item = Note(item.where, item.problem)
                 failed = failed or isinstance(item, ArticleError)
                 yield item
+        except _Gone as gone:  # deleted as it would have been had it gone before the listing: pruned
+            yield Note(gone.where, gone.problem)
         except ArticleError as error:
             failed = True
             yield error
@@ -377,10 +381,14 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
         raise _unreadable(file, exc) from None
 
 
+class _Gone(ArticleError):
+    """A file listed a moment ago that is no more: a deletion, not a failure (what it gave is pruned)."""
+
+
 def _unreadable(file: Path, exc: OSError) -> ArticleError:
     """Why a file listed a moment ago can't be read, and what to do."""
     if isinstance(exc, FileNotFoundError):
-        return ArticleError(str(file), "is gone (deleted or moved after the folder was listed); run ingest again")
+        return _Gone(str(file), "was deleted or moved after the folder was listed: left out, as deleted")
     if isinstance(exc, PermissionError):
         return ArticleError(str(file), f"can't be read ({exc.strerror}); check its permissions")
     return ArticleError(str(file), f"can't be read ({exc.strerror or exc}); check the file")

@@ -301,19 +301,44 @@ def test_a_named_pipe_put_in_a_files_place_after_the_listing_fails_at_once(tmp_p
     assert result.stdout.startswith("is a named pipe, not a file"), result
 
 
-def test_a_file_deleted_after_the_listing_is_said_to_be_gone(tmp_path):
-    """A file (an article or a feed) deleted between the folder's listing and its reading fails by name with
-    what happened; it had said "No such file or directory; check its permissions"."""
+def test_a_file_deleted_after_the_listing_is_deleted_with_a_note_not_a_failure(tmp_path, store, fake_indexer,
+                                                                                monkeypatch):
+    """A file (an article or a feed) deleted between the folder's listing and its reading is what it would have
+    been, deleted a moment earlier: left out with a note saying so, and what it gave pruned. It had failed the
+    run by name ("No such file or directory; check its permissions"), its article kept."""
+    from ingest import pipeline, sources
     from ingest.sources import Limits, read, scan
 
-    (tmp_path / "story.txt").write_text("Story\n\nIts body.", encoding="utf-8")
-    (tmp_path / "feed.jsonl").write_text('{"body": "A line."}\n', encoding="utf-8")
-    origin = scan(tmp_path)
-    for file in origin.files:
-        file.unlink()
-    errors = [(Path(item.where).name, item.problem) for item in read(origin, Limits())]
-    gone = "is gone (deleted or moved after the folder was listed); run ingest again"
-    assert errors == [("feed.jsonl", gone), ("story.txt", gone)]
+    news = tmp_path / "news"  # beside the store's files
+    news.mkdir()
+    (news / "story.txt").write_text("Story\n\nIts body.", encoding="utf-8")
+    (news / "feed.jsonl").write_text('{"title": "Line", "body": "A line."}\n', encoding="utf-8")
+    (news / "kept.txt").write_text("Kept\n\nStays.", encoding="utf-8")
+    origin = scan(news)
+    for name in ("story.txt", "feed.jsonl"):
+        (news / name).unlink()
+    items = list(read(origin, Limits()))
+    gone = "was deleted or moved after the folder was listed: left out, as deleted"
+    assert [(Path(item.where).name, item.message) for item in items if isinstance(item, sources.Note)] == [
+        ("feed.jsonl", gone), ("story.txt", gone)]
+    assert [item.title for item in items if not isinstance(item, sources.Note)] == ["Kept"]
+    assert origin.failed_paths == set()
+
+    for name in ("story.txt", "feed.jsonl"):  # through a whole run: the article is pruned, the run succeeds
+        (news / name).write_text('{"title": "Line", "body": "A line."}\n' if name == "feed.jsonl"
+                                     else "Story\n\nIts body.", encoding="utf-8")
+    assert pipeline.ingest([news], store, fake_indexer).added == 3
+    listed = sources.scan
+
+    def deleted_after_the_listing(path, *args, **kwargs):
+        found = listed(path, *args, **kwargs)
+        (news / "story.txt").unlink()
+        return found
+
+    monkeypatch.setattr(pipeline, "scan", deleted_after_the_listing)
+    report = pipeline.ingest([news], store, fake_indexer)
+    assert (report.deleted, report.unchanged, report.failed) == (1, 2, [])
+    assert sorted(meta["title"] for meta, _ in store.all_records().values()) == ["Kept", "Line"]
 
 
 def test_a_utf32_page_with_its_byte_order_mark_keeps_every_character(tmp_path):
