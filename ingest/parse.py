@@ -31,6 +31,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -411,7 +412,7 @@ def read_page(text: str, where: str, url: str | None = None) -> PageText:
         return _read_page(text, where, url)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(sending, text, where, url), daemon=True)
+    child = context.Process(target=_read_in_child, args=(sending, text, where, url, os.getpid()), daemon=True)
     child.start()
     sending.close()
     try:
@@ -432,7 +433,8 @@ def read_page(text: str, where: str, url: str | None = None) -> PageText:
     raise NotAnArticle(where, problem, feeds) if kind == "not an article" else ArticleError(where, problem)
 
 
-def _read_in_child(sending: Any, text: str, where: str, url: str | None) -> None:
+def _read_in_child(sending: Any, text: str, where: str, url: str | None, parent: int) -> None:
+    _die_with(parent)
     try:
         outcome: Any = _read_page(text, where, url)
     except NotAnArticle as error:
@@ -443,6 +445,21 @@ def _read_in_child(sending: Any, text: str, where: str, url: str | None) -> None
         outcome = ("error", f"could not be read ({type(exc).__name__}: {str(exc)[:200]})", [])
     sending.send(outcome)
     sending.close()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies (Linux's PR_SET_PDEATHSIG): an ingest killed while
+    a page is read must not leave the reader running, minutes on a slow page. Elsewhere the parent's timeout
+    ends it, as long as the parent lives."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl: not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _read_page(text: str, where: str, url: str | None = None) -> PageText:

@@ -352,3 +352,55 @@ def test_a_utf32_page_with_its_byte_order_mark_keeps_every_character(tmp_path):
     [article] = read_origin(tmp_path, max_file_bytes=10**6, max_feed_bytes=10**6).articles
     assert (article.title, article.body) == ("\U0001f600 news", "The caf\xe9 reopened on Monday after a year of "
                                                                 "repairs, its owner said.")
+
+
+_READ_A_SLOW_PAGE = """
+import multiprocessing, sys, threading, time
+from ingest import parse
+
+def child_started():
+    while not multiprocessing.active_children():
+        time.sleep(0.01)
+    print(multiprocessing.active_children()[0].pid, flush=True)
+
+threading.Thread(target=child_started, daemon=True).start()
+# a big page is read in a forked child (ingest.parse.read_page); this one takes trafilatura minutes
+parse.read_page("<html><body><article><p>" + "".join(f"<span>w{i}</span> " for i in range(60_000)) + "</p>"
+                "</article></body></html>", "slow.html", "https://example.com/slow.html")
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_child_reading_a_page_dies_with_an_ingest_killed_meanwhile(tmp_path):
+    """kill -9 an ingest while a forked child reads a slow page: the child goes too; it had read on, orphaned,
+    for minutes (its parent's timeout died with the parent)."""
+    import signal
+    import time
+
+    reader = subprocess.Popen([sys.executable, "-c", _READ_A_SLOW_PAGE], cwd=ROOT_DIR, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    child = None
+    try:
+        child = int(reader.stdout.readline())
+        time.sleep(0.5)  # into the reading
+        assert _running(child)
+        reader.kill()
+        reader.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(child)
+    finally:
+        reader.kill()
+        reader.wait()
+        if child is not None and _running(child):
+            os.kill(child, signal.SIGKILL)
