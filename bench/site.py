@@ -32,6 +32,7 @@ class Resource:
     slow_headers: float = 0.0  # seconds between 40 extra header lines (a server that never finishes its headers)
     modified: float = field(default_factory=time.time)
     held: threading.Event | None = None  # answered only once this is set (a test decides when)
+    headers: dict[str, str] = field(default_factory=dict)  # more response headers (Content-Location …)
 
     @property
     def etag(self) -> str:
@@ -99,6 +100,8 @@ class NewsSite:
         request.send_header("Content-Type", resource.content_type)
         request.send_header("ETag", resource.etag)
         request.send_header("Last-Modified", last_modified)
+        for name, value in resource.headers.items():
+            request.send_header(name, value)
         length = resource.size or len(resource.body)
         request.send_header("Content-Length", str(length if not resource.dribble else len(resource.body)))
         try:

@@ -337,8 +337,11 @@ def _root(head: bytes) -> bytes | None:
 def _feed(page: Page) -> Listing:
     import feedparser
 
-    parsed = feedparser.parse(page.body, response_headers={k: v for k, v in page.headers.items()
-                                                           if k in ("content-type", "content-location")})
+    # feedparser is not told the feed's address (nor a Content-Location): it would resolve a <guid> that is a
+    # name ("post-1") into a page to fetch; links are resolved here, against where the server says the feed lives
+    parsed = feedparser.parse(page.body,
+                              response_headers={k: v for k, v in page.headers.items() if k == "content-type"})
+    base = _absolute(page.headers.get("content-location", ""), page.url)
     if not parsed.version and not parsed.entries:
         kind = page.content_type or "unknown"
         raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
@@ -360,7 +363,7 @@ def _feed(page: Page) -> Listing:
         seconds = float(calendar.timegm(when)) if when else 0.0
         written = parse.parse_date(entry.get("published") or entry.get("updated"), page.url) if when else None
         items.append(Item(
-            link=link if own else _absolute(link, page.url), title=_title(entry),
+            link=link if own else _absolute(link, base), title=_title(entry),
             author=_author_name(entry.get("author", "")), content=content,
             source=title, when=seconds, own=own, plain=plain,
             # the day as the feed writes it ("23:05 -05:00" on the 6th is the 6th), else feedparser's, in UTC

@@ -171,6 +171,26 @@ def test_an_items_own_text_keeps_every_piece_its_html_gives_and_a_guid_that_is_n
     assert "Bold words and a tail the pier deserves" in text and "&amp;" not in text and "<b>" not in text
 
 
+def test_a_feed_served_with_a_content_location_resolves_its_links_there_and_its_guids_stay_names(
+        site, store, fake_indexer):
+    """A server may say where a feed lives (Content-Location): its relative links resolve there; a <guid> that is
+    a name ("post-1") stays a name, never a page to fetch (feedparser, given the header, had resolved it into
+    one: a request that 404s, and an article cited by an address that never existed)."""
+    told = "The newsletter tells the whole story of the harbour vote in the feed itself, at length. " * 4
+    items = [{"title": "Letter one", "link": "", "pubDate": "Sat, 10 Jun 2023 10:00:00 GMT", "description": told},
+             {"title": "Pier rebuilt", "link": "pier.html", "pubDate": "Sat, 10 Jun 2023 11:00:00 GMT"}]
+    body = rss("Loopback Letters", items).replace(b"<link></link><guid></guid>", b"<guid>post-1</guid>", 1)
+    site.routes["/feeds/letters.xml"] = Resource(body, content_type="application/rss+xml",
+                                                 headers={"Content-Location": site.url("/news/letters.xml")})
+    site.routes["/news/pier.html"] = Resource(article_page("Pier rebuilt", "The pier was rebuilt in May. " * 8))
+    report = _run([site.url("/feeds/letters.xml")], store, fake_indexer)
+    assert (report.added, report.failed) == (2, []), report.failed
+    assert not any("post-1" in path for _, path, _ in site.log)  # no page fetched for a guid
+    records = store.all_records()
+    assert {meta["title"]: meta["url"] for meta, _ in records.values()} == {
+        "Letter one": "", "Pier rebuilt": site.url("/news/pier.html")}
+
+
 def _front_page(feed: str = "") -> bytes:
     teasers = "".join(f'<article><h3><a href="/news/{n}.html">Story {n}: the harbour council votes on ferry line '
                       f'{n}</a></h3><p>Story {n} in short.</p></article>' for n in range(1, 13))
