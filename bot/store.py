@@ -155,6 +155,13 @@ def already_written(item: Indexed, old: dict[str, dict[str, Any]], origin: str) 
 SUPERSEDED, ALREADY_WRITTEN = "superseded", "already written"
 
 
+def _left_as_is(item: Indexed, old: dict[str, dict[str, Any]], origin: str) -> str | None:
+    """Why ``Store.write`` leaves this item's article as it is (``SUPERSEDED``, ``ALREADY_WRITTEN``), or None."""
+    if superseded_by(item, old):
+        return SUPERSEDED
+    return ALREADY_WRITTEN if already_written(item, old, origin) else None
+
+
 def is_current(chunk: dict[str, Any], record: dict[str, Any] | None) -> bool:
     """Whether a chunk (its metadata) belongs to the version of its article that the record describes."""
     if record is None or record.get("state") != READY:
@@ -560,8 +567,7 @@ class Store:
                    for item in items for chunk in item.chunks)
         with self._writing(ids, length, adds) as h:
             old = self.records(ids)
-            left = {item.article.article_id: SUPERSEDED if superseded_by(item, old) else ALREADY_WRITTEN
-                    for item in items if superseded_by(item, old) or already_written(item, old, origin)}
+            left = {item.article.article_id: why for item in items if (why := _left_as_is(item, old, origin))}
             if left:
                 kept = set(versions) - set(left)
                 items = [item for item in items if item.article.article_id in kept]

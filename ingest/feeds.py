@@ -341,7 +341,7 @@ def _feed(page: Page) -> Listing:
     # name ("post-1") into a page to fetch; links are resolved here, against where the server says the feed lives
     parsed = feedparser.parse(page.body,
                               response_headers={k: v for k, v in page.headers.items() if k == "content-type"})
-    base = _absolute(page.headers.get("content-location", ""), page.url)
+    base = _base(page)
     if not parsed.version and not parsed.entries:
         kind = page.content_type or "unknown"
         raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
@@ -420,7 +420,7 @@ def _json_feed(page: Page) -> tuple[list[Item], str, int]:
             skipped += 1
             continue
         items.append(Item(
-            link=link if own else _absolute(link, page.url), title=_json_text(entry.get("title")),
+            link=link if own else _absolute(link, _base(page)), title=_json_text(entry.get("title")),
             author=_json_text(author.get("name")) if isinstance(author, dict) else "", published=when,
             content=content, source=title, plain=not html, own=own,
             version=_version(link, str(entry.get("date_modified", "")),
@@ -600,6 +600,12 @@ def _text_of(content: str, plain: bool = False) -> str:
 _BLOCKS = frozenset(["p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
                      "blockquote", "pre", "table", "tr", "section", "article", "header", "footer", "figure",
                      "figcaption"])
+
+
+def _base(page: Page) -> str:
+    """What a feed's relative links are relative to: where the server says it lives (Content-Location), else
+    its address."""
+    return _absolute(page.headers.get("content-location", ""), page.url)
 
 
 def _absolute(link: str, base: str) -> str:

@@ -186,9 +186,13 @@ def _special(path: Path) -> str | None:
     """What ``path`` is (a link followed) when it exists but is neither a file nor a folder: "a named pipe", "a
     device" or "a socket", whose reading would wait forever or never end (``/dev/zero``); else None."""
     try:
-        mode = path.stat().st_mode
+        return _kind_of(path.stat().st_mode)
     except OSError:
         return None
+
+
+def _kind_of(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is when it is neither a file nor a folder (see ``_special``), else None."""
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     return "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
@@ -366,9 +370,10 @@ def _read_capped(file: Path, max_bytes: int) -> bytes:
     try:
         # not blocking: a named pipe put in the file's place since it was looked at must not wait for a writer
         with open(os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
-            if not stat.S_ISREG(mode := os.fstat(stream.fileno()).st_mode):
-                raise _not_a_file(file, "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket")
-            size = os.fstat(stream.fileno()).st_size  # of what is read, not of what was there a moment before
+            opened = os.fstat(stream.fileno())  # what is read, not what was there a moment before
+            if kind := _kind_of(opened.st_mode):
+                raise _not_a_file(file, kind)
+            size = opened.st_size
             data = stream.read(max_bytes + 1) if size <= max_bytes else b""
         if size > max_bytes or len(data) > max_bytes:  # a file that grew, or one that says 0 (/proc)
             raise ArticleError(
