@@ -107,14 +107,16 @@ def unplain(text: str) -> str:
 def bubble(answer: Answer) -> str:
     """What the chat bubble shows: the short answer in bold with its markers, then its sentence; else the text."""
     short = answer.short
+    searched = "".join(f"_Searched for “{plain(meant)}” (typed “{plain(typed)}”)._\n\n"
+                       for typed, meant in answer.read_as.items())
     if short is None:
-        return plain(answer.text)
+        return searched + plain(answer.text)
     markers = " ".join(dict.fromkeys(re.findall(r"\[\d+\]", answer.text))) or (f"[{short.n}]" if short.n else "")
     sentence = next((c.quote for c in answer.citations if c.n == short.n and c.start <= short.start < c.end), "")
     if not short.n and answer.citations:  # a paraphrase, or two names joined ("Russia and China"): the first quote
         sentence = answer.citations[0].quote
     said = f"**{plain(short.text)}** {plain(markers)}"
-    return f"{said}\n\n{plain(sentence)}" if sentence else said
+    return searched + (f"{said}\n\n{plain(sentence)}" if sentence else said)
 
 
 def _link(title: str, url: str) -> str:
@@ -573,8 +575,9 @@ def build_ui(app: ChatApp) -> Any:
                 focus_note = gr.Markdown("", elem_id="focus")
                 with gr.Row():
                     with gr.Column(scale=3):
-                        # Markdown only for our own bold short answer: every text from an article or a model
-                        # is escaped first (``plain``), so it shows as written; no math, no HTML
+                        # Markdown only for our own bold short answer and italic "Searched for": every text from
+                        # an article, a model or the question is escaped first (``plain``), so it shows as
+                        # written; no math, no HTML
                         chatbot = gr.Chatbot(label="Chat", height=520, render_markdown=True, sanitize_html=True,
                                              latex_delimiters=[], elem_id="chat", buttons=["copy"],
                                              feedback_options=None)

@@ -2,7 +2,7 @@
 
     python -m bench.eval [--articles DIR] [--questions FILE] [--distractors JSONL.gz]
                          [--unanswerable N] [--llm NAME] [--k K] [--pipeline product|naive]
-                         [--json] [--limit N] [--split tune|check] [--label L]
+                         [--json] [--limit N] [--split tune|check] [--typos] [--label L]
 
 The articles (plus the distractor feed, if given) are ingested with the
 product's ingest into a store cached by corpus hash (bench/cache). Each question
@@ -36,7 +36,11 @@ answer, else the answer text, against the gold answer), ``refusal_recall``
 (unanswerable refused), ``withheld_refused_or_right`` (a withheld question
 refused, or answered with the right choice from another outlet's report of the
 same story: among thousands of articles, withholding one rarely makes a
-question unanswerable), ``answer_rate`` (answerable answered). Latency: ``latency_*`` times each
+question unanswerable), ``answer_rate`` (answerable answered).
+
+``--typos``: every question is asked with one word misspelled (``misspell``: its longest word of six
+letters or more, a name first; one edit of a kind picked by a fixed seed: two neighbours swapped, a letter
+dropped, doubled or replaced), as people type. Latency: ``latency_*`` times each
 ``ask`` call (the naive pipeline: its search), ``retrieval_*`` the ranking
 retrieval alone (``prepare`` with k=10, or the naive search), so the two
 pipelines compare like for like.
@@ -58,6 +62,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -81,7 +86,8 @@ from bot.settings import Settings, load_settings
 
 UNANSWERABLE_SEED = 20240617
 RANK_DEPTH = 10  # passages retrieved for the article ranking (hits@10, MRR@10)
-DATASET_TEXT = ("question", "gold_answer", "choices")
+DATASET_TEXT = ("question", "gold_answer", "choices", "typo")
+TYPO_SEED = 7
 #: The RealTime QA paper's own systems on these 122 dev questions (Kasai et al., NeurIPS 2023): multiple-choice
 #: accuracy and open-answer EM / F1 (SQuAD-normalised, as ``metrics.exact_match`` / ``f1``), scored from their
 #: weekly predictions (github.com/realtimeqa/realtimeqa_public, baseline_results/<year>/<week>_qa_open_*_gcs[_gen]
@@ -104,6 +110,8 @@ def default_label(args: argparse.Namespace) -> str:
         parts.append(f"limit{args.limit}")
     if args.split:
         parts.append(args.split)
+    if args.typos:
+        parts.append("typos")
     return "-".join(parts)
 
 
@@ -116,6 +124,25 @@ def article_texts(articles: Path, distractors: Path | None) -> dict[str, str]:
 
         texts.update({a.article_id: a.body for a in read_origin(distractors, 5_000_000, 500_000_000).articles})
     return texts
+
+
+def misspell(question: str, rng: random.Random) -> tuple[str, str]:
+    """``question`` with one typo (see the module's docstring), and "word->typo" ('' when no word is long enough)."""
+    words = list(re.finditer(r"[A-Za-z]{6,}", question))
+    if not words:
+        return question, ""
+    match = max(words, key=lambda m: (m.group()[0].isupper(), len(m.group()), m.start()))
+    word, at = match.group(), rng.randrange(1, len(match.group()) - 2)
+    kind = rng.choice(["swap", "drop", "double", "replace"])
+    if kind == "swap":
+        typo = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    elif kind == "drop":
+        typo = word[:at] + word[at + 1 :]
+    elif kind == "double":
+        typo = word[:at] + word[at] + word[at:]
+    else:
+        typo = word[:at] + rng.choice("aeiourstn") + word[at + 1 :]
+    return question[: match.start()] + typo + question[match.end() :], f"{word}->{typo}"
 
 
 def question_rows(questions: list[dict], ids: dict[str, str], unanswerable: set[str]) -> list[dict[str, Any]]:
@@ -299,6 +326,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--split", choices=["tune", "check"],
                         help="two thirds of the questions to tune methods on (ids not divisible by 3), or the third "
                              "kept aside to check them (ids divisible by 3)")
+    parser.add_argument("--typos", action="store_true", help="ask every question with one word misspelled")
     parser.add_argument("--label", help="name of the results file (default from pipeline, llm and corpus)")
     args = parser.parse_args(argv)
     if args.pipeline == "naive" and args.unanswerable:
@@ -323,6 +351,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"--unanswerable {args.unanswerable} is more than the {len(questions)} questions asked")
     withheld = {q["id"] for q in random.Random(UNANSWERABLE_SEED).sample(questions, args.unanswerable)}
     rows = question_rows(questions, article_ids_by_file(args.articles), withheld)
+    if args.typos:
+        rng = random.Random(TYPO_SEED)
+        for row in rows:
+            row["question"], row["typo"] = misspell(row["question"], rng)
     paths = [args.articles] + ([args.distractors] if args.distractors else [])
     corpus = "eval" + (f"+{feed_name(args.distractors)}" if args.distractors else "")
     asking = time.perf_counter()
@@ -345,7 +377,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "questions": str(args.questions), "distractors": str(args.distractors) if args.distractors else None,
             "unanswerable": args.unanswerable, "unanswerable_seed": UNANSWERABLE_SEED,
             "unanswerable_method": "gold article ids excluded in the store query (Filters.exclude_articles)",
-            "limit": args.limit or None, "split": args.split, "label": args.label,
+            "limit": args.limit or None, "split": args.split, "typos": args.typos, "label": args.label,
             "min_score": settings.min_score if product else None,
             "embedding_model": settings.embedding_model,
         },

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.runnables import RunnableLambda
 
-from bot import gate, requests
+from bot import gate, requests, spelling
 from bot.citations import check, is_refusal, short_answer
 from bot.errors import BackendError, NewsBotError, StoreError
 from bot.extractive import ExtractiveAnswerer
@@ -53,6 +53,7 @@ class Prepared:
     query: str
     passages: list[Passage]
     as_of: dt.date
+    typos: list[spelling.Correction] = field(default_factory=list)  # words of the question read as others
 
 
 class NewsBot:
@@ -102,6 +103,10 @@ class NewsBot:
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
         try:
             passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
+            typos = spelling.corrections(query, _texts(passages), self.store.known_words)
+            if typos:  # searched again as meant: the keyword search found nothing for a misspelled word
+                query = spelling.corrected(query, typos)
+                passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
         except NewsBotError:
             raise
         except Exception as exc:  # Chroma raises httpx, sqlite and its own errors
@@ -109,7 +114,7 @@ class NewsBot:
                 f"Searching {self.store.where} failed ({type(exc).__name__}: {exc}). If it is a Chroma server, "
                 "check that it is running; the bot reconnects by itself once it is back."
             ) from exc
-        return Prepared(question, query, passages, as_of)
+        return Prepared(question, query, passages, as_of, typos)
 
     def stream(
         self, question: str, history: History = (), filters: Filters | None = None,
@@ -120,8 +125,9 @@ class NewsBot:
         sentences = self.extractive.sentences(prepared.query, prepared.passages)  # scored once, used twice
         reading = self.extractive.read(prepared.query, prepared.passages, sentences)
         likely = gate.probability(gate.features(prepared.query, sentences, prepared.passages))
+        read_as = {c.typed: c.read_as for c in prepared.typos}
         if not gate.answers(likely, self.min_score, reading.expected.kind, reading.choice is not None):
-            yield self._refusal(prepared.passages)
+            yield replace(self._refusal(prepared.passages), read_as=read_as)
             return
         request = AnswerRequest(prepared.question, prepared.query, prepared.passages, sentences, prepared.as_of,
                                 reading)
@@ -147,7 +153,7 @@ class NewsBot:
         visible = "" if refused else streamable(raw, allowed, complete=True)  # the last word, held back till now
         if len(visible) > len(shown) and visible.startswith(shown):
             yield visible[len(shown) :]
-        yield self.finish(raw, prepared.passages)
+        yield replace(self.finish(raw, prepared.passages), read_as=read_as)
 
     def ask(self, question: str, history: History = (), **options: Any) -> Answer:
         """The checked Answer (the streamed text is dropped)."""
@@ -176,6 +182,14 @@ class NewsBot:
         for p in passages:
             related.setdefault(p.article_id, p.metadata())
         return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
+
+
+def _texts(passages: Sequence[Passage]) -> list[str]:
+    """The titles and bodies (else passage texts) of the passages' articles, each once."""
+    seen: dict[str, str] = {}
+    for p in passages:
+        seen.setdefault(p.article_id, f"{p.title}\n{p.body or p.text}")
+    return list(seen.values())
 
 
 def build_bot(settings: Settings, store: Store | None = None, follow: bool = False,

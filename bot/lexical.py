@@ -557,6 +557,17 @@ class LexicalIndex:
             order = order[:top]
         return hit[order], scores[hit[order]]
 
+    def known(self, words: Sequence[str]) -> set[str]:
+        """Those of ``words`` some chunk holds (as a term: "fires" is held where "fire" is; a stopword is
+        held; the words of a deleted chunk may count until the next snapshot)."""
+        view = self._current()
+        held = set()
+        for word in words:
+            found = terms(word)[0]
+            if all(len(view.snapshot.of(h)[0]) or len(view.delta.of(h)[0]) for h in map(_term_hash, found)):
+                held.add(word)
+        return held
+
     def nearest(
         self, query: str, n: int, admits: Callable[[dict[str, Any]], bool] | None = None
     ) -> list[tuple[str, dict[str, Any]]]:

@@ -347,6 +347,10 @@ class Store:
         """The best ``n`` keyword (BM25) hits (that ``admits`` accepts), best first: (chunk id, filter fields)."""
         return self.lexical.nearest(query, n, admits)
 
+    def known_words(self, words: Sequence[str]) -> set[str]:
+        """Those of ``words`` some article in the store uses (per the keyword index)."""
+        return self.lexical.known(words)
+
     def any_published(self, first: int, last: int) -> bool:
         """Whether the store holds an article published between ``first`` and ``last`` (YYYYMMDD numbers)."""
         return self.lexical.any_published(first, last)

@@ -148,6 +148,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[dict[str, str]] = field(default_factory=list)
     short: ShortAnswer | None = None
+    read_as: dict[str, str] = field(default_factory=dict)  # question words searched as others: typed -> read as
     bodies: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:

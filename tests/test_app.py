@@ -163,6 +163,17 @@ def test_the_bubble_shows_the_short_answer_then_its_sentence_and_the_first_quote
     assert unplain(bubble(joined)) == f"**Russia and China** [1]\n\n{quote}"  # two names, not one span: the first quote
 
 
+def test_the_bubble_says_which_words_of_the_question_were_searched_as_others():
+    quote = "Broadway's best were recognized at the Tony Awards."
+    citation = _citation(quote=quote, start=0, end=len(quote))
+    answer = Answer("Tony Awards [1]", citations=[citation], short=ShortAnswer("Tony Awards", 1, 39, 50),
+                    read_as={"Boradway*": "Broadway"})
+    said = "_Searched for “Broadway” (typed “Boradway*”)._"
+    assert unplain(bubble(answer)) == f"{said}\n\n**Tony Awards** [1]\n\n{quote}"
+    assert "Boradway\\*" in bubble(answer)  # what the question says is escaped, as every text is
+    assert json.loads(json.dumps(answer.to_dict()))["read_as"] == {"Boradway*": "Broadway"}  # the API says it too
+
+
 def test_the_highlight_is_the_exact_span_even_when_the_text_repeats():
     body = "the same words. the same words."
     assert highlighted_paragraph(body, 16, 31) == "the same words. <mark>the same words.</mark>"

@@ -158,3 +158,19 @@ def test_the_own_question_set_is_written_from_news_1k_in_the_dev_sets_format(tmp
     for row in rows:
         assert row["answer"] == row["choices"][row["answer_index"]]
         assert all(e["article_file"] in files for e in row["evidence"])
+
+
+def test_the_typo_benchmark_misspells_one_word_by_one_edit_the_same_way_every_run():
+    import random
+
+    from rapidfuzz.distance import OSA
+
+    from bench.eval import misspell
+
+    question = "Broadway’s biggest stars were recognized this week at which prestigious awards show?"
+    typed, change = misspell(question, random.Random(7))
+    assert (typed, change) == misspell(question, random.Random(7))
+    word, typo = change.split("->")
+    assert word == "Broadway" and OSA.distance(word, typo) == 1  # a name first, then the longest word
+    assert typed == question.replace(word, typo, 1)
+    assert misspell("Who won?", random.Random(7)) == ("Who won?", "")  # no word long enough
