@@ -94,9 +94,23 @@ def valid_unicode(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+#: Control characters, which no prose holds (C0 but tab, line feed and carriage return; DEL; C1 but NEL), with
+#: the terminal escape sequence an ESC starts ("\x1b[31m"): printed, they move a terminal's cursor or retitle it.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: Line breaks other than "\n": CR LF, CR, vertical tab, form feed, the separators, NEL, U+2028 and U+2029.
+_BREAK = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def clean_input(text: str) -> str:
-    """Text from outside (a question, a model's reply) as text: valid Unicode, without NUL characters."""
-    return valid_unicode(text).replace("\x00", "")
+    """Text from outside (a question, a model's reply, in pieces as it streams) as text: valid Unicode,
+    without control characters (NUL, ESC and its sequence, a carriage return)."""
+    return _CONTROL.sub("", valid_unicode(text)).replace("\r", "")
+
+
+def clean_text(text: str) -> str:
+    """A whole text from outside (an article's body or title) as text: valid Unicode, every line break a
+    "\n", no control characters."""
+    return _CONTROL.sub("", _BREAK.sub("\n", valid_unicode(text)))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from bot.errors import ArticleError
-from bot.text import valid_unicode
+from bot.text import clean_text, valid_unicode
 from bot.types import Article
 
 HEADER_KEYS = ("title", "source", "author", "published", "url")
@@ -130,7 +130,7 @@ def _clean(value: object, limit: int, notes: list[str] | None = None, name: str 
     if isinstance(value, dict | list | tuple | set):
         _note(notes, f"{name} is a {type(value).__name__}, not text; left empty")
         return ""
-    text = valid_unicode(str(value)).strip()
+    text = clean_text(str(value)).strip()
     if text.lower() in _UNKNOWN:
         return ""
     if len(text) > limit:
@@ -140,7 +140,7 @@ def _clean(value: object, limit: int, notes: list[str] | None = None, name: str 
 
 
 def _body(text: str, where: str) -> str:
-    body = valid_unicode(text).strip()
+    body = clean_text(text).strip()
     if not body:
         raise ArticleError(where, "the article has no body text; add the text or remove the file")
     return body

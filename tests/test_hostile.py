@@ -67,6 +67,10 @@ CASES = {
         b"Content-Type: text/html\r\n\r\n<html><body><p>The page of the archive.</p></body></html>\r\n"
         + b"--B\r\n\r\n\r\n" * 200_000 + b"--B--\r\n", "far more than a page saved by a browser"),
     "UTF-32 text": ("utf32.txt", "Title\n\nThe body.".encode("utf-32"), "iconv -f utf-32"),  # had said utf-16
+    "terminal escapes and control characters in a feed line": (  # printed as they were, they clear the screen
+        "escapes.jsonl", json.dumps({"title": "\x1b]0;owned\x07Escaped\x1b[2J title", "url": "https://x.test/e",
+                                     "body": "First\x00 line\x1b[31m red\x1b[0m.\r\nSecond\x0cThird\x85Fourth."
+                                     }).encode() + b"\n", "ingested"),
     "50 feed lines without url or id": (
         "anonymous.jsonl",
         "\n".join(json.dumps({"body": f"Line {n} tells its own story."}) for n in range(50)).encode(), "ingested"),
@@ -107,14 +111,16 @@ def test_what_the_odd_inputs_become(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for case in ("a lone surrogate in a feed line", "a one-megabyte title", "a windows-1252 page",
-                 "50 feed lines without url or id"):
+                 "50 feed lines without url or id", "terminal escapes and control characters in a feed line"):
         name, data, _ = CASES[case]
         (folder / name).write_bytes(data)
     report = _ingest(tmp_path / "store", folder)["report"]
-    assert report["added"] == 53 and report["failed"] == []
+    assert report["added"] == 54 and report["failed"] == []
     store = open_store(tmp_path / "store", None, 8000, "news")
     records = store.all_records(with_bodies=True)
     assert records["https://x.test/s"][1] == "bad \ufffd text here."
+    meta, body = records["https://x.test/e"]  # control characters out, every line break a "\n"
+    assert (meta["title"], body) == ("]0;ownedEscaped title", "First line red.\nSecond\nThird\nFourth.")
     titles = [meta["title"] for meta, _ in records.values()]
     assert max(len(title) for title in titles) == 300 and "Café news" in titles
     assert any("café on the corner" in body for _, body in records.values())

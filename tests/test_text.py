@@ -41,3 +41,12 @@ def test_trim_and_content_words():
     assert trim("  ab  ", 0, 6) == (2, 4)
     assert trim("    ", 0, 4) is None
     assert content_words("The Mayor of the city said it was 42 degrees") == {"mayor", "city", "42", "degrees"}
+
+
+def test_text_from_outside_loses_control_characters_and_terminal_escapes():
+    from bot.text import clean_input, clean_text
+
+    hostile = "a\x1b[31mred\x1b[0m b\x00c\r\nd\re\x0cf\x85g\u2028h\x07i\tj\x9bk\ud800"
+    assert clean_text(hostile) == "ared bc\nd\ne\nf\ng\nhi\tjk\ufffd"  # breaks kept as "\n", tabs kept
+    assert clean_input("Who\x1b[2J won\r\n?\x00") == "Who won\n?"  # streamed pieces: a CR is dropped, not a break
+    assert clean_text("Día de los Muertos — “quoted” ‘text’ …") == "Día de los Muertos — “quoted” ‘text’ …"
