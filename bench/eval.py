@@ -27,7 +27,8 @@ character in their article's file, or feed body: must be 1.0),
 ``quote_has_answer`` / ``top_quote_has_answer`` (normalized gold answer in any /
 the first quote, over answerable questions, a refusal counting as a miss),
 ``quote_has_answer_lenient`` (the same, forgiving possessives, demonyms, number
-words, "a 12-year-old" for "12": bench/metrics.py), ``mc_accuracy`` (which of
+words, "a 12-year-old" for "12", and holding a gold answer that names several things, "Russia and China",
+when one quote holds each: bench/metrics.py), ``mc_accuracy`` (which of
 the quiz's four choices the answer text and quotes support best: the share of
 each choice's words they hold, ties told apart by the answer text alone, then
 split, none found = wrong; the paper's

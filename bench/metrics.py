@@ -140,9 +140,19 @@ def lenient_tokens(text: str) -> list[str]:
 def contains_answer_lenient(text: str, gold: str) -> bool:
     """The gold answer in ``text`` allowing other wordings of the same thing: its tokens, reduced by
     ``lenient_tokens``, occur in order as whole words ("Ukrainian troops" holds "Ukraine", "six months" holds
-    "6", "a 12-year-old boy" holds "12")."""
+    "6", "a 12-year-old boy" holds "12"); a gold answer naming several things ("Russia and China",
+    "Houston Astros & Philadelphia Phillies") is held when each of them is ("Russia has sought closer ties
+    with China")."""
+    held = f" {' '.join(lenient_tokens(text))} "
     wanted = " ".join(lenient_tokens(gold))
-    return bool(wanted) and f" {wanted} " in f" {' '.join(lenient_tokens(text))} "
+    if not wanted:
+        return False
+    parts = [" ".join(lenient_tokens(part)) for part in _JOINED.split(gold)]
+    return f" {wanted} " in held or (len(parts) > 1 and all(part and f" {part} " in held for part in parts))
+
+
+#: What joins the things a gold answer names: "and", "&".
+_JOINED = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
 
 
 _GLUE = frozenset(["and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "as", "is", "are", "was",

@@ -122,6 +122,9 @@ def test_a_lenient_match_accepts_the_same_answer_in_other_words():
     assert contains_answer_lenient("Britain's new prime minister", "United Kingdom")
     assert contains_answer_lenient("voters in the U.S. went", "United States")
     assert not contains_answer_lenient("the United Kingdom", "United States")
+    assert contains_answer_lenient("Russia has sought ever closer ties with China", "Russia and China")
+    assert contains_answer_lenient("the Astros beat the Philadelphia Phillies", "Astros & Philadelphia Phillies")
+    assert not contains_answer_lenient("Russia has sought ever closer ties with Iran", "Russia and China")
 
 
 def test_multiple_choice_credit_goes_to_the_choice_the_answer_supports_best():
