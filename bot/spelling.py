@@ -18,6 +18,9 @@ A word is corrected when all of these hold:
 - one such word is nearest, or one of the nearest is used most: a tie is left
   as typed.
 
+Bounded: the first ``MOST`` unknown words of a question are looked up, in the first ``READ`` characters of
+each article.
+
 What it leaves out: a typo that makes another real word ("form" for "from"),
 and words split or joined ("pay check").
 """
@@ -37,6 +40,8 @@ from bot.text import STOPWORDS
 _WORD = re.compile(r"[^\W\d_]+")
 SHORTEST = 5  # letters a word needs to be corrected
 LONG = 10  # letters from which two edits are allowed
+MOST = 20  # unknown words looked up per question (a pasted paragraph of them is no typo)
+READ = 100_000  # characters of each article read for its words
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,11 @@ def corrections(question: str, texts: Iterable[str], known: Callable[[Sequence[s
         return []
     forms: dict[str, Counter[str]] = defaultdict(Counter)  # folded word -> its spellings in the articles
     for text in texts:
-        for found in _WORD.findall(text):
+        for found in _WORD.findall(text, 0, READ):
             forms[found.lower()][found] += 1
     vocabulary = list(forms)
     found_corrections = []
-    for match in unheard:
+    for match in unheard[:MOST]:
         typed = match.group()
         if typed.lower() in forms:  # the store's index is behind, or the word is the articles' own
             continue

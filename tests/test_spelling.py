@@ -101,3 +101,18 @@ def test_a_question_spelled_right_is_searched_as_typed_even_with_words_no_articl
     prepared = bot.prepare("What is the capital of Australia?", as_of=dt.date(2022, 6, 16))
     assert prepared.typos == [] and prepared.query == "What is the capital of Australia?"
     assert bot.ask("What is the capital of Australia?", as_of=dt.date(2022, 6, 16)).refused
+
+
+def test_a_question_of_unknown_words_against_huge_articles_is_looked_up_in_bounded_work():
+    calls = []
+    held = knows()
+
+    def known(words):
+        calls.append(len(words))
+        return held(words)
+
+    article = "Broadway " * 1_000_000  # 9 MB: its first 100,000 characters are read for words
+    junk = " ".join(f"zq{chr(97 + n % 26)}{chr(97 + n // 26)}xyw" for n in range(300))  # 300 unknown words
+    assert corrections(f"Boradway {junk}", [article], known)[0].read_as == "Broadway"
+    assert corrections(f"{junk} Boradway", [article], known) == []  # only the first 20 unknown words are looked up
+    assert calls == [301, 301]  # one index lookup for all of them
