@@ -52,7 +52,7 @@ from bot.store import Store
 from bot.types import Article
 from ingest import parse
 from ingest.parse import canonical
-from ingest.sources import Limits, Note, decode
+from ingest.sources import Limits, Note, decode, few_replaced
 from ingest.web import Fetcher, FetchError, Page, is_url
 
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
@@ -92,6 +92,7 @@ class Item:
     when: float = 0.0  # its time (seconds since 1970), to take the newest first; 0 when unknown
     own: bool = False  # no page to fetch: the item links nowhere, its own full text is the article
     plain: bool = False  # its content is plain text (Atom type="text", JSON Feed content_text), not HTML
+    url: str = ""  # an item read from its own text: the address it has on the web, if any (a post's #fragment)
 
 
 class StoreRobots:
@@ -263,7 +264,8 @@ class UrlOrigin:
         if item.own:  # named by its feed and id, with no web address of its own
             article = parse.make_article(item.link, item.link, item.link, {
                 "title": item.title, "author": item.author, "source": item.source or urlsplit(item.link).hostname,
-                "published": item.published}, _text_of(item.content, item.plain), None, limits.max_title_chars)
+                "published": item.published, "url": item.url}, _text_of(item.content, item.plain), None,
+                limits.max_title_chars)
             return replace(article, source_version=item.version)
         try:
             return _article_from_page(self.fetcher.fetch(item.link), item, limits)
@@ -339,7 +341,7 @@ def _feed(page: Page) -> Listing:
 
     # feedparser is not told the feed's address (nor a Content-Location): it would resolve a <guid> that is a
     # name ("post-1") into a page to fetch; links are resolved here, against where the server says the feed lives
-    parsed = feedparser.parse(page.body,
+    parsed = feedparser.parse(_mended(page),
                               response_headers={k: v for k, v in page.headers.items() if k == "content-type"})
     base = _base(page)
     if not parsed.version and not parsed.entries:
@@ -350,28 +352,106 @@ def _feed(page: Page) -> Listing:
     skipped = 0
     for entry in parsed.entries:
         link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
-        if entry.get("guidislink") and not is_url(link):  # a <guid> such as "post-101" is a name, not a page
-            link = ""
-        detail = (entry.get("content") or [{}])[0] if entry.get("content") else entry.get("summary_detail") or {}
-        content = detail.get("value", "") or entry.get("summary", "")
-        plain = detail.get("type") == "text/plain"
+        if entry.get("guidislink") and not entry.get("links") and not is_url(link):
+            link = ""  # no <link>, and a <guid> such as "post-101": a name, not a page
+        content, plain = _content(entry)
         own = not link
         if own and not (link := _own_link(page.url, content, plain, entry.get("id") or "", entry.get("title", ""))):
             skipped += 1
             continue
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         seconds = float(calendar.timegm(when)) if when else 0.0
-        written = parse.parse_date(entry.get("published") or entry.get("updated"), page.url) if when else None
+        written = _feed_date(entry.get("published") or entry.get("updated") or "", page.url)
         items.append(Item(
             link=link if own else _absolute(link, base), title=_title(entry),
             author=_author_name(entry.get("author", "")), content=content,
-            source=title, when=seconds, own=own, plain=plain,
+            source=title, when=seconds or _seconds(written), own=own, plain=plain,
             # the day as the feed writes it ("23:05 -05:00" on the 6th is the 6th), else feedparser's, in UTC
             published=written or (dt.datetime.fromtimestamp(seconds, dt.UTC).date() if when else None),
             version=_version(link, entry.get("updated", ""), entry.get("published", ""), entry.get("title", ""),
                              content),
         ))
+    items, skipped = _posts_of_one_page(items, skipped)
     return Listing("feed", items, title, skipped)
+
+
+def _mended(page: Page) -> bytes:
+    """A feed's bytes, with the few bytes that are not UTF-8 replaced (U+FFFD) in a feed that says it is UTF-8 or
+    says nothing (XML's default): feedparser would read the whole feed in another charset for one bad byte."""
+    data = page.body
+    head = data[:200].lower()
+    declared = re.search(rb"""<\?xml[^>]*encoding=["']([\w.:-]+)""", head)
+    if (declared and declared.group(1) not in (b"utf-8", b"utf8")) or (page.charset or "utf-8").lower() not in (
+            "utf-8", "utf8") or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    return text.encode("utf-8") if few_replaced(text) else data
+
+
+def _content(entry: Any) -> tuple[str, bool]:
+    """An entry's own text and whether it is plain text: the longest of its contents (``content:encoded``, Atom
+    ``content``) and its summary (``description``), some feeds putting a stub in one and the post in the other."""
+    found = [*(entry.get("content") or []), entry.get("summary_detail") or {"value": entry.get("summary", "")}]
+    best, best_plain, longest = "", False, -1
+    for detail in found:
+        value, plain = detail.get("value") or "", detail.get("type") == "text/plain"
+        if value and (length := len(_text_of(value, plain))) > longest:
+            best, best_plain, longest = value, plain, length
+    return best, best_plain
+
+
+def _posts_of_one_page(items: list[Item], skipped: int) -> tuple[list[Item], int]:
+    """The items, those whose links differ only by their #fragment (posts of one page: a blog's archive, a
+    day of a microblog) made articles of their own text, each named by its link, fragment kept: the page holds
+    them all, so fetching it would give one article for the lot; and how many items were left out."""
+    pages: dict[str, set[str]] = {}
+    for item in items:
+        if not item.own and "#" in item.link:
+            pages.setdefault(item.link.split("#", 1)[0], set()).add(item.link)
+    shared = {page for page, links in pages.items() if len(links) > 1}
+    if not shared:
+        return items, skipped
+    kept = []
+    for item in items:
+        if item.own or item.link.split("#", 1)[0] not in shared:
+            kept.append(item)
+        elif _text_of(item.content, item.plain):
+            kept.append(replace(item, own=True, url=item.link))
+        else:
+            skipped += 1
+    return kept, skipped
+
+
+#: Months in the languages feeds write RFC 822 dates in when they should not ("Seg, 24 Set 2018"): by the word,
+#: else by its first three letters.
+_MONTH_WORDS = {"juin": "jun", "juil": "jul", "juillet": "jul"}
+_MONTHS = {"jan": "jan", "ene": "jan", "gen": "jan", "feb": "feb", "fev": "feb", "fév": "feb", "mar": "mar",
+           "mär": "mar", "mrz": "mar", "apr": "apr", "abr": "apr", "avr": "apr", "may": "may", "mai": "may",
+           "mag": "may", "jun": "jun", "giu": "jun", "jul": "jul", "lug": "jul", "aug": "aug", "ago": "aug",
+           "aoû": "aug", "sep": "sep", "set": "sep", "oct": "oct", "out": "oct", "okt": "oct", "ott": "oct",
+           "nov": "nov", "dec": "dec", "dez": "dec", "dic": "dec", "déc": "dec"}
+#: An RFC 822 date, maybe in another language: weekday, day, month, year and the rest ("Mo, 24 Sep 2018 …").
+_RFC822 = re.compile(r"^\s*(?:[^\W\d_]{2,9}\.?,\s*)?(\d{1,2})\s+([^\W\d_]{3,9})\.?\s+(\d{4})\b(.*)$", re.DOTALL)
+
+
+def _feed_date(written: str, url: str) -> dt.date | None:
+    """The day an entry's date names, as the feed writes it, or None: an RFC 822 date is read without its
+    weekday ("mar, 25 set 2018" is a Tuesday in September, not March 25) and with other languages' months."""
+    if not written:
+        return None
+    if found := _RFC822.match(written[:200]):
+        day, month, year, rest = found.groups()
+        month = _MONTH_WORDS.get(month.lower()) or _MONTHS.get(month.lower()[:3])
+        return parse.parse_date(f"{day} {month} {year}{rest[:40]}", url) if month else None
+    return parse.parse_date(written, url)
+
+
+def _seconds(day: dt.date | None) -> float:
+    return float(calendar.timegm(day.timetuple())) if day else 0.0
 
 
 _EMAIL = re.compile(r"<?\(?\s*(?:mailto:)?[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\s*\)?>?")
@@ -426,6 +506,7 @@ def _json_feed(page: Page) -> tuple[list[Item], str, int]:
             version=_version(link, str(entry.get("date_modified", "")),
                              str(entry.get("date_published", "")), str(entry.get("title", "")), content),
         ))
+    items, skipped = _posts_of_one_page(items, skipped)
     return items, title, skipped
 
 

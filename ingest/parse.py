@@ -130,7 +130,7 @@ def _clean(value: object, limit: int, notes: list[str] | None = None, name: str 
     if isinstance(value, dict | list | tuple | set):
         _note(notes, f"{name} is a {type(value).__name__}, not text; left empty")
         return ""
-    text = clean_text(str(value)).strip()
+    text = " ".join(clean_text(str(value)).split())  # one line: a title, a name, an address
     if text.lower() in _UNKNOWN:
         return ""
     if len(text) > limit:

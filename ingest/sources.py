@@ -439,19 +439,19 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
             return _newlines(data.decode(charset))
         except UnicodeDecodeError as wrong:
             text = data.decode(charset, errors="replace")  # a few stray bytes cost a few characters, as in browsers
-            if _few_replaced(text):
+            if few_replaced(text):
                 return _newlines(text)
             problem = (f"declares charset {charset} but is not (byte 0x{data[wrong.start]:02x} at offset "
                        f"{wrong.start}); fix the declared charset or convert the page to UTF-8")
     if declared:
         raise ArticleError(where, problem)
     text = data.decode("utf-8", errors="replace")  # UTF-8 with a stray byte or two, as browsers detect it
-    if _few_replaced(text) and _mostly_utf8(text):
+    if few_replaced(text) and _mostly_utf8(text):
         return _newlines(text.removeprefix("\ufeff"))
     return _newlines(data.decode("cp1252", errors="replace"))  # what browsers read an undeclared page as
 
 
-def _few_replaced(text: str) -> bool:
+def few_replaced(text: str) -> bool:
     """Whether a page decoded with replacement lost only a few stray bytes (up to 3, or 1 in 1,000 characters),
     not its whole charset."""
     return text.count("\ufffd") <= max(3, len(text) // 1000)

@@ -526,3 +526,46 @@ def test_feeds_as_servers_and_feed_software_really_send_them_are_read_item_by_it
     assert micro["published"] == "2004-04-07" and micro["url"] == ""
     assert all("Too short" not in body for _, body in store.all_records(with_bodies=True).values())
     assert " ".join(note["note"] for note in report.notes).count("link nowhere") == 1
+
+
+def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_foreign_dates_and_a_bad_byte(
+        site, store, fake_indexer):
+    """Shapes seen in real feeds (a 2026-12-03 audit of 60): Atom entries with a tag: id and a relative link
+    (Sam Ruby's, GitHub's releases); posts that share a page and differ by #fragment (Blogger archives, Scripting
+    News); an empty <og><description> that feedparser reads as the item's content beside the post in
+    <description> (the Google Cloud blog); RFC 822 dates in Portuguese, with a weekday that is also a month
+    ("mar"); one byte that is not UTF-8 in a UTF-8 feed; a title broken over lines (arXiv)."""
+    site.routes["/blog/plex.html"] = Resource(article_page("Plex", _story(1), published="2013-01-30"))
+    site.routes["/atom.xml"] = Resource(
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Intertwingly</title>'
+        b'<entry><id>tag:intertwingly.net,2004:3310</id><title>Plex</title><link href="/blog/plex.html"/>'
+        b'<updated>2013-01-30T12:00:00Z</updated><summary>Short.</summary></entry></feed>',
+        content_type="application/atom+xml")
+    posts = "".join(
+        f"<item><link>{site.url('/2017/06/26.html')}#a0{n}</link><guid>{site.url('/2017/06/26.html')}#a0{n}</guid>"
+        f"<description>Post {n}: the ferry to Ostrak runs again{'!' * n}</description>"
+        f"<pubDate>Mon, 26 Jun 2017 0{n}:00:00 GMT</pubDate></item>" for n in range(1, 4))
+    stub = ("<item><title>Shadow IT</title><link>{}</link><description>&lt;div class=\"rich-text\"&gt;&lt;p&gt;"
+            + _OWN_TEXT + "&lt;/p&gt;&lt;/div&gt;</description><og xmlns:og=\"http://ogp.me/ns#\">"
+            "<description></description></og><pubDate>mar, 25 set 2018 19:42:40 -0300</pubDate></item>")
+    site.routes["/rss.xml"] = Resource(
+        ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Scripting</title>'
+         + posts + stub.format(site.url("/gone.html")) + "<item><title>Electron\n   Flux Spectra</title><link>"
+         + site.url("/gone2.html") + "</link><description>" + _OWN_TEXT.replace("Tuesday", "Monday")
+         + "</description><pubDate>Seg, 24 Set 2018 10:00:00 -0300</pubDate></item></channel></rss>"
+         ).encode().replace(b"Ostrak runs again!!!", b"Ostrak runs again \xe2\x80!!"),  # a cut character
+        content_type="application/rss+xml")
+    report = _run([site.url("/atom.xml"), site.url("/rss.xml")], store, fake_indexer)
+    assert report.failed == [] and report.added == 6
+    records = store.all_records(with_bodies=True)
+    assert records[site.url("/blog/plex.html")][0]["title"] == "Plex"  # the relative link, fetched
+    for n in range(1, 4):  # three posts, three articles, each named and linked by its own #fragment
+        meta, body = records[f"{site.url('/2017/06/26.html')}#a0{n}"]
+        assert meta["url"] == f"{site.url('/2017/06/26.html')}#a0{n}" and body.startswith(f"Post {n}: the ferry")
+    assert "/2017/06/26.html" not in {path for _, path, _ in site.log}  # one page holds them all: not fetched
+    assert "Ostrak runs again \ufffd!!" in records[f"{site.url('/2017/06/26.html')}#a03"][1]  # the rest as written
+    by_title = {meta["title"]: (meta, body) for meta, body in records.values()}
+    meta, body = by_title["Shadow IT"]  # the post in <description>, as text, not the empty <og> stub
+    assert body == _OWN_TEXT.strip() and meta["published"] == "2018-09-25"  # "mar," a Tuesday; "set": September
+    assert by_title["Electron Flux Spectra"][0]["published"] == "2018-09-24"  # one line; "Seg, 24 Set"
+    assert store.check(vectors=False) == []
