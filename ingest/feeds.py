@@ -52,7 +52,7 @@ from bot.store import Store
 from bot.types import Article
 from ingest import parse
 from ingest.parse import canonical
-from ingest.sources import Limits, Note, decode, few_replaced
+from ingest.sources import Limits, Note, decode, few_replaced, mostly_utf8
 from ingest.web import Fetcher, FetchError, Page, is_url
 
 #: An item's own content must be this long (characters of text) to stand in for a page that failed.
@@ -377,7 +377,9 @@ def _feed(page: Page) -> Listing:
 
 def _mended(page: Page) -> bytes:
     """A feed's bytes, with the few bytes that are not UTF-8 replaced (U+FFFD) in a feed that says it is UTF-8 or
-    says nothing (XML's default): feedparser would read the whole feed in another charset for one bad byte."""
+    says nothing (XML's default) and reads as UTF-8 otherwise (``ingest.sources.mostly_utf8``, as for pages):
+    feedparser would read the whole feed in another charset for one bad byte. An ASCII feed with a stray Latin-1
+    letter or two is left to feedparser, which reads it as Latin-1."""
     data = page.body
     head = data[:200].lower()
     declared = re.search(rb"""<\?xml[^>]*encoding=["']([\w.:-]+)""", head)
@@ -389,7 +391,7 @@ def _mended(page: Page) -> bytes:
         return data
     except UnicodeDecodeError:
         text = data.decode("utf-8", errors="replace")
-    return text.encode("utf-8") if few_replaced(text) else data
+    return text.encode("utf-8") if few_replaced(text) and mostly_utf8(text) else data
 
 
 def _content(entry: Any) -> tuple[str, bool]:

@@ -446,7 +446,7 @@ def decode(data: bytes, where: str, html: bool = False, header_charset: str | No
     if declared:
         raise ArticleError(where, problem)
     text = data.decode("utf-8", errors="replace")  # UTF-8 with a stray byte or two, as browsers detect it
-    if few_replaced(text) and _mostly_utf8(text):
+    if few_replaced(text) and mostly_utf8(text):
         return _newlines(text.removeprefix("\ufeff"))
     return _newlines(data.decode("cp1252", errors="replace"))  # what browsers read an undeclared page as
 
@@ -457,7 +457,7 @@ def few_replaced(text: str) -> bool:
     return text.count("\ufffd") <= max(3, len(text) // 1000)
 
 
-def _mostly_utf8(text: str) -> bool:
+def mostly_utf8(text: str) -> bool:
     """Whether a page decoded as UTF-8 with replacement holds more characters UTF-8 read than bytes it could not
     (a windows-1252 page with a dozen accents in 100 kB has only the bytes UTF-8 can't read, and no others)."""
     replaced = text.count("\ufffd")

@@ -543,7 +543,7 @@ def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_f
         content_type="application/atom+xml")
     posts = "".join(
         f"<item><link>{site.url('/2017/06/26.html')}#a0{n}</link><guid>{site.url('/2017/06/26.html')}#a0{n}</guid>"
-        f"<description>Post {n}: the ferry to Ostrak runs again{'!' * n}</description>"
+        f"<description>Post {n}: the ferry to Ostrak’s café runs again{'!' * n}</description>"
         f"<pubDate>Mon, 26 Jun 2017 0{n}:00:00 GMT</pubDate></item>" for n in range(1, 4))
     stub = ("<item><title>Shadow IT</title><link>{}</link><description>&lt;div class=\"rich-text\"&gt;&lt;p&gt;"
             + _OWN_TEXT + "&lt;/p&gt;&lt;/div&gt;</description><og xmlns:og=\"http://ogp.me/ns#\">"
@@ -553,7 +553,7 @@ def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_f
          + posts + stub.format(site.url("/gone.html")) + "<item><title>Electron\n   Flux Spectra</title><link>"
          + site.url("/gone2.html") + "</link><description>" + _OWN_TEXT.replace("Tuesday", "Monday")
          + "</description><pubDate>Seg, 24 Set 2018 10:00:00 -0300</pubDate></item></channel></rss>"
-         ).encode().replace(b"Ostrak runs again!!!", b"Ostrak runs again \xe2\x80!!"),  # a cut character
+         ).encode().replace("café runs again!!!".encode(), b"caf\xc3 runs again!!"),  # a cut character
         content_type="application/rss+xml")
     report = _run([site.url("/atom.xml"), site.url("/rss.xml")], store, fake_indexer)
     assert report.failed == [] and report.added == 6
@@ -563,9 +563,15 @@ def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_f
         meta, body = records[f"{site.url('/2017/06/26.html')}#a0{n}"]
         assert meta["url"] == f"{site.url('/2017/06/26.html')}#a0{n}" and body.startswith(f"Post {n}: the ferry")
     assert "/2017/06/26.html" not in {path for _, path, _ in site.log}  # one page holds them all: not fetched
-    assert "Ostrak runs again \ufffd!!" in records[f"{site.url('/2017/06/26.html')}#a03"][1]  # the rest as written
+    assert "Ostrak’s caf\ufffd runs again!!" in records[f"{site.url('/2017/06/26.html')}#a03"][1]  # the rest as written
     by_title = {meta["title"]: (meta, body) for meta, body in records.values()}
     meta, body = by_title["Shadow IT"]  # the post in <description>, as text, not the empty <og> stub
     assert body == _OWN_TEXT.strip() and meta["published"] == "2018-09-25"  # "mar," a Tuesday; "set": September
     assert by_title["Electron Flux Spectra"][0]["published"] == "2018-09-24"  # one line; "Seg, 24 Set"
     assert store.check(vectors=False) == []
+    site.routes["/latin1.xml"] = Resource(  # an ASCII feed with one Latin-1 letter and no charset: Latin-1
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Le caf\xe9</title><item><title>Caf\xe9</title>'
+        b"<link>" + site.url("/gone3.html").encode() + b"</link><description>" + _OWN_TEXT.encode()
+        + b"</description></item></channel></rss>", content_type="application/rss+xml")
+    _run([site.url("/latin1.xml")], store, fake_indexer)
+    assert {meta["source"] for meta, _ in store.all_records().values()} >= {"Le café"}
