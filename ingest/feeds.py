@@ -341,17 +341,23 @@ def _feed(page: Page) -> Listing:
 
     # feedparser is not told the feed's address (nor a Content-Location): it would resolve a <guid> that is a
     # name ("post-1") into a page to fetch; links are resolved here, against where the server says the feed lives
-    parsed = feedparser.parse(_mended(page),
-                              response_headers={k: v for k, v in page.headers.items() if k == "content-type"})
+    body, headers = _mended(page), {k: v for k, v in page.headers.items() if k == "content-type"}
+    parsed = feedparser.parse(body, response_headers=headers)
     base = _base(page)
+    # xml:base on the feed and on an entry ("/blog/", then "2013/") nest: feedparser joins them only against an
+    # absolute address, so such a feed is read a second time with its own for the entries' <link>s
+    based = feedparser.parse(body, response_headers={**headers, "content-location": base}).entries \
+        if b"xml:base" in body else []
     if not parsed.version and not parsed.entries:
         kind = page.content_type or "unknown"
         raise FetchError(page.url, f"is neither a feed, a sitemap nor an article page ({kind}); check the URL")
     title = _title(parsed.feed)
     items = []
     skipped = 0
-    for entry in parsed.entries:
+    for number, entry in enumerate(parsed.entries):
         link = entry.get("link") or (entry.get("id") if is_url(entry.get("id") or "") else "")
+        if entry.get("links") and number < len(based):
+            link = based[number].get("link") or link
         if entry.get("guidislink") and not entry.get("links") and not is_url(link):
             link = ""  # no <link>, and a <guid> such as "post-101": a name, not a page
         content, plain = _content(entry)

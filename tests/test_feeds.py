@@ -536,10 +536,14 @@ def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_f
     <description> (the Google Cloud blog); RFC 822 dates in Portuguese, with a weekday that is also a month
     ("mar"); one byte that is not UTF-8 in a UTF-8 feed; a title broken over lines (arXiv)."""
     site.routes["/blog/plex.html"] = Resource(article_page("Plex", _story(1), published="2013-01-30"))
+    site.routes["/blog/2013/nested.html"] = Resource(article_page("Nested", _story(2), published="2013-01-31"))
     site.routes["/atom.xml"] = Resource(
-        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Intertwingly</title>'
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="/blog/">'
+        b'<title>Intertwingly</title>'
         b'<entry><id>tag:intertwingly.net,2004:3310</id><title>Plex</title><link href="/blog/plex.html"/>'
-        b'<updated>2013-01-30T12:00:00Z</updated><summary>Short.</summary></entry></feed>',
+        b'<updated>2013-01-30T12:00:00Z</updated><summary>Short.</summary></entry>'
+        b'<entry xml:base="2013/"><id>tag:intertwingly.net,2004:3311</id><title>Nested</title>'
+        b'<link href="nested.html"/><summary>Short.</summary></entry></feed>',
         content_type="application/atom+xml")
     posts = "".join(
         f"<item><link>{site.url('/2017/06/26.html')}#a0{n}</link><guid>{site.url('/2017/06/26.html')}#a0{n}</guid>"
@@ -556,9 +560,10 @@ def test_real_feeds_shapes_relative_atom_links_posts_of_one_page_stub_contents_f
          ).encode().replace("café runs again!!!".encode(), b"caf\xc3 runs again!!"),  # a cut character
         content_type="application/rss+xml")
     report = _run([site.url("/atom.xml"), site.url("/rss.xml")], store, fake_indexer)
-    assert report.failed == [] and report.added == 6
+    assert report.failed == [] and report.added == 7
     records = store.all_records(with_bodies=True)
     assert records[site.url("/blog/plex.html")][0]["title"] == "Plex"  # the relative link, fetched
+    assert records[site.url("/blog/2013/nested.html")][0]["title"] == "Nested"  # xml:base "/blog/", then "2013/"
     for n in range(1, 4):  # three posts, three articles, each named and linked by its own #fragment
         meta, body = records[f"{site.url('/2017/06/26.html')}#a0{n}"]
         assert meta["url"] == f"{site.url('/2017/06/26.html')}#a0{n}" and body.startswith(f"Post {n}: the ferry")
