@@ -1,8 +1,8 @@
 """A conversation written down: Markdown to read or send, JSON for programs, quotes as they were verified.
 
 A conversation is a list of turns, each the question asked and the ``Answer``
-it got (as ``Answer.to_dict()``): its text, short answer, refusal and
-citations (title, source, date, url, and the quote that was checked to be
+it got (as ``Answer.to_dict()``): its text, short answer, refusal, the question's words
+searched as others (``read_as``) and citations (title, source, date, url, and the quote that was checked to be
 ``body[start:end]`` of its article). Nothing is re-searched or re-quoted here:
 the export holds exactly what the chat showed.
 
@@ -28,6 +28,10 @@ def as_markdown(turns: Sequence[dict[str, Any]], title: str = "") -> str:
     for number, turn in enumerate(turns, 1):
         answer = turn.get("answer") or {}
         lines += [f"## {number}. {_line(turn.get('question', ''))}", ""]
+        read_as = answer.get("read_as") or {}
+        if isinstance(read_as, dict) and read_as:
+            said = "; ".join(f"“{_line(meant)}” (typed “{_line(typed)}”)" for typed, meant in read_as.items())
+            lines += [f"_Searched for {said}._", ""]
         short = answer.get("short") or {}
         if short.get("text"):
             lines += [f"**{_line(short['text'])}**", ""]

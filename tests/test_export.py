@@ -133,3 +133,12 @@ def test_line_breaks_in_a_citations_source_or_url_cannot_start_a_markdown_block(
     answer = _answer(_passage(**{field: value}), "Fares stay at 4 euros", "4 euros [1].")
     markdown = as_markdown([{"question": "How much?", "answer": answer}])
     assert _markdown_lines(markdown, "# Injected") == []
+
+
+def test_a_question_searched_with_a_word_read_as_another_says_so_in_the_markdown():
+    answer = _answer(_passage(), "Fares stay at 4 euros", "4 euros [1].", "4 euros")
+    turns = [{"question": "How much is a fare to Ostrk?", "answer": {**answer, "read_as": {"Ostrk]": "Ostrak"}}}]
+    markdown = as_markdown(turns)
+    assert "_Searched for “Ostrak” (typed “Ostrk\\]”)._" in markdown.splitlines()  # escaped as every text is
+    assert json.loads(as_json(turns))["turns"][0]["answer"]["read_as"] == {"Ostrk]": "Ostrak"}
+    assert "Searched for" not in as_markdown([{"question": "How much?", "answer": answer}])
