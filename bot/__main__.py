@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def render(answer: Answer, with_text: bool = True) -> str:
     """The answer and its numbered quotes, for a terminal."""
-    lines = [answer.text] if with_text else []
+    searched = [f"(Searched for “{meant}” — typed “{typed}”.)" for typed, meant in answer.read_as.items()]
+    lines = [*searched, answer.text] if with_text else []
     if answer.refused and answer.related:
         lines.append("\nRelated, not an answer:")
         lines += [f"  - {r['title']} ({r['source']}, {r['published'] or 'undated'})" for r in answer.related]

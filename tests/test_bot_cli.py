@@ -9,10 +9,10 @@ import sys
 from tests.conftest import ROOT_DIR
 
 
-def test_the_ask_command_prints_json_with_verbatim_quotes(seed_store):
+def test_the_ask_command_prints_json_with_verbatim_quotes_and_the_words_it_searched_as_others(seed_store):
     store_dir = seed_store.where
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "Who called on Baku to unblock the Lachin Corridor?",
+        [sys.executable, "-m", "bot", "ask", "Who called on Baku to unblock the Lachin Coridor?",
          "--store", store_dir, "--json"],
         cwd=ROOT_DIR, capture_output=True, text=True, timeout=300,
     )
@@ -23,6 +23,8 @@ def test_the_ask_command_prints_json_with_verbatim_quotes(seed_store):
     body, _ = seed_store.article(citation["article_id"])
     assert body[citation["start"] : citation["end"]] == citation["quote"]
     assert "[1] Russia Urges Baku" in result.stdout
+    assert answer["read_as"] == {"Coridor": "Corridor"}
+    assert result.stdout.startswith("(Searched for “Corridor” — typed “Coridor”.)\n")
 
 
 def test_an_empty_store_says_how_to_fill_it(tmp_path):
