@@ -9,7 +9,7 @@ words are the vocabulary to correct against -- no dictionary, no model.
 
 A word is corrected when all of these hold:
 
-- it is a word of five letters or more (short words have too many neighbours);
+- it is a word of four letters or more (shorter ones have too many neighbours);
 - no chunk in the store holds it (``known``: the keyword index's terms), so a
   real word the articles happen not to use is never changed into another one;
 - the retrieved articles (titles and bodies) hold a word within one edit of it
@@ -38,7 +38,7 @@ from rapidfuzz.distance import OSA
 from bot.text import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]+")
-SHORTEST = 5  # letters a word needs to be corrected
+SHORTEST = 4  # letters a word needs to be corrected ("prme")
 LONG = 10  # letters from which two edits are allowed
 MOST = 20  # unknown words looked up per question (a pasted paragraph of them is no typo)
 READ = 100_000  # characters of each article read for its words

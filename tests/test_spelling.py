@@ -40,7 +40,8 @@ def test_a_word_the_store_holds_is_never_changed_even_when_the_articles_lack_it(
 
 
 def test_short_words_words_too_far_and_ties_are_left_as_typed():
-    assert corrections("Who won the Tomy?", [ARTICLE], knows()) == []  # four letters: too many neighbours
+    assert corrections("Who won the Tny?", [ARTICLE], knows()) == []  # three letters: too many neighbours
+    assert [c.read_as for c in corrections("Who won the Tomy?", [ARTICLE], knows())] == ["Tony"]  # four: one edit
     assert corrections("Who won on Bordwya?", [ARTICLE], knows()) == []  # three edits from "Broadway"
     tie = "The cared and the cores."  # "cores" and "cared" are each one edit from "cored", each used once
     assert corrections("Which cored won?", [tie], knows()) == []
