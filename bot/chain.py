@@ -24,7 +24,7 @@ Answer has no citations; the closest articles are listed as "related".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -70,8 +70,10 @@ class NewsBot:
         extractive: ExtractiveAnswerer,
         backend: Backend | None = None,
         min_score: float = DEFAULT_MIN_SCORE,
+        dictionary: Collection[str] = frozenset(),
     ) -> None:
         self.store = store
+        self.dictionary = dictionary  # real words, never read as typos (bot.spelling.dictionary)
         self.retriever = retriever
         self.news_retriever = NewsRetriever(engine=retriever, k=retriever.k)  # the LangChain face of the search
         self.extractive = extractive
@@ -103,7 +105,7 @@ class NewsBot:
         query = self.condense_chain.invoke({"question": question, "history": list(history)})
         try:
             passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
-            typos = spelling.corrections(query, _texts(passages), self.store.known_words)
+            typos = spelling.corrections(query, _texts(passages), self.store.known_words, self.dictionary)
             if typos:  # searched again as meant: the keyword search found nothing for a misspelled word
                 query = spelling.corrected(query, typos)
                 passages = self.retrieve_chain.invoke({"query": query, "k": k, "filters": filters, "as_of": as_of})
@@ -215,4 +217,5 @@ def build_bot(settings: Settings, store: Store | None = None, follow: bool = Fal
     else:
         store.refresh()
     retriever = Retriever.from_settings(store, embeddings, settings)
-    return NewsBot(store, retriever, extractive, backend, settings.min_score)
+    return NewsBot(store, retriever, extractive, backend, settings.min_score,
+                   spelling.dictionary(str(settings.embedding_model)))

@@ -10,8 +10,10 @@ words are the vocabulary to correct against -- no dictionary, no model.
 A word is corrected when all of these hold:
 
 - it is a word of four letters or more (shorter ones have too many neighbours);
-- no chunk in the store holds it (``known``: the keyword index's terms), so a
-  real word the articles happen not to use is never changed into another one;
+- no chunk in the store holds it (``known``: the keyword index's terms), and it
+  is no word of the embedding model's vocabulary (``dictionary``: the whole
+  words of its WordPiece list, 20,000 English words and names), so a real word
+  the articles happen not to use ("shaken" beside "shake") is never changed;
 - the retrieved articles (titles and bodies) hold a word within one edit of it
   (two for ten letters or more), an edit being an insertion, a deletion, a
   substitution or a swap of neighbours ("Neftlix");
@@ -29,8 +31,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -54,13 +58,15 @@ class Correction:
     read_as: str
 
 
-def corrections(question: str, texts: Iterable[str], known: Callable[[Sequence[str]], set[str]]
-                ) -> list[Correction]:
+def corrections(question: str, texts: Iterable[str], known: Callable[[Sequence[str]], set[str]],
+                dictionary: Collection[str] = frozenset()) -> list[Correction]:
     """The question's misspelled words and what to read them as (see the module's docstring).
 
-    ``texts``: the retrieved articles' titles and bodies; ``known``: which of some words the store holds.
+    ``texts``: the retrieved articles' titles and bodies; ``known``: which of some words the store holds;
+    ``dictionary``: real words in lower case (``dictionary``), never corrected.
     """
-    words = [m for m in _WORD.finditer(question) if len(m.group()) >= SHORTEST and m.group().lower() not in STOPWORDS]
+    words = [m for m in _WORD.finditer(question) if len(m.group()) >= SHORTEST
+             and m.group().lower() not in STOPWORDS and m.group().lower() not in dictionary]
     held = known([m.group() for m in words]) if words else set()
     unheard = [m for m in words if m.group() not in held]
     if not unheard:
@@ -105,3 +111,14 @@ def corrected(question: str, found: Sequence[Correction]) -> str:
     for correction in sorted(found, key=lambda c: -c.start):
         question = question[: correction.start] + correction.read_as + question[correction.end :]
     return question
+
+
+@lru_cache(maxsize=4)
+def dictionary(model: str) -> frozenset[str]:
+    """The whole words (letters only, four or more) of the embedding model's WordPiece vocabulary
+    (``vocab.txt`` in its folder), in lower case; none when the model has no such file."""
+    try:
+        lines = (Path(model) / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return frozenset()
+    return frozenset(word for word in lines if len(word) >= SHORTEST and word.isalpha() and word.islower())

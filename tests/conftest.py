@@ -149,7 +149,10 @@ def make_bot(store, embeddings, llm=None, backend="extractive"):
 
     extractive = ExtractiveAnswerer(embeddings)
     answering = ChatBackend(backend, llm) if llm is not None else None
-    return NewsBot(store, Retriever(store, embeddings, k=6), extractive, answering)
+    from bot.spelling import dictionary
+
+    return NewsBot(store, Retriever(store, embeddings, k=6), extractive, answering,
+                   dictionary=dictionary(default_embedding_model()))
 
 
 def assert_quotes_verbatim(answer, store):

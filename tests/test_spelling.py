@@ -9,7 +9,7 @@ import pytest
 
 from bot.lexical import KeywordRow, LexicalIndex
 from bot.settings import default_embedding_model
-from bot.spelling import corrected, corrections
+from bot.spelling import corrected, corrections, dictionary
 from bot.store import open_store
 from ingest.pipeline import Indexer, ingest
 from tests.conftest import EVAL_ARTICLES, assert_quotes_verbatim, make_bot
@@ -117,3 +117,13 @@ def test_a_question_of_unknown_words_against_huge_articles_is_looked_up_in_bound
     assert corrections(f"Boradway {junk}", [article], known)[0].read_as == "Broadway"
     assert corrections(f"{junk} Boradway", [article], known) == []  # only the first 20 unknown words are looked up
     assert calls == [301, 301]  # one index lookup for all of them
+
+
+def test_a_real_word_the_store_never_saw_is_no_typo_by_the_models_own_word_list(tmp_path):
+    words = dictionary(default_embedding_model())
+    assert {"shaken", "tuesday", "broadway"} <= words and not {"boradway", "flordia", "shake##"} & words
+    text = "A quake shook the island. Many homes shake still."
+    assert [c.read_as for c in corrections("Which island was shaken?", [text], knows())] == ["shake"]  # no list
+    assert corrections("Which island was shaken?", [text], knows(), words) == []
+    assert [c.read_as for c in corrections("Which iland was shaken?", [text], knows(), words)] == ["island"]
+    assert dictionary(str(tmp_path)) == frozenset()  # a model without a vocab.txt: no list
