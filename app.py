@@ -793,16 +793,19 @@ class LoginThrottle:
     is asking), every attempt, right or wrong, waits 2, 4, 8 … up to ``most`` seconds before it is answered.
     Attempts that arrive together queue: each reserves the next slot (``next_at``), after the slots taken
     before it, and counts the attempts still waiting as failures, so forty guesses sent at once wait as long
-    as forty sent one after another. The wait is asynchronous: other visitors are not held up. Passwords are
-    compared in constant time.
+    as forty sent one after another. The wait is asynchronous: other visitors are not held up. The queue is
+    at most ``queue_most`` seconds long: an attempt that would be answered later is refused at once, its
+    password not even compared, so a burst of guesses holds no connection open and delays the right password
+    by at most that much (a steady stream still keeps it refused: the check does not know who is asking).
+    Passwords are compared in constant time.
     """
 
     def __init__(self, username: str, password: str, free: int = 3, window: float = 600.0, most: float = 30.0,
-                 clock: Any = time.monotonic, sleep: Any = None) -> None:
+                 clock: Any = time.monotonic, sleep: Any = None, queue_most: float = 120.0) -> None:
         import asyncio
 
         self.username, self.password = username, password
-        self.free, self.window, self.most = free, window, most
+        self.free, self.window, self.most, self.queue_most = free, window, most, queue_most
         self.clock = clock
         self.sleep = sleep or asyncio.sleep
         self.failures: list[float] = []
@@ -816,19 +819,25 @@ class LoginThrottle:
         extra = len(self.failures) + self.waiting - self.free
         return 0.0 if extra < 0 else min(2.0 ** (extra + 1), self.most)
 
-    def reserve(self) -> float:
-        """The time an attempt arriving now is answered (now when it need not wait), its slot taken."""
+    def reserve(self) -> float | None:
+        """The time an attempt arriving now is answered (now when it need not wait), its slot taken; None when
+        the queue is full (the slot would be more than ``queue_most`` seconds away)."""
         now, wait = self.clock(), self.delay()
         if not wait:
             return now
-        self.next_at = max(now, self.next_at) + wait
-        return self.next_at
+        at = max(now, self.next_at) + wait
+        if at - now > self.queue_most:
+            return None
+        self.next_at = at
+        return at
 
     async def check(self, username: str, password: str) -> bool:
         """The login check Gradio calls (a coroutine function: Gradio awaits only those)."""
         import hmac
 
         at = self.reserve()
+        if at is None:  # refused unheard: too many attempts are waiting already
+            return False
         if at > self.clock():
             self.waiting += 1
             try:

@@ -245,6 +245,31 @@ def test_wrong_logins_sent_at_once_queue_each_behind_the_other_as_if_sent_one_by
     assert throttle.next_at == 60.0  # the next attempt queues behind the last of them
 
 
+def test_a_burst_of_logins_queues_two_minutes_at_most_and_the_rest_is_refused_unheard():
+    import asyncio
+
+    asked, answered = [], asyncio.Event()
+
+    async def sleep(seconds):
+        asked.append(seconds)
+        await answered.wait()
+
+    throttle = LoginThrottle("ana", "s3cret", free=3, most=30.0, clock=lambda: 0.0, sleep=sleep)
+
+    async def burst():
+        attempts = [asyncio.create_task(throttle.check("ana", f"guess{n}")) for n in range(40)]
+        attempts.append(asyncio.create_task(throttle.check("ana", "s3cret")))  # the owner, right behind them
+        await asyncio.sleep(0)
+        reserved = sorted(asked)
+        answered.set()
+        return reserved, await asyncio.gather(*attempts)
+
+    slots, results = asyncio.run(burst())
+    assert slots == [2.0, 6.0, 14.0, 30.0, 60.0, 90.0, 120.0]  # nobody waits past two minutes
+    assert results == [False] * 41 and len(throttle.failures) == 10  # 3 free + 7 queued; the rest never compared
+    assert throttle.next_at == 120.0
+
+
 @pytest.mark.slow
 def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, store, real_embeddings):
     good = tmp_path / "good.txt"
