@@ -186,12 +186,14 @@ class NewsBot:
         return Answer(text=REFUSAL, refused=True, citations=[], related=list(related.values())[:3])
 
 
-def _texts(passages: Sequence[Passage]) -> list[str]:
-    """The titles and bodies (else passage texts) of the passages' articles, each once."""
-    seen: dict[str, str] = {}
+def _texts(passages: Sequence[Passage]) -> Iterator[str]:
+    """The titles and bodies (else passage texts) of the passages' articles, each once (read only when a
+    question has a word the store never saw)."""
+    seen: set[str] = set()
     for p in passages:
-        seen.setdefault(p.article_id, f"{p.title}\n{p.body or p.text}")
-    return list(seen.values())
+        if p.article_id not in seen:
+            seen.add(p.article_id)
+            yield f"{p.title}\n{p.body or p.text}"
 
 
 def build_bot(settings: Settings, store: Store | None = None, follow: bool = False,

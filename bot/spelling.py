@@ -5,7 +5,8 @@ it, and the answerer, seeing the word the question meant in the articles but not
 in the question, offers it as the answer ("Which genre is Looretta Lynn known
 for?" -> "Loretta Lynn"), or the refusal gate finds the question's names missing
 and refuses. Dense retrieval usually still finds the right articles, so their
-words are the vocabulary to correct against -- no dictionary, no model.
+words are the vocabulary to correct against; the embedding model's word list
+only says which words are real, never what to correct to.
 
 A word is corrected when all of these hold:
 
@@ -63,7 +64,7 @@ def corrections(question: str, texts: Iterable[str], known: Callable[[Sequence[s
     """The question's misspelled words and what to read them as (see the module's docstring).
 
     ``texts``: the retrieved articles' titles and bodies; ``known``: which of some words the store holds;
-    ``dictionary``: real words in lower case (``dictionary``), never corrected.
+    ``dictionary``: real words in lower case (``bot.spelling.dictionary``), never corrected.
     """
     words = [m for m in _WORD.finditer(question) if len(m.group()) >= SHORTEST
              and m.group().lower() not in STOPWORDS and m.group().lower() not in dictionary]
