@@ -465,12 +465,12 @@ def _die_with(parent: int) -> None:
 def _read_page(text: str, where: str, url: str | None = None) -> PageText:
     """A web page's main text and metadata, by trafilatura, or ArticleError / NotAnArticle.
 
-    What a reader never sees is taken out first (``_UNSEEN``: ``hidden`` elements, templates, ad slots). A
-    page past lxml's default limits (nested deeper than 256 levels, or a text node over 10 MB) is read from a
-    parse with lxml's huge-tree option and again without its layout and inline wrappers, and the fuller text
-    kept: that parse stops at 2,048 levels, and what lies deeper (the article) would be lost to the shallow
-    parts (a menu, a byline). A page whose only text is its headline has no article text. A page that is no
-    article raises ``NotAnArticle`` (``_not_an_article``), naming the feeds the page advertises; when the
+    What a reader never sees is taken out first (``_UNSEEN``: ``hidden`` elements, templates, ad slots, the
+    body's scripts). A page past lxml's default limits (nested deeper than 256 levels, or a text node over 10
+    MB) is read from a parse with lxml's huge-tree option and again without its layout and inline wrappers, and
+    the fuller text kept: that parse stops at 2,048 levels, and what lies deeper (the article) would be lost to
+    the shallow parts (a menu, a byline). A page whose only text is its headline has no article text. A page
+    that is no article raises ``NotAnArticle`` (``_not_an_article``), naming the feeds the page advertises; when the
     text extracted looks like an index but a fuller extraction (trafilatura's ``favor_recall``) does not, the
     page is an article whose body the first pass missed (an old CMS laying out text in ``<font>`` and ``<br>``).
     The date: see ``_DATES``.
@@ -539,8 +539,11 @@ def _only_headline(text: str, title: str | None) -> bool:
 
 
 #: What a reader of the page never sees: ``hidden`` elements (as trafilatura leaves out ``display: none``),
-#: templates, AMP ad slots. (Not text for screen readers: a site may put its story links' headlines only there.)
-_UNSEEN = "//*[@hidden] | //template | //amp-ad | //amp-embed | //amp-sticky-ad"
+#: templates, AMP ad slots, and the body's scripts and style sheets (a tracking snippet inside the ``<h1>`` would
+#: otherwise join the headline), except its structured data (JSON, JSON-LD: metadata). (Not text for screen
+#: readers: a site may put its story links' headlines only there.)
+_UNSEEN = ("//*[@hidden] | //template | //amp-ad | //amp-embed | //amp-sticky-ad | //body//style"
+           " | //body//script[not(contains(translate(@type, 'JSON', 'json'), 'json'))]")
 
 
 def _readable(tree: Any) -> str | None:

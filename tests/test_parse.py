@@ -423,6 +423,20 @@ def test_text_a_reader_never_sees_is_left_out():
     assert not any(word in body for word in ("HIDDEN", "TEMPLATE", "AD SLOT", "opens in a new window"))
 
 
+_JANE_ROE = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                       "author": {"@type": "Person", "name": "Jane Roe"}})
+
+
+def test_a_script_inside_the_headline_joins_neither_the_title_nor_the_text():
+    page = ("<html><head><title>Storm hits coast</title></head><body><article><h1>Storm hits coast<script>"
+            "window.dataLayer=[];</script></h1><style>p { color: red }</style>"
+            f"{_STORY}<script type='application/ld+json'>{_JANE_ROE}</script></article></body></html>")
+    article = parse.parse_html(page, "s.html", "s.html", "s.html")
+    assert article.title == "Storm hits coast" and article.author == "Jane Roe"  # the JSON-LD is still read
+    assert article.body.startswith("Paragraph 0 of the story")
+    assert not any(code in article.body for code in ("dataLayer", "color: red"))
+
+
 def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
     page = ("<!-- saved from url=(0037)https://daily.example/2023/05/bridge -->\n<html><head><title>Bridge</title>"
             "<link rel='canonical' href='https://daily.example/'><meta property='og:url' content='https://daily.example/'>"
