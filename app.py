@@ -26,13 +26,14 @@ import datetime as dt
 import html
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -272,10 +273,11 @@ class ChatApp:
             return json.dumps(answer.to_dict(), ensure_ascii=False)
 
     def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[str, Any]:
-        """Ingest uploaded files: allowed types only, size-capped, copied under generated names.
+        """Ingest uploaded files: allowed types only, size-capped, copied under the visitor's names made safe.
 
-        Gradio's own copies stay where they are: visitors who upload the same file share one, and Gradio
-        clears them an hour old (``delete_cache`` in ``build_ui``). One already cleared is refused by name.
+        The copy's name is the article's path, shown with every citation of it (``_safe_name``). Gradio's own
+        copies stay where they are: visitors who upload the same file share one, and Gradio clears them an hour
+        old (``delete_cache`` in ``build_ui``). One already cleared is refused by name.
         """
         import gradio as gr
 
@@ -283,32 +285,36 @@ class ChatApp:
             if not files:
                 raise gr.Error("Choose one or more article files first.")
             refused: list[dict[str, str]] = []
-            shown: dict[int, str] = {}  # each upload's number (its copy is named NNN-…) -> the visitor's name for it
+            shown: dict[str, str] = {}  # each copy's name -> the visitor's name for the upload
             with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as folder:
-                for number, item in enumerate(files):
+                for item in files:
                     source = Path(getattr(item, "name", None) or str(item))
-                    shown[number] = _display_name(getattr(item, "orig_name", None) or source.name)
-                    problem = self._copy_upload(source, shown[number], Path(folder), number)
+                    name = _file_name(getattr(item, "orig_name", None) or source.name)
+                    copy, problem = self._copy_upload(source, name, Path(folder), shown)
                     if problem:
-                        refused.append({"path": shown[number], "error": problem})
+                        refused.append({"path": _display_name(name), "error": problem})
+                    else:
+                        shown[copy] = _display_name(name)
                 report = self._ingest([Path(folder)], progress, content_ids=True)
-            failed = refused + [{"path": _upload_name(f["path"], shown), "error": f["error"]} for f in report.failed]
+            failed = refused + [{"path": _upload_name(f["path"], folder, shown), "error": f["error"]}
+                                for f in report.failed]  # in the order ingest read them: by name
             return _summary(report, failed), gr.update(choices=self.sources())
 
-    def _copy_upload(self, source: Path, shown_name: str, folder: Path, number: int) -> str:
-        """Copy one upload into ``folder`` under a generated name: '' when copied, else why it is refused."""
+    def _copy_upload(self, source: Path, name: str, folder: Path, taken: Iterable[str]) -> tuple[str, str]:
+        """Copy one upload into ``folder`` under its name made safe, not one of ``taken`` (the batch's other
+        copies): (the copy's name, '') when copied, else ('', why it is refused)."""
         allowed = self.upload_types()
-        suffix = next((t for t in allowed if shown_name.lower().endswith(t)), None)
+        suffix = next((t for t in allowed if name.lower().endswith(t)), None)
         if suffix is None:
-            return f"not an allowed file type; upload {', '.join(allowed)} (NEWSBOT_UPLOAD_TYPES)"
+            return "", f"not an allowed file type; upload {', '.join(allowed)}"
         try:
             if source.stat().st_size > int(self.settings.upload_max_mb * 1e6):
-                return f"over the {self.settings.upload_max_mb:g} MB upload limit (NEWSBOT_UPLOAD_MAX_MB)"
-            stem = re.sub(r"[^A-Za-z0-9_-]+", "-", shown_name[: -len(suffix)])[:80].strip("-") or "article"
-            shutil.copyfile(source, folder / f"{number:03d}-{stem}{suffix}")
+                return "", f"over the {self.settings.upload_max_mb:g} MB upload limit; split it into smaller files"
+            copy = _safe_name(name[: -len(suffix)], name[-len(suffix):], {n.casefold() for n in taken})
+            shutil.copyfile(source, folder / copy)
         except FileNotFoundError:
-            return "the upload is gone (the server clears uploads after an hour); choose the file again"
-        return ""
+            return "", "the upload is gone (the server clears uploads after an hour); choose the file again"
+        return copy, ""
 
     def add_urls(self, text: Any, progress: Any = None) -> tuple[str, Any, Any]:
         """Ingest the feeds and pages at these URLs (one per line), fetched as for an untrusted user."""
@@ -538,18 +544,36 @@ def _summary(report: Any, failed: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _upload_name(path: str, shown: dict[int, str]) -> str:
-    """The visitor's name for the upload whose copy a failure names ("…/003-r-sum.md:12" -> "résumé.md:12")."""
-    copy = Path(path).name
-    number, _, rest = copy.partition("-")
-    line = rest[rest.index(":"):] if ":" in rest else ""  # a feed's line number (copies' names hold no ':')
-    return shown[int(number)] + line if number.isdigit() and int(number) in shown else _display_name(copy)
+def _upload_name(path: str, folder: str, shown: dict[str, str]) -> str:
+    """The visitor's name for the upload whose copy in ``folder`` a failure names, with a feed's line number
+    ("…/Cafe & Co.jsonl:12" -> "Café & Co.jsonl:12"; copies' names hold no ':')."""
+    inside = path.removeprefix(folder.rstrip(os.sep) + os.sep)
+    copy, colon, line = inside.partition(":")
+    return shown.get(copy, _display_name(copy)) + colon + line
+
+
+def _file_name(name: str) -> str:
+    """A file's name without its folders, control characters or lone surrogates."""
+    return re.sub(r"[\x00-\x1f\x7f\ud800-\udfff]", "", re.split(r"[\\/]", name)[-1]) or "upload"
 
 
 def _display_name(name: str) -> str:
-    """A file name fit for display: no folders, no control characters, at most 120 characters."""
-    name = re.split(r"[\\/]", name)[-1]
-    return re.sub(r"[\x00-\x1f\x7f]", "", name)[:120] or "upload"
+    """A file name fit for display (``_file_name``), at most 120 characters: a longer one keeps its end ("….txt")."""
+    name = _file_name(name)
+    return name if len(name) <= 120 else name[:100] + "…" + name[-19:]
+
+
+def _safe_name(stem: str, suffix: str, taken: set[str]) -> str:
+    """An upload's name (``_file_name``) made a safe file name on any system: none of the characters
+    Windows refuses (``:*?"<>|``) and no leading dot (a hidden file ingest leaves out) or space, at most 200
+    bytes; a name already ``taken`` (casefolded) in the batch gets " (2)", " (3)" … ("notes (2).txt")."""
+    stem = re.sub(r'[:*?"<>|]+', "-", stem).lstrip(". ").rstrip(" ")
+    stem = stem.encode("utf-8")[:200].decode("utf-8", "ignore") or "upload"
+    name, number = stem + suffix, 1
+    while name.casefold() in taken:
+        number += 1
+        name = f"{stem} ({number}){suffix}"
+    return name
 
 
 def build_ui(app: ChatApp) -> Any:

@@ -285,7 +285,7 @@ def test_uploads_are_ingested_under_safe_names_and_bad_ones_refused(tmp_path, st
     assert "1 added" in summary and "1 failed" in summary and "evil.sh" in unplain(summary)
     ((record, _),) = store.all_records().values()
     assert record["title"] == "Harbour bridge reopens"
-    assert "/" not in record["path"] and ".." not in record["path"] and record["path"].endswith("-good.txt")
+    assert record["path"] == "good.txt"  # the visitor's own name, without its folders
     assert good.exists()  # Gradio's copy is Gradio's: another visitor may have uploaded the same file
 
 
@@ -336,7 +336,24 @@ def test_failed_uploads_are_named_as_the_visitor_named_them_with_their_line_numb
     app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
     summary, _ = app.upload([NamedString(str(cached / name)) for name in ("résumé.md", "Café & Co (draft).jsonl")])
     failed = [line.removeprefix("- ").split(": ", 1)[0] for line in unplain(summary).splitlines()[1:]]
-    assert failed == ["résumé.md", "Café & Co (draft).jsonl:2"]
+    assert failed == ["Café & Co (draft).jsonl:2", "résumé.md"]  # in the order ingest read them
+
+
+def test_uploads_are_cited_by_the_names_the_visitor_gave_them_made_safe(tmp_path, store):
+    names = ["Notes.txt", "notes.txt", "..hidden.md", 'a:b*c?"d"<e>|f.txt', "é" * 150 + ".txt"]
+    files = []
+    for number, name in enumerate(names):
+        copy = tmp_path / f"upload{number}.txt"
+        copy.write_text(f"Story {number}\n\nThe ferry number {number} runs on time.", encoding="utf-8")
+        files.append(SimpleNamespace(name=str(copy), orig_name=name))
+    app = ChatApp(make_bot(store, KeywordEmbeddings()), Settings())
+    summary, _ = app.upload(files)
+    assert "5 added" in summary and "0 failed" in summary
+    paths = {meta["title"]: meta["path"] for meta, _ in store.all_records().values()}
+    assert paths["Story 0"] == "Notes.txt" and paths["Story 1"] == "notes (2).txt"  # one batch, one folder
+    assert paths["Story 2"] == "hidden.md"  # not a hidden file ingest would leave out
+    assert paths["Story 3"] == "a-b-c-d-e-f.txt"
+    assert paths["Story 4"] == "é" * 100 + ".txt"  # 200 bytes
 
 
 @pytest.mark.slow
