@@ -43,6 +43,7 @@ from bot.short import (
     expect,
     has_candidate,
     phrase,
+    role,
     stem,
 )
 from bot.text import STOPWORDS, content_words, sentence_spans
@@ -219,8 +220,10 @@ class ExtractiveAnswerer:
         if not scored:
             return ""
         ranked = answering(expected, scored, self.embeddings)
-        if choice is None:  # no name, title or figure: a common noun the best sentences frame as the answer
-            choice = phrase(question, expected, [sentence for _, sentence in ranked])
+        if choice is None:  # no name, title or figure: who somebody is, or a common noun the best sentences
+            # frame as the answer
+            best = [sentence for _, sentence in ranked]
+            choice = role(expected, best) or phrase(question, expected, best)
         chosen = [choice.sentence] if choice is not None else [ranked[0][1]]
         for value, candidate in ranked:  # a second sentence nearly as good as the best adds evidence
             if len(chosen) == self.max_sentences or value < self.second_ratio * ranked[0][0]:

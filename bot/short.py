@@ -65,6 +65,13 @@ what?": "analysis of wastewater"), before the noun asked for ("which diners?":
 posed the biggest security threat"). Only lower-case words, at least the last
 of them not the question's, none vague ("many", "key", "new", "week").
 
+``role`` answers "who is <name>?", which asks what the bearer of a name is,
+not for another name: the description one of the best sentences gives beside
+the name ("Maria Zakharova, the ministry's spokeswoman", "Hall is a member of
+the London Assembly", without a relative clause) or the title before it
+("Russian Foreign Ministry spokesperson Maria Zakharova", "Secretary of State
+Antony Blinken"); none found, the sentence is the answer.
+
 What it leaves out: clauses ("they got married", "cracking them on kids'
 heads") and common nouns said in other words than the question's frame, which
 need a reading model; arithmetic; any language but English.
@@ -274,8 +281,8 @@ _DATE = re.compile(r"\b(?:" + "|".join(_MONTH_NAMES) + r")\.?\s+\d{1,2}\b(?!\.\d
 class Expectation:
     """What a question asks for: ``kind`` and the noun it names (``head``), and the words it already says."""
 
-    kind: str  # person, place, org, number, money, percent, date, thing, reason, event
-    head: str
+    kind: str  # person, place, org, number, money, percent, date, thing, reason, event, identity
+    head: str  # the noun asked for, lower-cased; for "identity", the name asked about as the question writes it
     asked: frozenset[str]
     sort: bool = False  # it asks for a type ("which type of infrastructure"): a common noun, rarely a name
     winner: bool = False  # it asks who won ("who won", "which team beat"), not who lost
@@ -346,8 +353,11 @@ def expect(question: str) -> Expectation:
     """The kind of answer ``question`` asks for (see the module docstring)."""
     whole = question.lower().replace("’", "'")
     asked = frozenset(stem(w) for w in _words(whole) if w not in STOPWORDS) | _acronyms(question)
-    lowered = _asking(question).lower().replace("’", "'")
-    return replace(_expect(lowered, whole, asked), winner=_ASKS_WINNER.search(lowered) is not None,
+    asking = _asking(question)
+    lowered = asking.lower().replace("’", "'")
+    named = _identity_asked(asking)
+    expected = Expectation("identity", named, asked) if named else _expect(lowered, whole, asked)
+    return replace(expected, winner=_ASKS_WINNER.search(lowered) is not None,
                    names=frozenset(span.text.lower() for span in _names(question)), frame=_frame(lowered),
                    owned=_owned(lowered))
 
@@ -416,6 +426,27 @@ def _expect(lowered: str, whole: str, asked: frozenset[str]) -> Expectation:
     # "what happened?", "what went wrong?", "… have identified what?": no noun says what kind of thing, and
     # the answer is most often a common noun phrase or a clause, which a name or quoted title would not be
     return Expectation("event", "", asked)
+
+
+#: "Who is <name>?" as a whole asking sentence; group 1: "the" before the name, group 2: the name.
+_IDENTITY = re.compile(r"\s*who(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+(the\s+)?([^?]+?)\s*\?\s*", re.IGNORECASE)
+
+
+def _identity_asked(asking: str) -> str:
+    """The name a "who is <name>?" question asks about ("Who is Susan Hall?": Susan Hall; "Who are the
+    Taliban?": the Taliban), which asks what its bearer is, not for another name; '' for a question that asks for
+    somebody by what they are ("who is the new prime minister?", "who is the Secretary General of the UN?",
+    "who is Time's person of the year?")."""
+    match = _IDENTITY.fullmatch(asking)
+    if not match:
+        return ""
+    words = match.group(2).split()
+    if any(word.endswith(("'s", "’s")) for word in words) or \
+            not all(word[:1].isupper() or word[:1].isdigit() or word.lower() in _CONNECTORS for word in words):
+        return ""
+    if match.group(1) and any(_is_role(word) and stem(word) == word.lower() for word in words):
+        return ""  # "the Secretary General": an office, not a name ("the Proud Boys" is one)
+    return (match.group(1) or "") + match.group(2)
 
 
 #: "What amount", "what age" …: a quantity asked for by its noun (a few words may stand between: "what total
@@ -1068,6 +1099,8 @@ def has_candidate(expectation: Expectation, sentence: str) -> bool:
     if expectation.kind == "reason":
         return any(_new_words(sentence[cause.end() :], expectation.asked, CAUSE_WORDS)
                    for cause in _CAUSE.finditer(sentence))
+    if expectation.kind == "identity":
+        return _role(expectation.head, sentence) is not None
     kinds = ANSWER_SPANS.get(expectation.kind, ())
     return any(span.kind in kinds and is_new(span.text, expectation.asked) for span in candidates(sentence))
 
@@ -1645,3 +1678,111 @@ def _linked(text: str, words: _Words, subject: list[str], expectation: Expectati
                 (taken := _forward(text, words, i + 2, expectation)):
             return taken
     return []
+
+
+# --- who somebody is -------------------------------------------------------------------
+#: How many of the answering sentences (best first) are read for what the person asked about is.
+ROLE_TOP = 5
+#: The longest description kept (words): a short answer's (``bot.citations.SHORT_WORDS``).
+ROLE_WORDS = 10
+
+#: Words that say what somebody is or does: the nouns "who" asks for, the titles before a name, and a few more.
+_ROLES = _PERSON_NOUNS | _TITLES | _set("""adviser advisor aide deputy chair chairman chairwoman boss spokesperson
+lieutenant commander militant rebel movement group laureate champion medalist medallist""")
+
+
+def _is_role(word: str) -> bool:
+    lowered = word.lower().rstrip(".")
+    return lowered in _ROLES or stem(lowered) in _ROLES
+
+
+#: A description set beside a name: ", the Tory candidate for mayor," (after an age: ", 48, the …"), or a
+#: possessive one: ", Russia's foreign ministry spokeswoman,"; it ends at a comma, a stop, a dash or a bracket.
+_END_OF_ROLE = r"\s*(?=[,;:)]|\.(?:\s|$)|\s[–—-]\s|$)"
+_APPOSITIVE = re.compile(r",\s+(?:\d{1,3},\s+)?((?:the|a|an|(?:[A-Z][\w’'.-]*\s+){0,3}[A-Z][\w.-]*['’]s)\s+"
+                         r"[^,;:()\"“”]+?)" + _END_OF_ROLE)
+#: A description the sentence links to the name: "Hall is a member of the London Assembly".
+_COPULA = re.compile(r"\s+(?:is|was|has been|had been|became|becomes|remains|served as|serves as)\s+"
+                     r"((?:the|a|an)\s+[^,;:()\"“”]+?)" + _END_OF_ROLE)
+#: Words that end a title before a name on its left ("said Foreign Ministry spokeswoman Maria Zakharova").
+_BEFORE_TITLE = _set("""said says told tells added wrote asked according by and or with to from as that when while
+after before including like than but if because at in on the a an this""")
+#: Where a relative clause begins, which a description does not keep.
+_RELATIVE = re.compile(r"\s+(?:who|whom|whose|which|that)\b")
+#: Verbs that show a description beside a name is a clause of its own ("Zakharova, the ministry said").
+_REPORTING = re.compile(r"\b(?:said|says|told|tells|added|adds|wrote|writes|stated|reported|reports|announced)\b")
+
+
+def role(expectation: Expectation, sentences: Sequence[Sentence]) -> Choice | None:
+    """What the person (or group) a "who is <name>?" question asks about is, as one of the first ``ROLE_TOP``
+    answering sentences says it beside the name (``_role``): "Who is Maria Zakharova?" -> "Russian Foreign
+    Ministry spokeswoman" of "…, said Russian Foreign Ministry spokeswoman Maria Zakharova". A description of
+    several words beats a one-word title ("President") a later sentence improves on; None if no sentence
+    describes the name."""
+    if expectation.kind != "identity":
+        return None
+    best: tuple[tuple[int, int], Sentence, Span] | None = None
+    for index, sentence in enumerate(sentences[:ROLE_TOP]):
+        span = _role(expectation.head, sentence.text)
+        if span is None:
+            continue
+        rank = (0 if " " in span.text else 1, index)
+        if best is None or rank < best[0]:
+            best = (rank, sentence, span)
+        if rank[0] == 0:
+            break
+    return Choice(best[1], best[2], best[1].score) if best else None
+
+
+def _role(name: str, sentence: str) -> Span | None:
+    """What ``sentence`` says the bearer of ``name`` is, beside the name (or a person's last word, where no
+    other capitalised word stands before it): a description after it (``_APPOSITIVE``, ``_COPULA``), else the title
+    before it, words up to ``_BEFORE_TITLE`` or a function word, of which one says what somebody is (``_ROLES``)
+    and the last is one or capitalised: "Tory candidate Susan Hall", "Secretary of State Antony Blinken", not
+    "members have chosen Susan Hall". None if it gives none."""
+    group = name[:4].lower() == "the "  # "the Proud Boys": a group, not known by its last word
+    name = name[4:] if group else name
+    words = name.split()
+    forms = [name] + ([words[-1]] if len(words) > 1 and len(words[-1]) >= 3 and not group else [])
+    for form in forms:
+        for found in re.finditer(r"(?<![\w’'-])" + re.escape(form) + r"(?![\w-])", sentence):
+            start, end = found.span()
+            left = re.search(r"([A-Za-z][\w’'.-]*)\s+$", sentence[:start])
+            if form != name and left and left.group(1)[0].isupper() and \
+                    (not _is_role(left.group(1)) or left.group(1) in words):
+                continue  # "City Hall" is not Susan Hall; "Queen Elizabeth" is the whole name
+            for pattern in (_APPOSITIVE, _COPULA):
+                after = pattern.match(sentence, end)
+                if not after or _REPORTING.search(after.group(1)):
+                    continue
+                said = _RELATIVE.split(after.group(1), maxsplit=1)[0]  # "a California Republican who pleaded …"
+                if 2 <= len(said.split()) <= ROLE_WORDS and _describes(said):
+                    return Span(after.start(1), after.start(1) + len(said), said, "role")
+            if (title := _title_before(sentence, start)) is not None:
+                return title
+    return None
+
+
+def _describes(text: str) -> bool:
+    """Whether a phrase beside a name can say what its bearer is: it has a word that says what somebody is, or a
+    lower-case word of content ("the Ukrainian leader", "a Democrat"; not "the Boys" nor another name)."""
+    return any(_is_role(word) or word[:1].islower() and word.lower() not in STOPWORDS for word in _TOKEN.findall(text))
+
+
+def _title_before(sentence: str, start: int) -> Span | None:
+    """The title right before a name that starts at ``start`` (see ``_role``), or None."""
+    taken: list[re.Match[str]] = []
+    for word in reversed(list(_TOKEN.finditer(sentence, 0, start))):
+        gap = sentence[word.end() : taken[-1].start() if taken else start]
+        lowered = word.group().lower()
+        if gap.strip() or lowered in _BEFORE_TITLE or lowered in STOPWORDS and lowered != "of" or \
+                len(taken) == ROLE_WORDS // 2:
+            break
+        taken.append(word)
+    while taken and taken[-1].group().lower() == "of":  # "of State": the title does not start with "of"
+        taken.pop()
+    nearest = taken[0].group() if taken else ""  # "spokeswoman", or "State" of "Secretary of State"; not a verb
+    if not (nearest[:1].isupper() or _is_role(nearest)) or not any(_is_role(word.group()) for word in taken):
+        return None
+    first, last = taken[-1].start(), taken[0].end()
+    return Span(first, last, sentence[first:last], "role")

@@ -37,6 +37,13 @@ def test_a_question_the_articles_do_not_answer_is_refused_without_citations(bot)
     assert answer.related[0]["title"] == "Russia Urges Baku to ‘Unblock Lachin Corridor’"
 
 
+def test_who_is_a_name_opens_the_answer_with_what_its_bearer_is_not_another_name(bot, seed_store):
+    answer = bot.ask("Who is Maria Zakharova?")  # the seed article names Russia, Baku, Moscow … beside her
+    assert answer.text.startswith("Russian Foreign Ministry spokesperson [")
+    assert answer.short is not None and answer.short.text == "Russian Foreign Ministry spokesperson"
+    assert_quotes_verbatim(answer, seed_store)
+
+
 def test_a_follow_up_question_searches_with_the_previous_questions_terms(bot):
     first = bot.ask("Who is Maria Zakharova?")
     prepared = bot.prepare("What did she say about peacekeepers?", [("Who is Maria Zakharova?", first.text)])

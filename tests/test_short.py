@@ -65,6 +65,12 @@ from tests.conftest import make_bot
     ("The company will combine its two streaming services. What will it be called?", "thing", "name"),
     ("What will the new streaming service be called?", "org", "streaming service"),
     ("Will Smith slapped which presenter during Sunday's Academy Awards?", "person", "presenter"),
+    # "who is <name>?" asks what the bearer of a name is, not for another name; "who is the <office>?" asks for one
+    ("Who is Susan Hall?", "identity", "Susan Hall"),
+    ("Who are the Proud Boys?", "identity", "the Proud Boys"),
+    ("Who is the new prime minister?", "person", "person"),
+    ("Who is the Secretary General of the UN?", "person", "person"),
+    ("Who is Time's Person of the Year?", "person", "person"),
     # no noun says what kind of thing: a phrase or a clause, not a name
     ("The rocket exploded minutes after launch this week. What went wrong?", "event", ""),
     ("Scientists examining a slice of a massive meteorite have identified what?", "event", ""),
@@ -542,6 +548,36 @@ def test_a_common_noun_phrase_answers_when_the_sentence_frames_it_as_the_questio
 ])
 def test_no_common_noun_phrase_where_the_sentence_gives_none_or_a_name_is_asked(question, sentence):
     assert short.phrase(question, short.expect(question), _sentences(sentence)) is None
+
+
+@pytest.mark.parametrize(("question", "sentence", "answer"), [
+    # a title before the name, back to a word that ends it ("said", "the", a comma)
+    ("Who is Maria Zakharova?", "The call was made by Russian Foreign Ministry spokesperson Maria Zakharova, who "
+     "spoke to reporters.", "Russian Foreign Ministry spokesperson"),
+    ("Who is Antony Blinken?", "The talks were led by Secretary of State Antony Blinken on Monday.",
+     "Secretary of State"),
+    # a description after the name, without a relative clause; after an age; the last name alone
+    ("Who is Kevin McCarthy?", "The vote went to Kevin McCarthy, a California Republican who leads the House.",
+     "a California Republican"),
+    ("Who is Susan Hall?", "Susan Hall, 68, the Tory candidate for London mayor, spoke on Monday.",
+     "the Tory candidate for London mayor"),
+    ("Who is Susan Hall?", ("Voters know Hall well.", "Hall is a member of the London Assembly."),
+     "a member of the London Assembly"),
+])
+def test_who_is_a_name_is_answered_by_what_the_sentence_says_its_bearer_is(question, sentence, answer):
+    choice = short.role(short.expect(question), _sentences(*([sentence] if isinstance(sentence, str) else sentence)))
+    assert choice is not None and choice.text == answer and choice.span.kind == "role"
+    assert choice.sentence.text[choice.span.start : choice.span.end] == answer
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("Who is Susan Hall?", "Conservative members have chosen Susan Hall as their candidate."),  # a verb, no title
+    ("Who is Susan Hall?", "The meeting at City Hall, the old town hall of Leeds, ended."),  # not her last name
+    ("Who is Maria Zakharova?", "Maria Zakharova, the ministry said, would not attend."),  # a clause of its own
+    ("Who is Susan Hall?", "Sadiq Khan, the Labour mayor, will face Susan Hall."),  # another person's description
+])
+def test_no_description_where_the_sentence_gives_none_of_the_name_asked_about(question, sentence):
+    assert short.role(short.expect(question), _sentences(sentence)) is None
 
 
 @pytest.mark.slow
