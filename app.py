@@ -100,6 +100,31 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+#: The page's script: the chat's copy button copies a message as it reads, not with the Markdown escapes
+#: ``plain`` adds ("U\.S\." -> "U.S."). Gradio copies a message's Markdown source, by the clipboard API or, where
+#: the page has none (plain http from another machine), by a hidden text field; this unescapes what a click
+#: inside the chat copies either way, and nothing else.
+HEAD = r"""<script>
+(() => {
+  const unescaped = (text) => String(text).replace(/\\([\\`*_{}\[\]()#+\-.!|<>~$&:@])/g, "$1");
+  let fromChat = false;
+  document.addEventListener("click", (event) => {
+    fromChat = event.target instanceof Element && event.target.closest("#chat") !== null;
+  }, true);
+  document.addEventListener("copy", (event) => {
+    const field = document.activeElement;
+    if (!fromChat || !(field instanceof HTMLTextAreaElement) || field.closest("#chat") || !event.clipboardData) return;
+    event.clipboardData.setData("text/plain", unescaped(field.value));
+    event.preventDefault();
+  }, true);
+  const clipboard = navigator.clipboard;
+  if (!clipboard || !clipboard.writeText) return;
+  const write = clipboard.writeText.bind(clipboard);
+  clipboard.writeText = (text) => write(fromChat ? unescaped(text) : text);
+})();
+</script>"""
+
+
 def unplain(text: str) -> str:
     """The text ``plain`` escaped, as it was."""
     return re.sub(r"\\(.)", r"\1", text)
@@ -911,7 +936,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.queue(default_concurrency_limit=4)
     demo.launch(
         server_name=settings.ui_host, server_port=settings.ui_port, auth=_login(settings), prevent_thread_lock=True,
-        max_file_size=f"{settings.upload_max_mb:g}mb", css=CSS, quiet=True, footer_links=["api"],
+        max_file_size=f"{settings.upload_max_mb:g}mb", css=CSS, head=HEAD, quiet=True, footer_links=["api"],
         show_error=False,  # our own errors reach the page as gr.Error sentences; nothing else's text does
     )
     print(f"Ready on http://{settings.ui_host}:{settings.ui_port} in {time.perf_counter() - started:.1f} s",

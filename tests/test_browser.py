@@ -103,6 +103,28 @@ def test_an_article_full_of_html_and_script_is_shown_as_inert_text(app_url, brow
         assert link.get_attribute("href").startswith("http")
 
 
+@pytest.mark.parametrize("clipboard_api", [True, False])  # False: plain http from another machine has none
+def test_the_chats_copy_button_copies_the_answer_as_it_reads_not_its_markdown_escapes(app_url, browser,
+                                                                                      clipboard_api):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    if not clipboard_api:  # Gradio then copies through a hidden text field; what it put there is recorded
+        context.add_init_script("delete Navigator.prototype.clipboard;"
+                                "window.addEventListener('copy', (e) => { window.__copied = "
+                                "e.clipboardData.getData('text/plain'); });")
+    page = context.new_page()
+    _ask(page, app_url, "What did the harbour council approve on Tuesday?")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('[1]')", timeout=60_000)
+    shown = page.inner_text("#chat .bot")
+    page.locator("#chat .bot").last.hover()
+    page.locator("#chat button[aria-label='Copy message'], #chat button[title='Copy message']").last.click()
+    page.wait_for_timeout(300)
+    copied = page.evaluate("navigator.clipboard.readText()") if clipboard_api else page.evaluate("window.__copied")
+    assert "on Tuesday window.__pwned=1 after a long debate, details at [link removed] or www.evil.example/win. [1]" \
+        in copied
+    assert "\\" not in copied and copied.split("[1]")[0].strip() in shown
+    context.close()
+
+
 def test_a_feed_url_added_on_the_page_is_ingested_listed_and_answered_from(browser, tmp_path):
     from bench.site import NewsSite, Resource, article_page, rss
 
