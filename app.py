@@ -434,8 +434,9 @@ class ChatApp:
         body, meta = found
         return article_html(ids[index], body, meta), ids[index]
 
-    def delete_article(self, article_id: Any) -> str:
-        """Remove one article from the store: its record, chunks and keyword rows."""
+    def delete_article(self, article_id: Any) -> tuple[str, str, str]:
+        """Remove one article from the store (its record, chunks and keyword rows) -> the message, what the
+        article pane shows now, and the article chosen now (none)."""
         import gradio as gr
 
         with friendly_errors("deleting the article"):
@@ -444,19 +445,23 @@ class ChatApp:
             if not self.bot.store.records([article_id]):
                 raise gr.Error("That article is no longer in the store.")
             self.bot.store.delete([article_id])
-            return f"Deleted. The store now holds {self.bot.store.count_articles():,} articles."
+            left = self.bot.store.count_articles()
+            return (f"Deleted. The store now holds {_articles(left)}.",
+                    '<div class="refused">Deleted. Click an article in the table to read it.</div>', "")
 
     def about(self, article_id: Any, saved: Any) -> tuple[Any, ...]:
         """Start a conversation about one article (from the Library): the chat searches only it."""
         import gradio as gr
 
-        record = self.bot.store.records([article_id]).get(article_id) if article_id else None
-        if record is None:
+        if not article_id:
             raise gr.Error("Choose an article in the table first.")
+        record = self.bot.store.records([article_id]).get(article_id)
+        if record is None:
+            raise gr.Error("That article is no longer in the store; choose another in the table.")
         saved, messages, turns, cards, _, _, _ = new_chat(saved)
-        note = (f"Asking about one article only: **{plain(record.get('title') or article_id)}** — "
-                "“New conversation” asks them all again.")
-        return article_id, note, gr.Tabs(selected="chat-tab"), saved, messages, turns, cards
+        title = str(record.get("title") or article_id)
+        saved["focus"] = {**saved.get("focus", {}), saved["current"]: {"id": article_id, "title": title}}
+        return article_id, _focus_note(title), gr.Tabs(selected="chat-tab"), saved, messages, turns, cards
 
     # --- conversations that last --------------------------------------------------------
     def export(self, turns: Any, kind: str) -> str:
@@ -523,8 +528,14 @@ def _when(stamp: Any) -> str:
 def library_counts(counts: dict[str, Any]) -> str:
     """The Library's header line: articles, chunks, sources, date span, last ingest."""
     span = f"{counts['first']} to {counts['last']}" if counts.get("first") else "no dates"
-    return (f"**{counts['articles']:,} articles** · {counts['chunks']:,} chunks · {counts['sources']:,} sources · "
-            f"published {span} · last ingest {_when(counts.get('last_ingest')) or 'never'}")
+    chunks, sources = counts["chunks"], counts["sources"]
+    ingested = _when(counts.get("last_ingest")) or ("never" if not counts["articles"] else "unknown")
+    return (f"**{_articles(counts['articles'])}** · {chunks:,} chunk{'s' * (chunks != 1)} · "
+            f"{sources:,} source{'s' * (sources != 1)} · published {span} · last ingest {ingested}")
+
+
+def _articles(count: int) -> str:
+    return f"{count:,} article{'s' * (count != 1)}"
 
 
 def per_period(days: list[tuple[str, str, int]], colours: int = 8) -> list[tuple[str, str, int]]:
@@ -712,7 +723,7 @@ def build_ui(app: ChatApp) -> Any:
                    api_visibility="private")
         export_md.click(lambda turns: app.export(turns, "md"), answers, exported, api_visibility="private")
         export_json.click(lambda turns: app.export(turns, "json"), answers, exported, api_visibility="private")
-        demo.load(restore, saved, [chatbot, answers, past], api_visibility="private")
+        demo.load(restore, saved, [chatbot, answers, past, focus, focus_note], api_visibility="private")
 
         def upload(uploaded: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
             return app.upload(uploaded, progress)
@@ -756,7 +767,7 @@ def build_ui(app: ChatApp) -> Any:
             return app.article_view(shown, evt)
 
         table.select(view, ids, [article, selected], api_visibility="private")
-        delete.click(app.delete_article, selected, done, api_visibility="private").then(
+        delete.click(app.delete_article, selected, [done, article, selected], api_visibility="private").then(
             lambda *q: plotted(app.library(*q[:4], q[4])), [*query, page], shelf, api_visibility="private")
         ask_about.click(app.about, [selected, saved], [focus, focus_note, tabs, saved, chatbot, answers, sources_panel],
                         api_visibility="private")
@@ -792,15 +803,19 @@ def remember(saved: Any, messages: Any, turns: Any) -> tuple[dict[str, Any], Any
         chats[current] = {"title": _title(turns), "messages": messages or [], "turns": turns}
         while len(chats) > _CHATS_KEPT:
             chats.pop(next(iter(chats)))
-    saved.update(current=current, chats=chats)
+    focus = {chat_id: about for chat_id, about in (saved.get("focus") or {}).items()
+             if chat_id in chats or chat_id == current}  # a forgotten conversation's article goes with it
+    saved.update(current=current, chats=chats, focus=focus)
     return saved, _choices(saved)
 
 
-def restore(saved: Any) -> tuple[list[Any], list[Any], Any]:
-    """The conversation the browser kept, as it was before the page was reloaded."""
+def restore(saved: Any) -> tuple[list[Any], list[Any], Any, str, str]:
+    """The conversation the browser kept, as it was before the page was reloaded, with the article it is about
+    (its id and the note that says so), if any."""
     saved = saved or {}
-    chat = (saved.get("chats") or {}).get(saved.get("current") or "", {})
-    return chat.get("messages", []), chat.get("turns", []), _choices(saved)
+    current = saved.get("current") or ""
+    chat = (saved.get("chats") or {}).get(current, {})
+    return chat.get("messages", []), chat.get("turns", []), _choices(saved), *_focus_of(saved, current)
 
 
 def open_chat(saved: Any, chat_id: Any) -> tuple[dict[str, Any], list[Any], list[Any], str, str, str]:
@@ -808,7 +823,20 @@ def open_chat(saved: Any, chat_id: Any) -> tuple[dict[str, Any], list[Any], list
     chat = (saved.get("chats") or {}).get(chat_id or "", {})
     if chat:
         saved["current"] = chat_id
-    return saved, chat.get("messages", []), chat.get("turns", []), sources_html(None, {}), "", ""
+    focus, note = _focus_of(saved, chat_id if chat else "")
+    return saved, chat.get("messages", []), chat.get("turns", []), sources_html(None, {}), focus, note
+
+
+def _focus_of(saved: dict[str, Any], chat_id: str) -> tuple[str, str]:
+    """The article a kept conversation is about ("Ask about this article"), and the note that says so; ('', '')."""
+    about = (saved.get("focus") or {}).get(chat_id) if chat_id else None
+    if not isinstance(about, dict) or not about.get("id"):
+        return "", ""
+    return str(about["id"]), _focus_note(str(about.get("title") or about["id"]))
+
+
+def _focus_note(title: str) -> str:
+    return f"Asking about one article only: **{plain(title)}** — “New conversation” asks them all again."
 
 
 def new_chat(saved: Any) -> tuple[dict[str, Any], list[Any], list[Any], str, str, str, Any]:

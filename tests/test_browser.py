@@ -247,8 +247,9 @@ def test_the_library_lists_counts_narrows_charts_and_keeps_hostile_text_inert(li
     assert "1–25 of 169" in page.inner_text("#library-position")
     page.fill("#library-search textarea, #library-search input", "Tony")
     page.click("#library-apply")
-    page.wait_for_function(f"document.querySelector('#library-counts').innerText.includes('{tony['articles']} "
-                           "articles')", timeout=30_000)
+    articles = f"{tony['articles']} article{'s' * (tony['articles'] != 1)} ·"
+    page.wait_for_function(f"document.querySelector('#library-counts').innerText.includes('{articles}')",
+                           timeout=30_000)
     rows = page.locator("#library-table [role=row]").all_inner_texts()[1:]  # the first is the header
     assert rows and all("tony" in row.lower() for row in rows), rows
     _open_hostile_article(page)
@@ -264,7 +265,7 @@ def _open_hostile_article(page) -> None:
     """Search the Library for the hostile article and open it."""
     page.fill("#library-search textarea, #library-search input", "lighthouse vote")
     page.click("#library-apply")
-    page.wait_for_function("document.querySelector('#library-counts').innerText.includes('1 articles')",
+    page.wait_for_function("document.querySelector('#library-counts').innerText.includes('1 article ·')",
                            timeout=30_000)
     page.locator("#library-table [role=row]").nth(1).get_by_text("lighthouse vote").click()
     page.wait_for_function("document.querySelector('#library-article').innerText.includes('lighthouse')",
@@ -293,6 +294,25 @@ def test_a_reloaded_page_keeps_its_chat_and_an_export_holds_the_quotes_as_the_ca
     assert f"> {card}" in text  # the exported quote is the card's, character for character
 
 
+def test_a_conversation_about_one_article_stays_about_it_when_the_page_is_reloaded(library_url, browser):
+    url, _ = library_url
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    _library(page, url)
+    _open_hostile_article(page)
+    page.click("#ask-about")
+    page.wait_for_function("document.querySelector('#focus').innerText.includes('Asking about one article')",
+                           timeout=30_000)
+    page.wait_for_timeout(1500)  # the conversation is written to the browser's storage
+    page.reload()
+    page.wait_for_function("document.querySelector('#focus') && "
+                           "document.querySelector('#focus').innerText.includes('lighthouse vote')", timeout=60_000)
+    page.fill("#question textarea", "Who did the Russian foreign ministry urge to unblock the corridor?")
+    page.click("#ask")
+    page.wait_for_function("!document.querySelector('#sources').innerText.includes('Answering')", timeout=120_000)
+    page.wait_for_timeout(1000)
+    assert "Asbarez" not in page.inner_text("#sources")  # only the hostile article is searched
+
+
 def test_deleting_an_article_in_the_library_removes_it_from_the_answers(library_url, browser):
     url, _ = library_url
     question = "What did the harbour council approve on Tuesday?"
@@ -306,6 +326,10 @@ def test_deleting_an_article_in_the_library_removes_it_from_the_answers(library_
                            timeout=60_000)
     page.wait_for_function("document.querySelector('#library-counts').innerText.includes('0 articles')",
                            timeout=30_000)
+    assert "lighthouse" not in page.inner_text("#library-article")  # the deleted text is no longer shown
+    page.click("#ask-about")
+    page.wait_for_timeout(1000)
+    assert "Asking about one article" not in page.inner_text("#focus")  # nothing is chosen now
     page.get_by_role("tab", name="Chat").click()
     page.click("#new-chat")
     page.fill("#question textarea", question)

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from app import ChatApp, per_period
+from app import ChatApp, new_chat, open_chat, per_period, remember, restore
 from bot.export import as_json, as_markdown
 from bot.settings import Settings
 from ingest.pipeline import ingest
@@ -64,12 +64,19 @@ def test_the_library_handlers_page_filter_and_ask_about_one_article(tmp_path, st
     assert chosen == "https://x.test/0" and "harbour bridge reopened" in view
     hostile = app.article_view(app.library("museum", None, None, None, 0)[3], type("C", (), {"index": [0, 0]}))[0]
     assert "<b>night</b>" not in hostile and "&lt;b&gt;night&lt;/b&gt;" in hostile
-    focus, note, *_ = app.about("https://x.test/2", {})
+    focus, note, _, saved, *_ = app.about("https://x.test/2", {})
     assert focus == "https://x.test/2" and "Ferry timetable changes" in note
-    *_, turns = list(app.respond("When do ferries run?", [], focus=focus))[-1]
+    assert restore(saved)[3:] == (focus, note)  # a reloaded page still asks about that article only
+    messages, _, _, turns = list(app.respond("When do ferries run?", [], focus=focus))[-1]
     assert {c["article_id"] for c in turns[-1]["answer"]["citations"]} <= {"https://x.test/2"}
-    assert "Deleted" in app.delete_article("https://x.test/2")
+    saved, _ = remember(saved, messages, turns)
+    other, *_ = new_chat(saved)
+    assert restore(other)[3:] == ("", "")
+    assert open_chat(other, saved["current"])[4:] == (focus, note)  # and so does the conversation reopened
+    message, shown, chosen = app.delete_article("https://x.test/2")
+    assert message == "Deleted. The store now holds 2 articles." and "Ferry" not in shown and chosen == ""
     assert app.library()[4] == "1–2 of 2"
+    assert app.library("", ["Wire"], None, None, 0)[0].startswith("**1 article** · 1 chunk · 1 source · ")
 
 
 def test_charts_count_by_day_week_or_month_and_keep_the_largest_sources_apart():
