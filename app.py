@@ -266,8 +266,8 @@ class ChatApp:
         turns_kept = list(answers or [])
         with friendly_errors("answering"):
             request = requests.of(message, history, k)
-            filters = Filters(requests.day(date_from, "Published from"), requests.day(date_to, "Published to"),
-                              requests.sources(sources), articles=(focus,) if focus else ())
+            filters = Filters(*requests.span(date_from, date_to), requests.sources(sources),
+                              articles=(focus,) if focus else ())
             day = requests.day(as_of, "As of")
         shown = list(history or []) + [{"role": "user", "content": plain(request.question)},
                                        {"role": "assistant", "content": ""}]
@@ -406,7 +406,7 @@ class ChatApp:
         import pandas as pd
 
         with friendly_errors("reading the library"):
-            since, until = requests.day(date_from, "Published from"), requests.day(date_to, "Published to")
+            since, until = requests.span(date_from, date_to)
             chosen = requests.sources(sources)
             query = (str(words or "")[:200], chosen, since.isoformat() if since else "",
                      until.isoformat() if until else "")
@@ -526,10 +526,12 @@ def _when(stamp: Any) -> str:
 
 
 def library_counts(counts: dict[str, Any]) -> str:
-    """The Library's header line: articles, chunks, sources, date span, last ingest."""
+    """The Library's header line: articles, chunks, sources, date span, last ingest (of the articles shown)."""
+    if not counts["articles"]:  # nothing matches (or the store is empty): no dates, no ingest to tell of
+        return "**0 articles**"
     span = f"{counts['first']} to {counts['last']}" if counts.get("first") else "no dates"
     chunks, sources = counts["chunks"], counts["sources"]
-    ingested = _when(counts.get("last_ingest")) or ("never" if not counts["articles"] else "unknown")
+    ingested = _when(counts.get("last_ingest")) or "unknown"
     return (f"**{_articles(counts['articles'])}** · {chunks:,} chunk{'s' * (chunks != 1)} · "
             f"{sources:,} source{'s' * (sources != 1)} · published {span} · last ingest {ingested}")
 

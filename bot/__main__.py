@@ -16,6 +16,7 @@ import json
 import sys
 import textwrap
 
+from bot import requests
 from bot.errors import NewsBotError
 from bot.settings import add_store_arguments, load_settings
 from bot.types import Answer
@@ -158,8 +159,8 @@ def _library(args: argparse.Namespace) -> int:
 
 
 def _articles(store, args: argparse.Namespace) -> int:
-    since = args.since.isoformat() if args.since else ""
-    until = args.until.isoformat() if args.until else ""
+    first, last = requests.span(args.since, args.until, ("--since", "--until"))
+    since, until = first.isoformat() if first else "", last.isoformat() if last else ""
     rows, total = store.library(args.search, args.source, since, until, max(args.offset, 0), max(args.limit, 1))
     summary = store.library_summary(args.search, args.source, since, until)
     if args.json:

@@ -13,6 +13,7 @@ dates from 1900 to a year from today.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Sequence, Set
@@ -96,7 +97,8 @@ def passages(value: Any) -> int | None:
 
 
 def day(value: Any, name: str) -> dt.date | None:
-    """A date from 'YYYY-MM-DD' (a timestamp is taken from its first 10 characters), within range, or None."""
+    """A date from 'YYYY-MM-DD' (a timestamp is taken from its first 10 characters) or a Unix timestamp in
+    seconds (read in UTC), within range, or None."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -104,6 +106,7 @@ def day(value: Any, name: str) -> dt.date | None:
     elif isinstance(value, dt.date):
         date = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
+        _not_a_day_number(value, name)
         try:
             date = dt.datetime.fromtimestamp(value, dt.UTC).date()
         except (OverflowError, OSError, ValueError):
@@ -120,6 +123,32 @@ def day(value: Any, name: str) -> dt.date | None:
         raise RequestError(f"{name}: {date.isoformat()} is out of range; use a date from {_EARLIEST.isoformat()} "
                            f"to {latest.isoformat()}.")
     return date
+
+
+def span(since: Any, until: Any, names: tuple[str, str] = ("Published from", "Published to")
+         ) -> tuple[dt.date | None, dt.date | None]:
+    """A date range (``day`` each end; either may be open), or a RequestError when it ends before it starts
+    (no article could match: the ends are swapped, most likely)."""
+    first, last = day(since, names[0]), day(until, names[1])
+    if first and last and first > last:
+        raise RequestError(f"{names[0]} {first.isoformat()} is after {names[1]} {last.isoformat()}: no article "
+                           "can match; swap the two dates.")
+    return first, last
+
+
+def _not_a_day_number(value: float, name: str) -> None:
+    """Refuse a number that is a date written without dashes (20230625, which as a timestamp is a day of 1970)
+    or a timestamp in milliseconds (JavaScript's), not the seconds a timestamp is read in."""
+    if not math.isfinite(value):
+        return
+    if value == int(value) and len(str(int(value))) == 8:
+        with contextlib.suppress(ValueError):
+            written = dt.datetime.strptime(str(int(value)), "%Y%m%d").date()
+            raise RequestError(f"{name}: {int(value)} is a number, read as a timestamp that would be a day of 1970; "
+                               f"write the date as text, {written.isoformat()!r}.")
+    if 1e11 <= abs(value) < 1e15:
+        raise RequestError(f"{name}: {value!r} looks like a timestamp in milliseconds; give seconds "
+                           f"({value / 1000:.0f}) or the date as text, YYYY-MM-DD.")
 
 
 def sources(value: Any) -> tuple[str, ...]:

@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+from gradio import Error
+
 from app import ChatApp, new_chat, open_chat, per_period, remember, restore
 from bot.export import as_json, as_markdown
 from bot.settings import Settings
@@ -39,6 +42,8 @@ def test_the_cli_lists_searches_shows_and_deletes_articles(tmp_path, store, fake
     assert [row["article_id"] for row in wire["articles"]] == ["https://x.test/0"]
     since = json.loads(_bot("articles", "--since", "2023-06-21", store_dir=store_dir).stdout)
     assert since["total"] == 2
+    swapped = _bot("articles", "--since", "2023-07-01", "--until", "2023-06-01", store_dir=store_dir)
+    assert swapped.returncode == 2 and "--since 2023-07-01 is after --until 2023-06-01" in swapped.stderr
     shown = json.loads(_bot("show", "https://x.test/1", store_dir=store_dir).stdout)
     assert shown["title"] == "Museum <b>night</b> returns" and shown["body"].startswith("The museum")
     assert _bot("show", "https://x.test/9", store_dir=store_dir).returncode == 1
@@ -77,6 +82,9 @@ def test_the_library_handlers_page_filter_and_ask_about_one_article(tmp_path, st
     assert message == "Deleted. The store now holds 2 articles." and "Ferry" not in shown and chosen == ""
     assert app.library()[4] == "1–2 of 2"
     assert app.library("", ["Wire"], None, None, 0)[0].startswith("**1 article** · 1 chunk · 1 source · ")
+    assert app.library("no such words", None, None, None, 0)[0] == "**0 articles**"  # no "last ingest never"
+    with pytest.raises(Error, match="swap the two dates"):
+        app.library("", None, "2023-07-01", "2023-06-01", 0)
 
 
 def test_charts_count_by_day_week_or_month_and_keep_the_largest_sources_apart():

@@ -108,6 +108,9 @@ def test_a_date_comes_as_text_a_date_or_a_timestamp(value, date):
     ("x" * 1000, "since: '" + "x" * 40 + "' is not a date"),  # the echo is cut short
     ("1899-12-31", "since: 1899-12-31 is out of range; use a date from 1900-01-01 to "),
     (1e20, "since: 1e+20 is not a date; use YYYY-MM-DD."),
+    (20230625, "since: 20230625 is a number, read as a timestamp that would be a day of 1970; write the date as "
+               "text, '2023-06-25'."),
+    (1687651200000, "since: 1687651200000 looks like a timestamp in milliseconds; give seconds (1687651200)"),
     (float("nan"), "since: nan is not a date"),
     (True, "since must be a date written YYYY-MM-DD."),
     ([2023, 6, 25], "since must be a date written YYYY-MM-DD."),
@@ -116,6 +119,14 @@ def test_a_date_that_is_not_one_or_out_of_range_is_refused_naming_the_field(valu
     with pytest.raises(RequestError) as refused:
         requests.day(value, "since")
     assert str(refused.value).startswith(says)
+
+
+def test_a_date_range_that_ends_before_it_starts_is_refused_with_the_fix():
+    assert requests.span("2023-06-01", "2023-06-01") == (dt.date(2023, 6, 1), dt.date(2023, 6, 1))
+    assert requests.span(None, "2023-06-01") == (None, dt.date(2023, 6, 1))
+    with pytest.raises(RequestError, match="^Published from 2023-07-01 is after Published to 2023-06-01: no article "
+                                           "can match; swap the two dates.$"):
+        requests.span("2023-07-01", "2023-06-01")
 
 
 def test_dates_reach_a_year_from_today_and_no_further():
