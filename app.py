@@ -191,14 +191,15 @@ def friendly_errors(what: str) -> Iterator[None]:
 
     try:
         yield
-    except gr.Error:
+    except gr.Error as error:  # a sentence for the visitor, not a fault: no traceback in the server's log
+        error.print_exception = False
         raise
     except NewsBotError as exc:  # the toast shows its message as HTML: what the visitor typed must stay text
-        raise gr.Error(html.escape(str(exc), quote=False)) from None
+        raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
     except Exception:
         _log(f"error while {what}:\n{traceback.format_exc()}")
         raise gr.Error(f"Something went wrong on the server while {what}; it was logged there. "
-                       "Try again, or ask differently.") from None
+                       "Try again, or ask differently.", print_exception=False) from None
 
 
 class ApiBlocks(Blocks):
@@ -226,8 +227,55 @@ class ApiBlocks(Blocks):
                 required = sum(1 for p in named if p.default is p.empty) if len(named) == wanted else wanted
                 names = f" ({', '.join(p.name for p in named)})" if len(named) == wanted else ""
                 raise Error(f"/{block_fn.api_name or block_fn.name} takes {wanted} values{names} in that order, "
-                            f"at least the first {required}; it got {len(inputs)}.")
+                            f"at least the first {required}; it got {len(inputs)}.", print_exception=False)
         super().validate_inputs(block_fn, inputs)
+
+    async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool = False
+                              ) -> Any:
+        """Gradio's, with a value of the wrong shape (a history of numbers, a string for a list) refused by a
+        sentence naming the value and what it takes, not with ``{"error": null}``."""
+        from pydantic import ValidationError
+
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except ValidationError as error:
+            try:
+                parameters = [p.name for p in inspect.signature(block_fn.fn).parameters.values()]
+            except (TypeError, ValueError):
+                parameters = []
+            for index, (block, value) in enumerate(zip(block_fn.inputs, inputs)):
+                model = getattr(block, "data_model", None)
+                try:
+                    if model is not None and value is not None:
+                        model.model_validate(value, context={"validate_meta": True})
+                except ValidationError as wrong:
+                    name = parameters[index] if index < len(parameters) else f"value {index + 1}"
+                    problem = wrong.errors()[0]
+                    where = ".".join(str(part) for part in problem.get("loc", ()))
+                    raise Error(f"/{block_fn.api_name or block_fn.name}: {name} is not of the form it takes "
+                                f"({(where + ': ') if where else ''}{problem.get('msg', 'wrong form')})"
+                                f"{_FORMS.get(type(block).__name__, '')}.", print_exception=False) from None
+            raise Error(f"/{block_fn.api_name or block_fn.name}: a value is not of the form it takes "
+                        f"({error.errors()[0].get('msg', 'wrong form')}).", print_exception=False) from None
+
+
+#: What each kind of input takes, for the sentence that refuses a value of another form.
+_FORMS = {"Chatbot": '; it takes a list of messages, {"role": "user" or "assistant", "content": "text"}',
+          "File": '; it takes a list of uploaded files, {"path": "…", "orig_name": "…", '
+                          '"meta": {"_type": "gradio.FileData"}}'}
+
+
+def _types_checked_by_the_handler(files: Any) -> Any:
+    """``files`` (a ``gr.File``) with its type check left to the upload handler: Gradio's own refuses a whole
+    batch for one file of another type, without naming it; the handler refuses that file by name and ingests
+    the rest. The page's file chooser still offers only the allowed types. (On the instance: a subclass of a
+    Gradio component makes Gradio write a stub file beside this one.)"""
+    import types
+
+    from gradio.utils import NamedString
+
+    files._process_single_file = types.MethodType(lambda self, f: NamedString(f.path), files)
+    return files
 
 
 # --- the app ------------------------------------------------------------------------
@@ -454,10 +502,11 @@ class ChatApp:
         import gradio as gr
 
         if not article_id:
-            raise gr.Error("Choose an article in the table first.")
+            raise gr.Error("Choose an article in the table first.", print_exception=False)
         record = self.bot.store.records([article_id]).get(article_id)
         if record is None:
-            raise gr.Error("That article is no longer in the store; choose another in the table.")
+            raise gr.Error("That article is no longer in the store; choose another in the table.",
+                           print_exception=False)
         saved, messages, turns, cards, _, _, _ = new_chat(saved)
         title = str(record.get("title") or article_id)
         saved["focus"] = {**saved.get("focus", {}), saved["current"]: {"id": article_id, "title": title}}
@@ -474,7 +523,7 @@ class ChatApp:
         import gradio as gr
 
         if not turns:
-            raise gr.Error("Ask something first: there is nothing to export yet.")
+            raise gr.Error("Ask something first: there is nothing to export yet.", print_exception=False)
         title = str(turns[0].get("question", ""))[:80]
         text = as_markdown(turns, title) if kind == "md" else as_json(turns, title)
         with self._export_lock:
@@ -673,8 +722,8 @@ def build_ui(app: ChatApp) -> Any:
                 with gr.Accordion("Add articles", open=False):
                     with gr.Row():
                         with gr.Column():
-                            files = gr.File(file_count="multiple", file_types=list(app.upload_types()),
-                                            label="Article files")
+                            files = _types_checked_by_the_handler(gr.File(
+                                file_count="multiple", file_types=list(app.upload_types()), label="Article files"))
                             add = gr.Button("Ingest", elem_id="ingest")
                         with gr.Column():
                             urls = gr.Textbox(label="Feed or page URLs (RSS, Atom, JSON Feed, sitemap, OPML, "

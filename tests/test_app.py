@@ -370,6 +370,31 @@ def test_the_page_ingests_one_uploaded_file_twice_without_an_error(app_url):
 
 
 @pytest.mark.slow
+def test_api_values_of_the_wrong_form_are_refused_by_name_and_leave_no_traceback_in_the_log(tmp_path):
+    import httpx
+
+    url, process = start_app(tmp_path / "store")
+    try:
+        kind, data = _call(url, "respond", ["Who?", [{"role": "user", "content": 5}]])
+        assert kind == "error" and data["error"].startswith("/respond: history is not of the form it takes (")
+        assert 'it takes a list of messages, {"role": "user" or "assistant", "content": "text"}' in data["error"]
+        kind, data = _call(url, "ask", [None])
+        assert kind == "error" and "The question must be text" in data["error"]
+        uploaded = []
+        for name, text in (("scan.pdf", "%PDF-1.4"), ("ferry.txt", "Ferry notes\n\nThe ferry runs twice a day.")):
+            (path,) = httpx.post(f"{url}gradio_api/upload", files=[("files", (name, text.encode(), "text/plain"))],
+                                 timeout=30).json()
+            uploaded.append({"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}})
+        kind, data = _call(url, "upload", [uploaded])  # one file of another type refuses only that file, by name
+        assert kind == "complete" and "1 added" in data[0] and "1 failed" in data[0]
+        assert "scan.pdf: not an allowed file type; upload " in unplain(data[0])
+    finally:
+        stop(process)
+    log = process.stdout.read()
+    assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.mark.slow
 def test_api_clients_may_filter_by_a_source_ingested_after_the_page_was_built(app_url, app_store, tmp_path,
                                                                                real_embeddings, tokenizer):
     import time
