@@ -165,8 +165,11 @@ def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
         )
         related = f"<p>Related, not an answer:</p><ul>{items}</ul>" if items else ""
         return f'<div class="refused"><p><b>No answer in the articles.</b></p>{related}</div>'
-    cards = []
+    cards: list[str] = []
+    seen: dict[int, int] = {}  # a passage quoted twice gives two cards: "source-1", "source-1-2"
     for c in answer.citations:
+        seen[c.n] = seen.get(c.n, 0) + 1
+        card_id = f"source-{c.n}" + (f"-{seen[c.n]}" if seen[c.n] > 1 else "")
         body = bodies.get(c.article_id, "")
         short = (answer.short.start, answer.short.end) if answer.short and answer.short.n == c.n else None
         context = (
@@ -176,7 +179,7 @@ def sources_html(answer: Answer | None, bodies: dict[str, str]) -> str:
         )
         meta = " · ".join(html.escape(part) for part in (c.source, c.published or "undated") if part)
         cards.append(
-            f'<div class="card" id="source-{c.n}"><div><span class="num">[{c.n}]</span>{_link(c.title, c.url)}</div>'
+            f'<div class="card" id="{card_id}"><div><span class="num">[{c.n}]</span>{_link(c.title, c.url)}</div>'
             f'<div class="meta">{meta}</div><p class="context">{context}</p></div>'
         )
     return "".join(cards)

@@ -154,6 +154,14 @@ def test_source_cards_escape_article_text_and_drop_unsafe_links():
     assert "Next." not in html  # only the quote's own paragraph
 
 
+def test_two_quotes_of_one_passage_are_two_cards_with_ids_of_their_own():
+    body = "The ferry runs twice a day. The harbour office said so on Monday."
+    cards = sources_html(Answer("x [1]", citations=[_citation(quote="The ferry runs twice a day.", start=0, end=27),
+                                                    _citation(quote="The harbour office said so on Monday.",
+                                                              start=28, end=len(body))]), {"a": body})
+    assert re.findall(r'id="([^"]+)"', cards) == ["source-1", "source-1-2"]
+
+
 def test_the_bubble_shows_the_short_answer_then_its_sentence_and_the_first_quote_for_a_paraphrase():
     quote = "Since then, Russia has sought ever closer ties with China."
     citation = _citation(quote=quote, start=0, end=len(quote))
