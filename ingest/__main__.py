@@ -4,7 +4,8 @@ Exit status: 0 when every input was ingested, 1 when some failed (the others are
 still ingested), 2 for usage or configuration errors, 130 when interrupted.
 Another ingest (or the app) writing the same store at the same time is waited
 for, and said so. With ``--watch MINUTES`` the same inputs are ingested again
-every MINUTES until Ctrl-C, which ends it between articles.
+every MINUTES until Ctrl-C, which ends it between articles; a URL unfollowed
+meanwhile (the app's button, ``--unfollow`` elsewhere) is watched no more.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.store import open_store
 from ingest.feeds import StoreRobots
 from ingest.pipeline import Indexer, Pruning, Report, ingest
 from ingest.sources import FILE_TYPES, Limits
-from ingest.web import Fetcher
+from ingest.web import Fetcher, is_url
 from ingest.web import Limits as FetchLimits
 
 
@@ -103,14 +104,23 @@ def main(argv: list[str] | None = None) -> int:
         pruning = Pruning(enabled=not args.no_prune, force=args.force_prune, max_share=settings.prune_max_share)
         if args.watch is not None:
             signal.signal(signal.SIGINT, stop.handle)
+        watched, followed = list(args.paths), set()  # the inputs; the URLs among them seen followed
         with Fetcher(FetchLimits.from_settings(settings, trusted=True), StoreRobots(store)) as fetcher:
             while True:
                 with _ProgressBar(enabled=sys.stderr.isatty() and not args.json) as bar:
-                    report = ingest(args.paths, store, indexer, prune=pruning, limits=Limits.from_settings(settings),
+                    report = ingest(watched, store, indexer, prune=pruning, limits=Limits.from_settings(settings),
                                     progress=bar.advance, on_total=bar.set_total, stop=stop, fetcher=fetcher,
                                     max_items=settings.fetch_max_items)
                 _print(report, args)
-                if args.watch is None or stop() or stop.event.wait(args.watch * 60):
+                if args.watch is None:
+                    break
+                if urls := [path for path in watched if is_url(path)]:
+                    followed |= set(store.feed_states(urls))
+                if stop() or stop.event.wait(args.watch * 60):
+                    break
+                watched = _still_watched(store, watched, followed)
+                if not watched:
+                    _say("nothing left to watch: every URL given was unfollowed meanwhile")
                     break
     except (ConfigError, StoreError) as exc:
         _say(f"error: {exc}")
@@ -125,6 +135,19 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: ingest failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}); please report it")
         return 2
     return 1 if report.failed else 0
+
+
+def _still_watched(store: Any, watched: list[str], followed: set[str]) -> list[str]:
+    """The inputs ``--watch`` reads again: not a URL it has seen followed that is no longer followed (the app's
+    "Stop following", or ``--unfollow`` from another process, while it waited): reading it again would follow
+    it again."""
+    if not followed:
+        return watched
+    dropped = followed - set(store.feed_states(list(followed)))
+    for url in sorted(dropped):
+        _say(f"no longer watched: {_one_line(url)} (unfollowed meanwhile)")
+    followed -= dropped
+    return [path for path in watched if path not in dropped]
 
 
 def _unfollow(store: Any, urls: list[str]) -> None:

@@ -476,6 +476,30 @@ def test_watch_picks_up_a_new_item_and_stops_cleanly_on_ctrl_c(site, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_feed_unfollowed_by_another_process_while_watched_is_watched_no_more(site, tmp_path):
+    _publish(site, range(2))
+    store_dir = tmp_path / "store"
+    environment = {**os.environ, "NEWSBOT_FETCH_DELAY": "0"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "ingest", site.url("/feed.xml"), "--store", str(store_dir), "--watch", "0.02",
+         "--json"], cwd=ROOT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert json.loads(watcher.stdout.readline())["added"] == 2
+        unfollowed = subprocess.run([sys.executable, "-m", "ingest", "--unfollow", site.url("/feed.xml"), "--store",
+                                     str(store_dir)], cwd=ROOT_DIR, capture_output=True, text=True, timeout=300,
+                                    env=environment)
+        assert unfollowed.returncode == 0 and "no longer following" in unfollowed.stderr
+        out, err = watcher.communicate(timeout=120)  # it ends by itself: nothing is left to watch
+        assert watcher.returncode == 0 and "Traceback" not in err
+        assert f"no longer watched: {site.url('/feed.xml')} (unfollowed meanwhile)" in err
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    store = open_store(store_dir, None, 8000, "news")
+    assert store.feed_states() == {} and len(store.all_records()) == 2  # unfollowed for good; its articles stay
+
+
+@pytest.mark.slow
 def test_the_web_page_refuses_loopback_urls_unless_allowed(site, tmp_path):
     from gradio_client import Client
 
