@@ -497,7 +497,7 @@ class ChatApp:
                 raise gr.Error("That article is no longer in the store.")
             self.bot.store.delete([article_id])
             left = self.bot.store.count_articles()
-            return (f"Deleted. The store now holds {_articles(left)}.",
+            return (f"Deleted. The store now holds {_count(left, 'article')}.",
                     '<div class="refused">Deleted. Click an article in the table to read it.</div>', "")
 
     def about(self, article_id: Any, saved: Any) -> tuple[Any, ...]:
@@ -582,14 +582,14 @@ def library_counts(counts: dict[str, Any]) -> str:
     if not counts["articles"]:  # nothing matches (or the store is empty): no dates, no ingest to tell of
         return "**0 articles**"
     span = f"{counts['first']} to {counts['last']}" if counts.get("first") else "no dates"
-    chunks, sources = counts["chunks"], counts["sources"]
     ingested = _when(counts.get("last_ingest")) or "unknown"
-    return (f"**{_articles(counts['articles'])}** · {chunks:,} chunk{'s' * (chunks != 1)} · "
-            f"{sources:,} source{'s' * (sources != 1)} · published {span} · last ingest {ingested}")
+    return (f"**{_count(counts['articles'], 'article')}** · {_count(counts['chunks'], 'chunk')} · "
+            f"{_count(counts['sources'], 'source')} · published {span} · last ingest {ingested}")
 
 
-def _articles(count: int) -> str:
-    return f"{count:,} article{'s' * (count != 1)}"
+def _count(number: int, noun: str) -> str:
+    """"1 article", "2 articles"."""
+    return f"{number:,} {noun}{'s' * (number != 1)}"
 
 
 def per_period(days: list[tuple[str, str, int]], colours: int = 8) -> list[tuple[str, str, int]]:

@@ -13,7 +13,6 @@ dates from 1900 to a year from today.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from collections.abc import Sequence, Set
@@ -142,8 +141,11 @@ def _not_a_day_number(value: float, name: str) -> None:
     if not math.isfinite(value):
         return
     if value == int(value) and len(str(int(value))) == 8:
-        with contextlib.suppress(ValueError):
+        try:
             written = dt.datetime.strptime(str(int(value)), "%Y%m%d").date()
+        except ValueError:  # no date without dashes: a timestamp after all
+            written = None
+        if written:
             raise RequestError(f"{name}: {int(value)} is a number, read as a timestamp that would be a day of 1970; "
                                f"write the date as text, {written.isoformat()!r}.")
     if 1e11 <= abs(value) < 1e15:

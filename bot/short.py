@@ -88,6 +88,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.embeddings import Embeddings
 
+from bot.citations import SHORT_WORDS
 from bot.text import STOPWORDS, sentence_spans
 
 #: A candidate's total score must reach this to be given as the short answer (else the sentence alone).
@@ -1683,8 +1684,8 @@ def _linked(text: str, words: _Words, subject: list[str], expectation: Expectati
 # --- who somebody is -------------------------------------------------------------------
 #: How many of the answering sentences (best first) are read for what the person asked about is.
 ROLE_TOP = 5
-#: The longest description kept (words): a short answer's (``bot.citations.SHORT_WORDS``).
-ROLE_WORDS = 10
+#: The longest description kept (words): what the checker still takes for a short answer.
+ROLE_WORDS = SHORT_WORDS
 
 #: Words that say what somebody is or does: the nouns "who" asks for, the titles before a name, and a few more.
 _ROLES = _PERSON_NOUNS | _TITLES | _set("""adviser advisor aide deputy chair chairman chairwoman boss spokesperson
