@@ -556,6 +556,7 @@ def _readable(tree: Any) -> str | None:
     for element in unseen:
         if element.getparent() is not None:
             element.drop_tree()
+    tables = _tables_as_lines(tree)
     apart = False
     for block in tree.iter(*_BLOCK_TAGS):
         before = block.getprevious()
@@ -565,7 +566,80 @@ def _readable(tree: Any) -> str | None:
             before.tail, apart = before.tail.rstrip() + "\n", True
         if (block.tail or "").strip():
             block.tail, apart = "\n" + block.tail.lstrip(), True
-    return lxml.html.tostring(tree, encoding="unicode") if unseen or apart else None
+    return lxml.html.tostring(tree, encoding="unicode") if unseen or tables or apart else None
+
+
+#: A data table's cells are short (a name, a figure, a date); a cell longer than this is a page laid out in a
+#: table, whose text trafilatura reads as it is.
+_CELL_CHARS = 300
+_ROW_TAGS, _CELL_TAGS = ("tr",), ("td", "th")
+
+
+def _tables_as_lines(tree: Any) -> bool:
+    """Each data table of the page as lines of text, one per row: trafilatura leaves tables out (a layout table's
+    cells would come out as one run-on row), and an election's results or a match's scores are the news.
+
+    A data table has two or more rows of two or more filled cells, none of them long (``_CELL_CHARS``), and no
+    table inside it; a row reads "Header: cell; Header: cell" under a header row (``<th>`` cells, or
+    ``<thead>``), "Label: cell" in a table of two columns, else its cells joined by "; ". A row of one filled
+    cell (a group's heading) and the caption are lines of their own. Layout tables are left as they are. Returns
+    whether a table was changed (the tree is changed)."""
+    import lxml.html
+
+    changed = False
+    for table in list(tree.iter("table")):
+        lines = _table_lines(table)
+        if lines is None or table.getparent() is None:
+            continue
+        block = lxml.html.Element("div")
+        for line in lines:
+            paragraph = lxml.html.Element("p")
+            paragraph.text = line
+            block.append(paragraph)
+        block.tail = table.tail
+        table.getparent().replace(table, block)
+        changed = True
+    return changed
+
+
+def _table_lines(table: Any) -> list[str] | None:
+    """A data table's lines (``_tables_as_lines``), or None for a table that lays out a page."""
+    if table.get("role", "").lower() in ("presentation", "none") or table.find(".//table") is not None:
+        return None
+    rows: list[tuple[list[str], bool]] = []  # the cells' texts, and whether the row is a header
+    for row in table.iter(*_ROW_TAGS):
+        cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in _CELL_TAGS]
+        texts = [" ".join(cell.text_content().split()) for cell in cells]
+        if any(len(text) > _CELL_CHARS for text in texts):
+            return None
+        header = bool(cells) and (all(cell.tag == "th" for cell in cells) or row.getparent().tag == "thead")
+        rows.append((texts, header))
+    if sum(len([text for text in texts if text]) >= 2 for texts, _ in rows) < 2:
+        return None
+    caption = table.find("caption")
+    lines = [" ".join(caption.text_content().split())] if caption is not None else []
+    names: list[str] = []
+    columns = max(len(texts) for texts, _ in rows)
+    for texts, header in rows:
+        filled = [text for text in texts if text]
+        if header and len(filled) >= 2:  # the first header row, or one repeated (or a new one) further down
+            names = texts
+            continue
+        if len(filled) <= 1:
+            lines += filled
+        elif names and len(texts) == len(names):
+            lines.append("; ".join(f"{_label(name)} {text}" if name else text
+                                   for name, text in zip(names, texts) if text))
+        elif columns == 2:
+            lines.append(f"{_label(texts[0])} {texts[1]}")
+        else:
+            lines.append("; ".join(filled))
+    return [line for line in lines if line]
+
+
+def _label(name: str) -> str:
+    """A header or a row's first cell as the label of a value: "Winner:" (a colon already there is kept)."""
+    return name if name.endswith(":") else f"{name}:"
 
 
 #: Tags a browser lays out as blocks of their own (text beside one is a paragraph apart from it).

@@ -437,6 +437,38 @@ def test_a_script_inside_the_headline_joins_neither_the_title_nor_the_text():
     assert not any(code in article.body for code in ("dataLayer", "color: red"))
 
 
+_RESULTS = ("<table><caption>Senate results in key states</caption><thead><tr><th>State</th><th>Winner</th>"
+            "<th>Share</th></tr></thead><tbody><tr><td colspan='3'>Called on election night</td></tr>"
+            "<tr><td>Nevada</td><td>Catherine Cortez Masto</td><td>48.8%</td></tr>"
+            "<tr><th>State</th><th>Winner</th><th>Share</th></tr>"  # a long table repeats its header
+            "<tr><td>Arizona</td><td><a href='/kelly'>Mark Kelly</a></td><td>51.4%</td></tr></tbody></table>")
+
+
+def test_a_data_table_is_read_row_by_row_under_its_headers():
+    """trafilatura leaves tables out: the results an article is about were lost."""
+    facts = "<table><tr><th>Turnout</th><td>61%</td></tr><tr><th>Runoff:</th><td>Georgia, December 6</td></tr></table>"
+    page = (f"<html><head><title>Senate</title></head><body><article><h1>Democrats keep the Senate</h1>{_STORY}"
+            f"{_RESULTS}<p>Georgia goes to a runoff in December.</p>{facts}</article></body></html>")
+    body = parse.parse_html(page, "s.html", "s.html", "s.html").body
+    lines = body.split("\n")
+    start = lines.index("Senate results in key states")
+    assert lines[start:start + 4] == [
+        "Senate results in key states", "Called on election night",
+        "State: Nevada; Winner: Catherine Cortez Masto; Share: 48.8%",
+        "State: Arizona; Winner: Mark Kelly; Share: 51.4%"]
+    assert lines[start + 4] == "Georgia goes to a runoff in December."
+    assert lines[-2:] == ["Turnout: 61%", "Runoff: Georgia, December 6"]
+
+
+def test_a_table_that_lays_out_the_page_is_read_as_before():
+    sidebar = "".join(f"<p><a href='/n/{i}'>Story {i}</a></p>" for i in range(3))
+    page = (f"<html><head><title>Bridge</title></head><body><table><tr><td>{sidebar}</td><td><h1>Bridge</h1>"
+            f"{_STORY}</td></tr><tr><td>Menu</td><td>Footer of the site</td></tr></table></body></html>")
+    lines = parse.parse_html(page, "b.html", "b.html", "b.html").body.split("\n")
+    assert "Paragraph 0 of the story about the harbour bridge reopening after repairs." in lines
+    assert not any(";" in line or ":" in line for line in lines)  # not made rows of "cell; cell"
+
+
 def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
     page = ("<!-- saved from url=(0037)https://daily.example/2023/05/bridge -->\n<html><head><title>Bridge</title>"
             "<link rel='canonical' href='https://daily.example/'><meta property='og:url' content='https://daily.example/'>"
