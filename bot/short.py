@@ -687,9 +687,17 @@ def _name_span(sentence: str, run: list[tuple[int, int, str]]) -> list[Span]:
     end = start + len(text)
     if start == 0 and len(run) == 1 and text.lower() in STOPWORDS | _LEADING:
         return []
-    if _shouted(run):
+    if _shouted(run) or _label(sentence, start, start + len(text)):
         return []
     return [Span(start, end, text, "name")] if text else []
+
+
+def _label(sentence: str, start: int, end: int) -> bool:
+    """Whether the words at ``start:end`` label what follows them: "Winner: Mark Kelly" (a table's row as
+    ingest writes it, "State: Nevada; Winner: …"), "Correction: …", "Editor’s Note: …"; they open the sentence
+    or follow a semicolon, and a colon follows them."""
+    before = sentence[:start].rstrip()
+    return sentence.startswith(": ", end) and (not before or before.endswith(";"))
 
 
 def _shouted(run: list[tuple[int, int, str]]) -> bool:

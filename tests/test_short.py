@@ -129,6 +129,10 @@ def test_candidates_are_names_numbers_money_percentages_dates_and_quoted_titles(
     assert [span.text for span in short.candidates(may) if span.kind == "date"] == ["May", "May", "May 2025"]
     shouted = "BREAKING NEWS: The UK PM met NASA chiefs."  # a label in capitals is no name; acronyms are
     assert [span.text for span in short.candidates(shouted) if span.kind == "name"] == ["UK PM", "NASA"]
+    row = "State: Nevada; Winner: Catherine Cortez Masto; Share: 48.8%"  # a table's row, as ingest writes it
+    assert [span.text for span in short.candidates(row) if span.kind == "name"] == ["Nevada", "Catherine Cortez Masto"]
+    note = "Correction: An earlier version misstated where Senator Reed: spoke."  # labels open a sentence
+    assert [span.text for span in short.candidates(note) if span.kind == "name"] == ["Senator Reed"]
 
 
 @pytest.mark.parametrize(("sentence", "names"), [
