@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
@@ -503,13 +504,101 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
         feeds = [feed for feed in _advertised_feeds(tree, url) if _elsewhere(feed, url)] \
             if problem.startswith("is an index") else []
         raise NotAnArticle(where, problem + (f"; its feed is {feeds[0]}: ingest that" if feeds else ""), feeds)
-    text = _without_prompts(_in_paragraphs(document.text, tree))
+    text = _with_lede(_without_prompts(_in_paragraphs(document.text, tree)), tree, document.title)
     if not text.strip() or _only_headline(text, document.title):
         raise ArticleError(where, "holds only a prompt to sign in or subscribe, not the article; save the article "
                                   "from a browser where you can read it")
     return PageText(text, document.title, document.author, document.sitename, document.hostname,
                     document.date, _own_url(document.url, url),
                     None if document.date else _guessed_date(page, url))
+
+
+#: What stands between a headline and the story's text without being its lede: bylines, dates, captions,
+#: share buttons, labels, promotions (matched in the class or id of the block and of what holds it).
+_NOT_LEDE = re.compile(r"byline|author|date|time|caption|credit|share|social|breadcrumb|tag|label|kicker|meta|"
+                       r"newsletter|promo|related|advert|sponsor|disclaimer|notice|alert|banner|cookie|consent|"
+                       r"sidebar|widget|navigation|site-description",
+                       re.IGNORECASE)
+_NOT_LEDE_TAGS = ("figure", "figcaption", "nav", "aside", "footer", "form", "button", "time", "address", "li",
+                  "blockquote", "table", "a", "label", "select", "noscript")
+_LEDE_TAGS = ("p", "div", "h2", "span", "strong", "section")
+_LEDE_WORDS, _LEDE_CHARS, _LEDES, _LEDE_ELEMENTS = 8, 600, 2, 2000
+
+
+def _with_lede(text: str, tree: Any, title: str | None) -> str:
+    """``text`` with the story's lede (its summary, standfirst or intro) put back before its first paragraph
+    when the page sets it between the headline and the story, outside the box trafilatura took the story
+    from (a ``<div class="standfirst">`` in the header, a ``<p class="intro">`` in a hero box).
+
+    A lede is a block of text after the page's headline (the ``<h1>`` that is its title, not a site's name) and
+    before the block where the text begins (found
+    within the next 2,000 blocks, else nothing is added): a sentence of 8 or more words (at most 600
+    characters), not mostly link text, not in a figure, list, quote, navigation or form, and not a byline,
+    date, caption, label or promotion by its class or id (``_NOT_LEDE``); at most two such blocks, each not
+    already in the text."""
+    headline = _headline(tree, title) if tree is not None and title else None
+    lines = text.split("\n")
+    at = 1 if headline is not None and _same_text(lines[0], headline.text_content()) else 0
+    if headline is None or at >= len(lines) or not (opening := " ".join(lines[at].split())[:60]):
+        return text
+    read, found = " ".join(text.split()), []
+    for element in itertools.islice(_blocks_after(headline), _LEDE_ELEMENTS):
+        own = " ".join(element.text_content().split())
+        if opening in own:  # the story begins here
+            return "\n".join(lines[:at] + found[:_LEDES] + lines[at:]) if found else text
+        new = own not in read and not any(own in lede for lede in found)
+        if new and element.tag in _LEDE_TAGS and _lede(element, own):
+            found.append(own)
+    return text
+
+
+def _headline(tree: Any, title: str) -> Any:
+    """The page's ``<h1>`` that is its title (the title may add the site's name), or None."""
+    wanted = " ".join(title.split()).casefold()
+    for heading in itertools.islice(tree.iter("h1"), 20):
+        words = " ".join(heading.text_content().split()).casefold()
+        if words and (words == wanted or (len(words.split()) >= 3 and words in wanted) or wanted in words):
+            return heading
+    return None
+
+
+def _blocks_after(element: Any) -> Iterator[Any]:
+    """The innermost blocks after ``element`` in document order (not those inside it): each text is read once."""
+    for holder in itertools.chain([element], element.iterancestors()):
+        for following in holder.itersiblings():
+            stack = [following]
+            while stack:
+                block = stack.pop()
+                if not isinstance(block.tag, str):
+                    continue
+                if _holds_blocks(block):
+                    stack.extend(reversed(block))
+                else:
+                    yield block
+
+
+def _holds_blocks(element: Any) -> bool:
+    """Whether a block holds other blocks (its text is read from them)."""
+    return any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in element)
+
+
+def _lede(element: Any, own: str) -> bool:
+    """Whether a block of text between the headline and the story reads as its lede (``_with_lede``)."""
+    if len(own.split()) < _LEDE_WORDS or len(own) > _LEDE_CHARS or not re.search(r"[.!?…][”\"'’)]?$", own):
+        return False
+    linked = sum(len(" ".join(link.text_content().split())) for link in element.iter("a"))
+    if linked * 2 > len(own) or _PROMPT.search(own):
+        return False
+    for holder in itertools.chain([element], element.iterancestors()):
+        if holder.tag in _NOT_LEDE_TAGS or _NOT_LEDE.search(f"{holder.get('class', '')} {holder.get('id', '')}"):
+            return False
+        if holder.tag in ("body", "main", "article", "header"):
+            break
+    return True
+
+
+def _same_text(line: str, other: str) -> bool:
+    return " ".join(line.split()).casefold() == " ".join(other.split()).casefold()
 
 
 def _guessed_date(page: Any, url: str | None) -> str | None:

@@ -469,6 +469,34 @@ def test_a_table_that_lays_out_the_page_is_read_as_before():
     assert not any(";" in line or ":" in line for line in lines)  # not made rows of "cell; cell"
 
 
+_LEDE = "The harbour bridge reopened on Monday after a year of repairs costing £40m."
+
+
+@pytest.mark.parametrize("top", [
+    f"<header><h1>Bridge reopens</h1><div class='standfirst'><p>{_LEDE}</p></div></header>",
+    f"<div class='hero'><h1>Bridge reopens</h1><p class='intro'>{_LEDE}</p><span class='byline'>By Jane Roe</span>"
+    "</div>",
+    f"<h1>Bridge reopens</h1><div class='summary'>{_LEDE}</div>",
+], ids=["a standfirst in the header", "an intro in a hero box", "a summary beside the headline"])
+def test_a_lede_set_apart_from_the_story_is_its_first_paragraph(top):
+    """trafilatura takes the story's box and left out the lede the page sets above it."""
+    page = (f"<html><head><title>Bridge reopens</title></head><body><nav><a href='/'>Home</a></nav><main>{top}"
+            f"<div class='article-body'>{_STORY}</div></main></body></html>")
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").body.split("\n")[:2] == [
+        _LEDE, "Paragraph 0 of the story about the harbour bridge reopening after repairs."]
+
+
+def test_what_stands_between_headline_and_story_is_no_lede_unless_it_reads_as_one():
+    between = ("<p class='byline'>By Jane Roe, transport correspondent for the Daily Example, in Harbourtown.</p>"
+               "<figure><img src='b.jpg'><figcaption>Workers repaint the bridge on Sunday before it reopens to "
+               "traffic.</figcaption></figure><div class='newsletter-signup'>Sign up to our morning briefing for "
+               "the news you need to start your day.</div><p>Updated 3 hours ago</p>")
+    page = (f"<html><head><title>Bridge reopens</title></head><body><header><h1>Daily Example</h1><p>{_LEDE}</p>"
+            f"</header><main><h1>Bridge reopens</h1>{between}<div class='article-body'>{_STORY}</div></main></body>"
+            "</html>")  # the first <h1> is the site's name: what follows it is no lede either
+    assert parse.parse_html(page, "b.html", "b.html", "b.html").body.startswith("Paragraph 0 of the story")
+
+
 def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
     page = ("<!-- saved from url=(0037)https://daily.example/2023/05/bridge -->\n<html><head><title>Bridge</title>"
             "<link rel='canonical' href='https://daily.example/'><meta property='og:url' content='https://daily.example/'>"
