@@ -1716,6 +1716,10 @@ _COPULA = re.compile(r"\s+(?:is|was|has been|had been|became|becomes|remains|ser
 #: Words that end a title before a name on its left ("said Foreign Ministry spokeswoman Maria Zakharova").
 _BEFORE_TITLE = _set("""said says told tells added wrote asked according by and or with to from as that when while
 after before including like than but if because at in on the a an this""")
+#: A photo's credit that runs into the caption's text ("Jim Watson/AFP Nobel Peace Prize laureate Maria Ressa"):
+#: an agency or a picture desk's word is not part of a title.
+_CREDITS = _set("""reuters ap afp getty images epa bloomberg shutterstock photo photos file credit courtesy xinhua
+anadolu sipa dpa ansa efe tass ria""")
 #: Where a relative clause begins, which a description does not keep.
 _RELATIVE = re.compile(r"\s+(?:who|whom|whose|which|that)\b")
 #: Verbs that show a description beside a name is a clause of its own ("Zakharova, the ministry said").
@@ -1784,8 +1788,8 @@ def _title_before(sentence: str, start: int) -> Span | None:
     for word in reversed(list(_TOKEN.finditer(sentence, 0, start))):
         gap = sentence[word.end() : taken[-1].start() if taken else start]
         lowered = word.group().lower()
-        if gap.strip() or lowered in _BEFORE_TITLE or lowered in STOPWORDS and lowered != "of" or \
-                len(taken) == ROLE_WORDS // 2:
+        if gap.strip() or lowered in _BEFORE_TITLE or lowered in _CREDITS or lowered in STOPWORDS and lowered != "of" \
+                or len(taken) == ROLE_WORDS // 2:
             break
         taken.append(word)
     while taken and taken[-1].group().lower() == "of":  # "of State": the title does not start with "of"

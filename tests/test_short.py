@@ -560,6 +560,8 @@ def test_no_common_noun_phrase_where_the_sentence_gives_none_or_a_name_is_asked(
      "spoke to reporters.", "Russian Foreign Ministry spokesperson"),
     ("Who is Antony Blinken?", "The talks were led by Secretary of State Antony Blinken on Monday.",
      "Secretary of State"),
+    ("Who is Maria Ressa?", "Jim Watson/AFP via Getty Images Nobel Peace Prize laureate Maria Ressa spoke.",
+     "Nobel Peace Prize laureate"),  # a photo's credit running into its caption is not part of the title
     # a description after the name, without a relative clause; after an age; the last name alone
     ("Who is Kevin McCarthy?", "The vote went to Kevin McCarthy, a California Republican who leads the House.",
      "a California Republican"),
