@@ -658,10 +658,12 @@ def _readable(tree: Any) -> str | None:
     return lxml.html.tostring(tree, encoding="unicode") if unseen or tables or apart else None
 
 
-#: A data table's cells are short (a name, a figure, a date); a cell longer than this is a page laid out in a
-#: table, whose text trafilatura reads as it is.
-_CELL_CHARS = 300
+#: A data table's cells are short (a name, a figure, a date): a cell longer than this, or holding more than one
+#: paragraph, a heading, a list or a form, is a page laid out in a table, whose text trafilatura reads as it is.
+_CELL_CHARS = 150
 _ROW_TAGS, _CELL_TAGS = ("tr",), ("td", "th")
+_LAYOUT_IN_CELL = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "form", "iframe", "article",
+                   "section", "nav")
 
 
 def _tables_as_lines(tree: Any) -> bool:
@@ -698,7 +700,9 @@ def _table_lines(table: Any) -> list[str] | None:
     rows: list[tuple[list[str], bool]] = []  # the cells' texts, and whether the row is a header
     for row in table.iter(*_ROW_TAGS):
         cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in _CELL_TAGS]
-        texts = [" ".join(cell.text_content().split()) for cell in cells]
+        if any(_laid_out(cell) for cell in cells):
+            return None
+        texts = [_cell_text(cell) for cell in cells]
         if any(len(text) > _CELL_CHARS for text in texts):
             return None
         header = bool(cells) and (all(cell.tag == "th" for cell in cells) or row.getparent().tag == "thead")
@@ -707,6 +711,8 @@ def _table_lines(table: Any) -> list[str] | None:
         return None
     caption = table.find("caption")
     lines = [" ".join(caption.text_content().split())] if caption is not None else []
+    if _letters(table.text_content()) > _letters(" ".join(lines + [text for texts, _ in rows for text in texts])):
+        return None  # text outside its rows (a cell outside any row, in broken markup): the table is no grid
     names: list[str] = []
     columns = max(len(texts) for texts, _ in rows)
     for texts, header in rows:
@@ -724,6 +730,24 @@ def _table_lines(table: Any) -> list[str] | None:
         else:
             lines.append("; ".join(filled))
     return [line for line in lines if line]
+
+
+def _letters(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _laid_out(cell: Any) -> bool:
+    """Whether a table's cell lays out part of a page (``_LAYOUT_IN_CELL``, or two paragraphs) rather than
+    holding a value."""
+    return next(cell.iter(*_LAYOUT_IN_CELL), None) is not None or len(list(itertools.islice(cell.iter("p"), 2))) > 1
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell's text on one line, its line breaks as spaces ("10:00 beginners<br>11:15 advanced"; a space after
+    each ``<br>`` changes nothing a browser shows)."""
+    for line_break in cell.iter("br"):
+        line_break.tail = " " + (line_break.tail or "")
+    return " ".join(cell.text_content().split())
 
 
 def _label(name: str) -> str:

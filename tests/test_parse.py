@@ -469,6 +469,32 @@ def test_a_table_that_lays_out_the_page_is_read_as_before():
     assert not any(";" in line or ":" in line for line in lines)  # not made rows of "cell; cell"
 
 
+_NOTE = "On the second Wednesday of the month the advanced class trains on the agility course instead."
+
+
+@pytest.mark.parametrize("table", [
+    f"<table><tr><td>Sunday</td><td>10:00</td></tr><tr><td>Wednesday</td><td>17:15</td></tr><td>{_NOTE}</td></table>",
+    f"<table><tr><td>Sunday</td><td>10:00</td></tr><tr><td>Wednesday</td><td><p>17:15</p><p>{_NOTE}</p></td></tr>"
+    "</table>",
+    "<table><tr><td>Sunday</td><td>10:00</td></tr><tr><td>Wednesday</td><td><h2>Agility</h2>17:15</td></tr></table>",
+    f"<table><tr><td>Sunday</td><td>10:00</td></tr><tr><td>Wednesday</td><td>{_NOTE} {_NOTE}</td></tr></table>",
+    "<table role='presentation'><tr><td>Sunday</td><td>10:00</td></tr><tr><td>Wednesday</td><td>17:15</td></tr>"
+    "</table>",
+], ids=["a cell outside any row (broken markup)", "two paragraphs in a cell", "a heading in a cell", "a long cell",
+        "declared as layout"])
+def test_a_table_with_what_lays_out_a_page_is_no_data_table(table):
+    """Read row by row, its text outside the grid would be lost, or prose run into "cell; cell" lines."""
+    assert parse._table_lines(parse._tree(f"<html><body>{table}</body></html>").find(".//table")) is None
+
+
+def test_a_line_break_in_a_data_tables_cell_is_a_space():
+    table = ("<table><tr><td>Sunday</td><td>10:00 beginners<br>11:15 advanced</td></tr><tr><td>Wednesday</td>"
+             "<td>17:15 beginners</td></tr></table>")
+    page = f"<html><head><title>Club</title></head><body><article><h1>Club</h1>{_STORY}{table}</article></body></html>"
+    assert parse.parse_html(page, "c.html", "c.html", "c.html").body.split("\n")[-2:] == [
+        "Sunday: 10:00 beginners 11:15 advanced", "Wednesday: 17:15 beginners"]
+
+
 _LEDE = "The harbour bridge reopened on Monday after a year of repairs costing £40m."
 
 
