@@ -658,7 +658,8 @@ def _decode_page(page: Page) -> str:
 
 def _text_of(content: str, plain: bool = False) -> str:
     """The text of an item's own content: HTML, as feeds carry it (every piece of text kept, before, between
-    and after tags; entities decoded; a line break at each block and ``<br>``), or ``plain`` text as it is."""
+    and after tags; entities decoded; a line break at each block, ``<br>`` and table cell; a data table read row
+    by row, as on a page: ``parse.tables_as_lines``), or ``plain`` text as it is."""
     if plain or ("<" not in content and "&" not in content):
         return content.strip()
     import lxml.etree
@@ -668,6 +669,7 @@ def _text_of(content: str, plain: bool = False) -> str:
         root = lxml.html.fragment_fromstring(content, create_parent="div")
     except (ValueError, TypeError, lxml.etree.ParserError):
         return ""
+    parse.tables_as_lines(root)  # a data table's rows as lines under their headers, as on a page
     parts: list[str] = []
     hidden = 0  # inside <script> or <style>
     for event, element in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
@@ -687,8 +689,8 @@ def _text_of(content: str, plain: bool = False) -> str:
 
 #: Elements that begin a new line of an item's text.
 _BLOCKS = frozenset(["p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-                     "blockquote", "pre", "table", "tr", "section", "article", "header", "footer", "figure",
-                     "figcaption"])
+                     "blockquote", "pre", "table", "tr", "td", "th", "caption", "section", "article", "header",
+                     "footer", "figure", "figcaption"])
 
 
 def _base(page: Page) -> str:

@@ -645,7 +645,7 @@ def _readable(tree: Any) -> str | None:
     for element in unseen:
         if element.getparent() is not None:
             element.drop_tree()
-    tables = _tables_as_lines(tree)
+    tables = tables_as_lines(tree)
     apart = False
     for block in tree.iter(*_BLOCK_TAGS):
         before = block.getprevious()
@@ -666,7 +666,7 @@ _LAYOUT_IN_CELL = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockq
                    "section", "nav")
 
 
-def _tables_as_lines(tree: Any) -> bool:
+def tables_as_lines(tree: Any) -> bool:
     """Each data table of the page as lines of text, one per row: trafilatura leaves tables out (a layout table's
     cells would come out as one run-on row), and an election's results or a match's scores are the news.
 
@@ -694,7 +694,7 @@ def _tables_as_lines(tree: Any) -> bool:
 
 
 def _table_lines(table: Any) -> list[str] | None:
-    """A data table's lines (``_tables_as_lines``), or None for a table that lays out a page."""
+    """A data table's lines (``tables_as_lines``), or None for a table that lays out a page."""
     if table.get("role", "").lower() in ("presentation", "none") or table.find(".//table") is not None:
         return None
     rows: list[tuple[list[str], bool]] = []  # the cells' texts, and whether the row is a header

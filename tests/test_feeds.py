@@ -171,6 +171,24 @@ def test_an_items_own_text_keeps_every_piece_its_html_gives_and_a_guid_that_is_n
     assert "Bold words and a tail the pier deserves" in text and "&amp;" not in text and "<b>" not in text
 
 
+def test_an_items_table_is_read_row_by_row_and_a_layout_tables_cells_stay_apart(site, store, fake_indexer):
+    """Cells ran together ("NevadaCatherine Cortez Masto") in an item's own text."""
+    lead = "Democrats kept control of the Senate on Saturday after the race in Nevada was called for the incumbent."
+    results = ("<table><tr><th>State</th><th>Winner</th></tr><tr><td>Nevada</td><td>Catherine Cortez Masto</td>"
+               "</tr><tr><td>Arizona</td><td>Mark Kelly</td></tr></table>")
+    runoff = "Georgia goes to a runoff. " * 8
+    layout = f"<table><tr><td>Votes are still being counted.</td><td>{runoff}</td></tr></table>"
+    items = [{"title": "Senate", "link": "", "pubDate": "Sat, 12 Nov 2022 10:00:00 GMT",
+              "description": f"<p>{lead}</p>{results}{layout}"}]
+    site.routes["/results.xml"] = Resource(rss("Loopback Letters", items), content_type="application/rss+xml")
+    report = _run([site.url("/results.xml")], store, fake_indexer)
+    assert (report.added, report.failed) == (1, []), report.failed
+    (_, (_, text)), = store.all_records(with_bodies=True).items()
+    assert text.split("\n")[:5] == [lead, "State: Nevada; Winner: Catherine Cortez Masto",
+                                     "State: Arizona; Winner: Mark Kelly", "Votes are still being counted.",
+                                     runoff.strip()]
+
+
 def test_a_feed_served_with_a_content_location_resolves_its_links_there_and_its_guids_stay_names(
         site, store, fake_indexer):
     """A server may say where a feed lives (Content-Location): its relative links resolve there; a <guid> that is
