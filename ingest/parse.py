@@ -546,8 +546,8 @@ def _with_lede(text: str, tree: Any, title: str | None) -> str:
         own = " ".join(element.text_content().split())
         if opening in own:  # the story begins here
             return "\n".join(lines[:at] + found[:_LEDES] + lines[at:]) if found else text
-        new = own not in read and not any(own in lede for lede in found)
-        if new and element.tag in _LEDE_TAGS and _lede(element, own):
+        if element.tag in _LEDE_TAGS and _lede(element, own) and own not in read and \
+                not any(own in lede for lede in found):
             found.append(own)
     return text
 
