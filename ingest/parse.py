@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import html
 import itertools
 import os
 import re
@@ -493,6 +494,13 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
         unwrapped = extract(_tree(_WRAPPERS.sub("", page)))
         if unwrapped is not None and (document is None or len(unwrapped.text) > len(document.text)):
             document = unwrapped
+    declared = _declared_body(tree) if tree is not None else ""
+    if declared and (document is None or _only_headline(document.text, document.title)
+                     or len(document.text) * _DECLARED_SHARE < len(declared)
+                     or (" ".join(document.text.split()) == " ".join(declared.split())
+                         and declared.count("\n") > document.text.count("\n"))):
+        # a page built by its scripts; or trafilatura read the declared text too, but ran its paragraphs together
+        document = _declared_document(document, declared, page, url)
     if document is None or _only_headline(document.text, document.title):
         raise ArticleError(where, "no article text found in this page; save or link the article page itself, "
                                   "not an index, login or script-only page")
@@ -599,6 +607,67 @@ def _lede(element: Any, own: str) -> bool:
 
 def _same_text(line: str, other: str) -> bool:
     return " ".join(line.split()).casefold() == " ".join(other.split()).casefold()
+
+
+#: A page's text is read from its JSON-LD's ``articleBody`` when what trafilatura finds is less than a third of it.
+_DECLARED_SHARE, _DECLARED_CHARS, _JSON_LD_CHARS = 3, 200, 5_000_000
+
+
+def _declared_body(tree: Any) -> str:
+    """The article's text as the page's JSON-LD declares it (``articleBody``, the longest; HTML in it read as
+    text, a line per paragraph), or '' when there is none of 200 characters or more. Sites that build the page
+    with scripts (the text is not in its HTML) often still declare it so."""
+    import json
+
+    found: list[str] = []
+
+    def walk(value: Any, depth: int = 0) -> None:
+        if depth > 6:
+            return
+        if isinstance(value, list):
+            for part in value[:50]:
+                walk(part, depth + 1)
+        elif isinstance(value, dict):
+            if isinstance(body := value.get("articleBody"), str):
+                found.append(body)
+            for name in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart"):
+                walk(value.get(name), depth + 1)
+
+    for script in tree.xpath("//script[contains(translate(@type, 'JSON', 'json'), 'ld+json')]")[:20]:
+        try:
+            walk(json.loads(script.text_content()[:_JSON_LD_CHARS]))
+        except (ValueError, RecursionError):
+            continue
+    text = _html_as_text(max(found, key=len)) if found else ""
+    return text if len(text) >= _DECLARED_CHARS else ""
+
+
+_HTML_BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|blockquote|section)|br)\b[^>]*>", re.IGNORECASE)
+
+
+def _html_as_text(text: str) -> str:
+    """``text`` without its markup, when it holds any (a line break for each paragraph, entities decoded)."""
+    import lxml.html
+
+    if re.search(r"<[A-Za-z/]", text):
+        try:
+            text = lxml.html.fromstring(f"<div>{_HTML_BLOCK.sub(chr(10), text)}</div>").text_content()
+        except (ValueError, TypeError, lxml.etree.ParserError):
+            return ""
+    elif re.search(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", text, re.IGNORECASE):
+        text = html.unescape(text)  # "the port&#8217;s owners"
+    lines = (" ".join(line.split()) for line in clean_text(text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _declared_document(document: Any, declared: str, page: Any, url: str | None) -> Any:
+    """trafilatura's document (or, when it found none, the page's metadata) with the declared text."""
+    if document is None:
+        from trafilatura.metadata import extract_metadata
+
+        document = extract_metadata(page, default_url=url, date_config=_DATES, extensive=False)
+    document.text = declared
+    return document
 
 
 def _guessed_date(page: Any, url: str | None) -> str | None:

@@ -523,6 +523,42 @@ def test_what_stands_between_headline_and_story_is_no_lede_unless_it_reads_as_on
     assert parse.parse_html(page, "b.html", "b.html", "b.html").body.startswith("Paragraph 0 of the story")
 
 
+_TSAI = ["Taiwan's president won re-election on Saturday by a wide margin, official results showed.",
+         "Her rival conceded defeat late in the evening, and thousands of supporters gathered in Taipei.",
+         "The vote was seen as a rebuke of Beijing, which claims the island as its own territory.",
+         "Turnout was higher than at the last election four years ago, the central election commission said.",
+         "Her party also kept its majority in the legislature, though with fewer seats than before.",
+         "Foreign governments congratulated her within hours of the result being announced on television.",
+         *(f"District {i} reported its count by midnight, with turnout above four years ago." for i in range(8))]
+
+
+def _built_by_scripts(body: str, shown: str) -> str:
+    declared = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Tsai wins",
+                           "datePublished": "2020-01-11T10:00:00Z", "author": {"@type": "Person", "name": "Jane Roe"},
+                           "articleBody": body})
+    return (f"<html><head><title>Tsai wins | Daily</title><script type='application/ld+json'>{declared}</script>"
+            f"</head><body><div id='app'><h1>Tsai wins</h1>{shown}</div><script src='/app.js'></script></body></html>")
+
+
+@pytest.mark.parametrize(("body", "shown"), [
+    (" ".join(_TSAI), "<p>The president's victory was no easy feat, and it holds lessons for the island's "
+     "politics and for its neighbours, analysts say.</p><p>Subscribers can read how the campaign was won, and "
+     "what the result means for relations across the strait, in our full report on the election.</p>"),  # a teaser
+    ("<p>" + "</p><p>".join(_TSAI).replace("'", "&#8217;") + "</p>", ""),  # markup in it; only the headline shown
+], ids=["plain text beside a teaser", "paragraphs in markup"])
+def test_a_page_built_by_its_scripts_is_read_from_the_text_its_json_ld_declares(body, shown):
+    article = parse.parse_html(_built_by_scripts(body, shown), "t.html", "t.html", "t.html")
+    assert (article.title, article.author, str(article.published)) == ("Tsai wins", "Jane Roe", "2020-01-11")
+    expected = " ".join(_TSAI) if shown else "\n".join(_TSAI).replace("'", "’")
+    assert article.body == expected
+
+
+def test_a_page_whose_html_holds_its_text_is_read_from_the_html_not_its_json_ld():
+    page = _built_by_scripts("A summary the site declares for search engines, one sentence long and no more than "
+                             "that, which is not the story itself.", _STORY)
+    assert parse.parse_html(page, "t.html", "t.html", "t.html").body.startswith("Paragraph 0 of the story")
+
+
 def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
     page = ("<!-- saved from url=(0037)https://daily.example/2023/05/bridge -->\n<html><head><title>Bridge</title>"
             "<link rel='canonical' href='https://daily.example/'><meta property='og:url' content='https://daily.example/'>"
