@@ -617,27 +617,8 @@ def _declared_body(tree: Any) -> str:
     """The article's text as the page's JSON-LD declares it (``articleBody``, the longest; HTML in it read as
     text, a line per paragraph), or '' when there is none of 200 characters or more. Sites that build the page
     with scripts (the text is not in its HTML) often still declare it so."""
-    import json
-
-    found: list[str] = []
-
-    def walk(value: Any, depth: int = 0) -> None:
-        if depth > 6:
-            return
-        if isinstance(value, list):
-            for part in value[:50]:
-                walk(part, depth + 1)
-        elif isinstance(value, dict):
-            if isinstance(body := value.get("articleBody"), str):
-                found.append(body)
-            for name in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart"):
-                walk(value.get(name), depth + 1)
-
-    for script in tree.xpath("//script[contains(translate(@type, 'JSON', 'json'), 'ld+json')]")[:20]:
-        try:
-            walk(json.loads(script.text_content()[:_JSON_LD_CHARS]))
-        except (ValueError, RecursionError):
-            continue
+    found = [body for value in _json_ld(tree, ("@graph", "mainEntity", "mainEntityOfPage", "hasPart"))
+             if isinstance(body := value.get("articleBody"), str)]
     text = _html_as_text(max(found, key=len)) if found else ""
     return text if len(text) >= _DECLARED_CHARS else ""
 
@@ -1007,9 +988,20 @@ def _whole_posts(tree: Any, here: list[str]) -> int:
 
 def _page_types(tree: Any) -> set[str]:
     """The schema.org types the page's JSON-LD declares, and its og:type (lower case)."""
-    import json
 
     types = {str(kind).strip().lower() for kind in tree.xpath("//meta[@property='og:type']/@content")[:3]}
+    for value in _json_ld(tree, ("@graph",)):
+        kind = value.get("@type")
+        types.update(name.lower() for name in (kind if isinstance(kind, list) else [kind]) if isinstance(name, str))
+    return types
+
+
+def _json_ld(tree: Any, inside: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The objects of the page's JSON-LD scripts (the first 20), and those under their keys ``inside``
+    (``@graph`` …), six levels deep at most, 50 of a list."""
+    import json
+
+    found: list[dict[str, Any]] = []
 
     def walk(value: Any, depth: int = 0) -> None:
         if depth > 6:
@@ -1018,18 +1010,16 @@ def _page_types(tree: Any) -> set[str]:
             for part in value[:50]:
                 walk(part, depth + 1)
         elif isinstance(value, dict):
-            kind = value.get("@type")
-            for name in kind if isinstance(kind, list) else [kind]:
-                if isinstance(name, str):
-                    types.add(name.lower())
-            walk(value.get("@graph"), depth + 1)
+            found.append(value)
+            for name in inside:
+                walk(value.get(name), depth + 1)
 
-    for script in tree.xpath("//script[@type='application/ld+json']")[:20]:
+    for script in tree.xpath("//script[contains(translate(@type, 'JSON', 'json'), 'ld+json')]")[:20]:
         try:
-            walk(json.loads(script.text_content()[:200_000]))
+            walk(json.loads(script.text_content()[:_JSON_LD_CHARS]))
         except (ValueError, RecursionError):
             continue
-    return types
+    return found
 
 
 def _headline_lines(text: str, tree: Any, here: list[str]) -> tuple[int, int, float]:
