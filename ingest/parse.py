@@ -497,9 +497,9 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
     declared = _declared_body(tree) if tree is not None else ""
     if declared and (document is None or _only_headline(document.text, document.title)
                      or len(document.text) * _DECLARED_SHARE < len(declared)
-                     or (" ".join(document.text.split()) == " ".join(declared.split())
-                         and declared.count("\n") > document.text.count("\n"))):
-        # a page built by its scripts; or trafilatura read the declared text too, but ran its paragraphs together
+                     or not _shown(tree, document.text)):
+        # a page built by its scripts; or trafilatura read the declared text too (its fallback), but ran its
+        # paragraphs together and kept the text of scripts in it
         document = _declared_document(document, declared, page, url)
     if document is None or _only_headline(document.text, document.title):
         raise ArticleError(where, "no article text found in this page; save or link the article page itself, "
@@ -623,6 +623,13 @@ def _declared_body(tree: Any) -> str:
     return text if len(text) >= _DECLARED_CHARS else ""
 
 
+def _shown(tree: Any, text: str) -> bool:
+    """Whether ``text`` begins with words the page's HTML shows (not text from its scripts or metadata)."""
+    opening = " ".join(text.split())[:60]
+    shown = " ".join(" ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")).split())
+    return opening in shown
+
+
 _HTML_BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|blockquote|section)|br)\b[^>]*>", re.IGNORECASE)
 
 
@@ -632,9 +639,12 @@ def _html_as_text(text: str) -> str:
 
     if re.search(r"<[A-Za-z/]", text):
         try:
-            text = lxml.html.fromstring(f"<div>{_HTML_BLOCK.sub(chr(10), text)}</div>").text_content()
+            root = lxml.html.fromstring(f"<div>{_HTML_BLOCK.sub(chr(10), text)}</div>")
         except (ValueError, TypeError, lxml.etree.ParserError):
             return ""
+        for code in root.xpath(".//script | .//style | .//template"):
+            code.drop_tree()  # the text after it stays
+        text = root.text_content()
     elif re.search(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", text, re.IGNORECASE):
         text = html.unescape(text)  # "the port&#8217;s owners"
     lines = (" ".join(line.split()) for line in clean_text(text).splitlines())

@@ -535,7 +535,7 @@ _TSAI = ["Taiwan's president won re-election on Saturday by a wide margin, offic
 def _built_by_scripts(body: str, shown: str) -> str:
     declared = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Tsai wins",
                            "datePublished": "2020-01-11T10:00:00Z", "author": {"@type": "Person", "name": "Jane Roe"},
-                           "articleBody": body})
+                           "articleBody": body}).replace("</", "<\\/")  # as sites write it inside <script>
     return (f"<html><head><title>Tsai wins | Daily</title><script type='application/ld+json'>{declared}</script>"
             f"</head><body><div id='app'><h1>Tsai wins</h1>{shown}</div><script src='/app.js'></script></body></html>")
 
@@ -544,7 +544,8 @@ def _built_by_scripts(body: str, shown: str) -> str:
     (" ".join(_TSAI), "<p>The president's victory was no easy feat, and it holds lessons for the island's "
      "politics and for its neighbours, analysts say.</p><p>Subscribers can read how the campaign was won, and "
      "what the result means for relations across the strait, in our full report on the election.</p>"),  # a teaser
-    ("<p>" + "</p><p>".join(_TSAI).replace("'", "&#8217;") + "</p>", ""),  # markup in it; only the headline shown
+    ("<p>" + "</p><p>".join(_TSAI).replace("'", "&#8217;").replace("Taipei.", "Taipei.<script>track()</script>")
+     + "</p>", ""),  # markup in it (a script too); the page shows only the headline
 ], ids=["plain text beside a teaser", "paragraphs in markup"])
 def test_a_page_built_by_its_scripts_is_read_from_the_text_its_json_ld_declares(body, shown):
     article = parse.parse_html(_built_by_scripts(body, shown), "t.html", "t.html", "t.html")
