@@ -8,7 +8,9 @@ Formats:
   (a lone "comments", "Share" …) is dropped;
 - ``.md`` with YAML front matter (title, source, author, published/date, url);
 - ``.html`` saved pages, read with trafilatura (main text and metadata; ``read_page``, which fetched
-  pages go through too): a cookie-consent wall or an index of stories is no article (``NotAnArticle``);
+  pages go through too), their data tables row by row (``tables_as_lines``), a lede set apart from the
+  story put back (``_with_lede``), a page built by its scripts read from the text its JSON-LD declares
+  (``_declared_body``): a cookie-consent wall or an index of stories is no article (``NotAnArticle``);
 - one JSON object of a feed line (title, source, author, published, url, body).
 
 Each parser gets text that is already decoded and size-checked (see
