@@ -527,7 +527,8 @@ def _read_page(text: str, where: str, url: str | None = None) -> PageText:
 #: share buttons, labels, promotions (matched in the class or id of the block and of what holds it).
 _NOT_LEDE = re.compile(r"byline|author|date|time|caption|credit|share|social|breadcrumb|tag|label|kicker|meta|"
                        r"newsletter|promo|related|advert|sponsor|disclaimer|notice|alert|banner|cookie|consent|"
-                       r"sidebar|widget|navigation|site-description",
+                       r"sidebar|widget|navigation|site-description|sign-?up|sign-?in|log-?in|subscri|register|"
+                       r"prompt|modal|dropdown|menu|toolbar|error|loader",
                        re.IGNORECASE)
 _NOT_LEDE_TAGS = ("figure", "figcaption", "nav", "aside", "footer", "form", "button", "time", "address", "li",
                   "blockquote", "table", "a", "label", "select", "noscript")
@@ -541,35 +542,48 @@ def _with_lede(text: str, tree: Any, title: str | None) -> str:
     from (a ``<div class="standfirst">`` in the header, a ``<p class="intro">`` in a hero box).
 
     A lede is a block of text after the page's headline (the ``<h1>`` that is its title, not a site's name) and
-    before the block where the text begins (found
-    within the next 2,000 blocks, else nothing is added): a sentence of 8 or more words (at most 600
-    characters), not mostly link text, not in a figure, list, quote, navigation or form, and not a byline,
-    date, caption, label or promotion by its class or id (``_NOT_LEDE``); at most two such blocks, each not
-    already in the text."""
+    before the block where the text begins (found within the next 2,000 blocks, else nothing is added): a
+    sentence of 8 or more words (at most 600 characters), not mostly link text (``_lede``), set apart from
+    figures, lists, quotes, navigation, forms, bylines, dates, captions, labels and promotions
+    (``_set_apart``); at most two such blocks, each not already in the text."""
     headline = _headline(tree, title) if tree is not None and title else None
     lines = text.split("\n")
     at = 1 if headline is not None and _same_text(lines[0], headline.text_content()) else 0
-    if headline is None or at >= len(lines) or not (opening := " ".join(lines[at].split())[:60]):
-        return text
+    if headline is None or at >= len(lines) or not (opening := " ".join(lines[at].split())[:60]) or \
+            any(_same_text(line, headline.text_content()) for line in lines[at:]):
+        return text  # (the text holds what stands before the headline: it does not begin with the story)
     read, found = " ".join(text.split()), []
     for element in itertools.islice(_blocks_after(headline), _LEDE_ELEMENTS):
         own = " ".join(element.text_content().split())
-        if opening in own:  # the story begins here
-            return "\n".join(lines[:at] + found[:_LEDES] + lines[at:]) if found else text
+        if own.startswith(opening):  # the story begins here
+            shared = {*element.iterancestors(), *headline.iterancestors()}  # what holds the story or the headline
+            ledes = [lede for lede, block in found if _set_apart(block, shared)][:_LEDES]
+            return "\n".join(lines[:at] + ledes + lines[at:]) if ledes else text
         if element.tag in _LEDE_TAGS and _lede(element, own) and own not in read and \
-                not any(own in lede for lede in found):
-            found.append(own)
+                not any(own in lede for lede, _ in found):
+            found.append((own, element))
     return text
 
 
 def _headline(tree: Any, title: str) -> Any:
-    """The page's ``<h1>`` that is its title (the title may add the site's name), or None."""
-    wanted = " ".join(title.split()).casefold()
+    """The page's ``<h1>`` that is its title (the title may add the site's name, or the page may show a
+    headline that begins as its title does, the first four words alike), or None."""
+    wanted = _plain_words(title)
     for heading in itertools.islice(tree.iter("h1"), 20):
-        words = " ".join(heading.text_content().split()).casefold()
-        if words and (words == wanted or (len(words.split()) >= 3 and words in wanted) or wanted in words):
+        words = _plain_words(heading.text_content())
+        if words and (words == wanted or (len(words.split()) >= 3 and words in wanted) or wanted in words
+                      or words.split()[:4] == wanted.split()[:4] and len(wanted.split()) >= 4):
             return heading
     return None
+
+
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"',
+                              "„": '"'})
+
+
+def _plain_words(text: str) -> str:
+    """``text`` for comparing: one space between words, lower case, typographic quotes as plain ones."""
+    return " ".join(text.split()).casefold().translate(_QUOTE_MARKS)
 
 
 def _blocks_after(element: Any) -> Iterator[Any]:
@@ -597,13 +611,18 @@ def _lede(element: Any, own: str) -> bool:
     if len(own.split()) < _LEDE_WORDS or len(own) > _LEDE_CHARS or not re.search(r"[.!?…][”\"'’)]?$", own):
         return False
     linked = sum(len(" ".join(link.text_content().split())) for link in element.iter("a"))
-    if linked * 2 > len(own) or _PROMPT.search(own):
-        return False
+    return linked * 2 <= len(own) and not _PROMPT.search(own)
+
+
+def _set_apart(element: Any, shared: set[Any]) -> bool:
+    """Whether a lede's block, and what holds it below the boxes it shares with the story or the headline
+    (``shared``: a layout's "sidebar-layout" row holds all three), is no figure, list, quote, navigation or
+    form, and no byline, date, caption, label, sidebar or promotion by its class or id."""
     for holder in itertools.chain([element], element.iterancestors()):
+        if holder in shared or holder.tag in ("body", "main", "article", "header"):
+            return True
         if holder.tag in _NOT_LEDE_TAGS or _NOT_LEDE.search(f"{holder.get('class', '')} {holder.get('id', '')}"):
             return False
-        if holder.tag in ("body", "main", "article", "header"):
-            break
     return True
 
 

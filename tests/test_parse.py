@@ -503,11 +503,13 @@ _LEDE = "The harbour bridge reopened on Monday after a year of repairs costing �
     f"<div class='hero'><h1>Bridge reopens</h1><p class='intro'>{_LEDE}</p><span class='byline'>By Jane Roe</span>"
     "</div>",
     f"<h1>Bridge reopens</h1><div class='summary'>{_LEDE}</div>",
-], ids=["a standfirst in the header", "an intro in a hero box", "a summary beside the headline"])
+    f"<h1>Bridge ‘reopens’</h1><div class='o-row fixed-sidebar-layout'><div class='intro'><p>{_LEDE}</p></div>",
+], ids=["a standfirst in the header", "an intro in a hero box", "a summary beside the headline",
+        "typographic quotes, in a row of a sidebar layout that also holds the story"])
 def test_a_lede_set_apart_from_the_story_is_its_first_paragraph(top):
     """trafilatura takes the story's box and left out the lede the page sets above it."""
-    page = (f"<html><head><title>Bridge reopens</title></head><body><nav><a href='/'>Home</a></nav><main>{top}"
-            f"<div class='article-body'>{_STORY}</div></main></body></html>")
+    page = (f"<html><head><title>Bridge 'reopens'</title></head><body><nav><a href='/'>Home</a></nav><main>{top}"
+            f"<div class='article-body'>{_STORY}</div>{'</div>' * ('sidebar' in top)}</main></body></html>")
     assert parse.parse_html(page, "b.html", "b.html", "b.html").body.split("\n")[:2] == [
         _LEDE, "Paragraph 0 of the story about the harbour bridge reopening after repairs."]
 
@@ -516,7 +518,8 @@ def test_what_stands_between_headline_and_story_is_no_lede_unless_it_reads_as_on
     between = ("<p class='byline'>By Jane Roe, transport correspondent for the Daily Example, in Harbourtown.</p>"
                "<figure><img src='b.jpg'><figcaption>Workers repaint the bridge on Sunday before it reopens to "
                "traffic.</figcaption></figure><div class='newsletter-signup'>Sign up to our morning briefing for "
-               "the news you need to start your day.</div><p>Updated 3 hours ago</p>")
+               "the news you need to start your day.</div><p>Updated 3 hours ago</p><div class='signup-prompt'>"
+               "<p>Daily Example is home to over a million readers who want the local news first.</p></div>")
     page = (f"<html><head><title>Bridge reopens</title></head><body><header><h1>Daily Example</h1><p>{_LEDE}</p>"
             f"</header><main><h1>Bridge reopens</h1>{between}<div class='article-body'>{_STORY}</div></main></body>"
             "</html>")  # the first <h1> is the site's name: what follows it is no lede either
@@ -558,6 +561,16 @@ def test_a_page_whose_html_holds_its_text_is_read_from_the_html_not_its_json_ld(
     page = _built_by_scripts("A summary the site declares for search engines, one sentence long and no more than "
                              "that, which is not the story itself.", _STORY)
     assert parse.parse_html(page, "t.html", "t.html", "t.html").body.startswith("Paragraph 0 of the story")
+
+
+def test_no_lede_is_added_to_a_text_that_begins_before_the_headline():
+    """trafilatura's text may open with a sidebar's text, the headline further down: what stands before that
+    text is the sidebar's too, not the story's lede."""
+    promo = "Workshops on open licences for schools, universities and libraries across the country."
+    tree = parse._tree(f"<html><body><h1>Bridge reopens</h1><div class='column'><p>{promo}</p><p>We visit "
+                       f"schools.</p></div><div class='story'><h2>Bridge reopens</h2>{_STORY}</div></body></html>")
+    text = "We visit schools.\nBridge reopens\n" + "\n".join(f"Paragraph {i} of the story" for i in range(3))
+    assert parse._with_lede(text, tree, "Bridge reopens") == text
 
 
 def test_a_canonical_link_to_the_sites_front_page_is_not_the_articles_address():
