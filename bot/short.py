@@ -692,12 +692,19 @@ def _name_span(sentence: str, run: list[tuple[int, int, str]]) -> list[Span]:
     return [Span(start, end, text, "name")] if text else []
 
 
+#: The rest of a table's row after its first label: "; Winner: …".
+_NEXT_LABEL = re.compile(r";\s+[^;:]{1,60}: ")
+
+
 def _label(sentence: str, start: int, end: int) -> bool:
-    """Whether the words at ``start:end`` label what follows them: "Winner: Mark Kelly" (a table's row as
-    ingest writes it, "State: Nevada; Winner: …"), "Correction: …", "Editor’s Note: …"; they open the sentence
-    or follow a semicolon, and a colon follows them."""
+    """Whether the words at ``start:end`` are a label in a table's row as ingest writes it ("State: Nevada;
+    Winner: Mark Kelly"): a colon follows them, and a semicolon stands before them, or they open a sentence
+    that goes on to another label. A speaker's name opening a line of a transcript ("Biden: We will …") stays
+    a name."""
+    if not sentence.startswith(": ", end):
+        return False
     before = sentence[:start].rstrip()
-    return sentence.startswith(": ", end) and (not before or before.endswith(";"))
+    return before.endswith(";") or not before and _NEXT_LABEL.search(sentence, end) is not None
 
 
 def _shouted(run: list[tuple[int, int, str]]) -> bool:
