@@ -1727,6 +1727,16 @@ after before including like than but if because at in on the a an this""")
 #: an agency or a picture desk's word is not part of a title.
 _CREDITS = _set("""reuters ap afp getty images epa bloomberg shutterstock photo photos file credit courtesy xinhua
 anadolu sipa dpa ansa efe tass ria""")
+
+
+def _credit(sentence: str, word: re.Match[str]) -> bool:
+    """Whether ``word`` ends a photo's credit: an agency's or a picture desk's word after "/", ":" or "via", or
+    after another such word ("Getty Images"); "AP correspondent Jane Roe" keeps its title."""
+    if word.group().lower() not in _CREDITS:
+        return False
+    before = sentence[: word.start()].rstrip()
+    previous = before.rsplit(None, 1)[-1].lower() if before else ""
+    return before.endswith(("/", ":")) or previous in ("via", "by") or previous in _CREDITS
 #: Where a relative clause begins, which a description does not keep.
 _RELATIVE = re.compile(r"\s+(?:who|whom|whose|which|that)\b")
 #: Verbs that show a description beside a name is a clause of its own ("Zakharova, the ministry said").
@@ -1795,8 +1805,8 @@ def _title_before(sentence: str, start: int) -> Span | None:
     for word in reversed(list(_TOKEN.finditer(sentence, 0, start))):
         gap = sentence[word.end() : taken[-1].start() if taken else start]
         lowered = word.group().lower()
-        if gap.strip() or lowered in _BEFORE_TITLE or lowered in _CREDITS or lowered in STOPWORDS and lowered != "of" \
-                or len(taken) == ROLE_WORDS // 2:
+        if gap.strip() or lowered in _BEFORE_TITLE or _credit(sentence, word) or \
+                lowered in STOPWORDS and lowered != "of" or len(taken) == ROLE_WORDS // 2:
             break
         taken.append(word)
     while taken and taken[-1].group().lower() == "of":  # "of State": the title does not start with "of"

@@ -562,6 +562,7 @@ def test_no_common_noun_phrase_where_the_sentence_gives_none_or_a_name_is_asked(
      "Secretary of State"),
     ("Who is Maria Ressa?", "Jim Watson/AFP via Getty Images Nobel Peace Prize laureate Maria Ressa spoke.",
      "Nobel Peace Prize laureate"),  # a photo's credit running into its caption is not part of the title
+    ("Who is Maria Ressa?", "The interview was given to AP correspondent Maria Ressa in Manila.", "AP correspondent"),
     # a description after the name, without a relative clause; after an age; the last name alone
     ("Who is Kevin McCarthy?", "The vote went to Kevin McCarthy, a California Republican who leads the House.",
      "a California Republican"),
