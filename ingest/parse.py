@@ -742,7 +742,8 @@ def _readable(tree: Any) -> str | None:
 #: A data table's cells are short (a name, a figure, a date): a cell longer than this, or holding more than one
 #: paragraph, a heading, a list or a form, is a page laid out in a table, whose text trafilatura reads as it is.
 _CELL_CHARS = 150
-_ROW_TAGS, _CELL_TAGS = ("tr",), ("td", "th")
+#: A table's rows: ``<tr>``, and the header cells a ``<thead>`` holds with no row around them, as pages write them.
+_ROW_TAGS, _CELL_TAGS = ("tr", "thead"), ("td", "th")
 _LAYOUT_IN_CELL = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "form", "iframe", "article",
                    "section", "nav")
 
@@ -781,12 +782,15 @@ def _table_lines(table: Any) -> list[str] | None:
     rows: list[tuple[list[str], bool]] = []  # the cells' texts, and whether the row is a header
     for row in table.iter(*_ROW_TAGS):
         cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag in _CELL_TAGS]
+        if row.tag != "tr" and not cells:
+            continue
         if any(_laid_out(cell) for cell in cells):
             return None
         texts = [_cell_text(cell) for cell in cells]
         if any(len(text) > _CELL_CHARS for text in texts):
             return None
-        header = bool(cells) and (all(cell.tag == "th" for cell in cells) or row.getparent().tag == "thead")
+        header = bool(cells) and (all(cell.tag == "th" for cell in cells)
+                                  or "thead" in (row.tag, getattr(row.getparent(), "tag", None)))
         rows.append((texts, header))
     if sum(len([text for text in texts if text]) >= 2 for texts, _ in rows) < 2:
         return None

@@ -487,6 +487,13 @@ def test_a_table_with_what_lays_out_a_page_is_no_data_table(table):
     assert parse._table_lines(parse._tree(f"<html><body>{table}</body></html>").find(".//table")) is None
 
 
+def test_header_cells_a_thead_holds_without_a_row_label_the_rows():
+    table = ("<table><thead><th>Name</th><th>Price</th></thead><tr><td><p>Grill 800</p></td><td>299 euros</td></tr>"
+             "<tr><td><p>Grill 600</p></td><td>249 euros</td></tr></table>")  # as a shop's review writes it
+    lines = parse._table_lines(parse._tree(f"<html><body>{table}</body></html>").find(".//table"))
+    assert lines == ["Name: Grill 800; Price: 299 euros", "Name: Grill 600; Price: 249 euros"]
+
+
 def test_a_line_break_in_a_data_tables_cell_is_a_space():
     table = ("<table><tr><td>Sunday</td><td>10:00 beginners<br>11:15 advanced</td></tr><tr><td>Wednesday</td>"
              "<td>17:15 beginners</td></tr></table>")
