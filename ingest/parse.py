@@ -627,7 +627,7 @@ def _set_apart(element: Any, shared: set[Any]) -> bool:
 
 
 def _same_text(line: str, other: str) -> bool:
-    return " ".join(line.split()).casefold() == " ".join(other.split()).casefold()
+    return _plain_words(line) == _plain_words(other)
 
 
 #: A page's text is read from its JSON-LD's ``articleBody`` when what trafilatura finds is less than a third of it.
@@ -752,11 +752,12 @@ def tables_as_lines(tree: Any) -> bool:
     """Each data table of the page as lines of text, one per row: trafilatura leaves tables out (a layout table's
     cells would come out as one run-on row), and an election's results or a match's scores are the news.
 
-    A data table has two or more rows of two or more filled cells, none of them long (``_CELL_CHARS``), and no
-    table inside it; a row reads "Header: cell; Header: cell" under a header row (``<th>`` cells, or
-    ``<thead>``), "Label: cell" in a table of two columns, else its cells joined by "; ". A row of one filled
-    cell (a group's heading) and the caption are lines of their own. Layout tables are left as they are. Returns
-    whether a table was changed (the tree is changed)."""
+    A data table has two or more rows of two or more filled cells, none of them long (``_CELL_CHARS``) or laying
+    out part of a page (``_laid_out``), no table inside it and no text outside its rows. A row reads "Header:
+    cell; Header: cell" under a header row (``<th>`` cells, or ``<thead>``), "Label: cell" in a table of two
+    columns, else its cells joined by "; ". A row of one filled cell (a group's heading) and the caption are
+    lines of their own. Layout tables are left as they are. Returns whether a table was changed (the tree is
+    changed)."""
     import lxml.html
 
     changed = False
