@@ -1724,19 +1724,9 @@ _COPULA = re.compile(r"\s+(?:is|was|has been|had been|became|becomes|remains|ser
 _BEFORE_TITLE = _set("""said says told tells added wrote asked according by and or with to from as that when while
 after before including like than but if because at in on the a an this""")
 #: A photo's credit that runs into the caption's text ("Jim Watson/AFP Nobel Peace Prize laureate Maria Ressa"):
-#: an agency or a picture desk's word is not part of a title.
+#: an agency's or a picture desk's words, which end a title as a credit (``_credit``).
 _CREDITS = _set("""reuters ap afp getty images epa bloomberg shutterstock photo photos file credit courtesy xinhua
 anadolu sipa dpa ansa efe tass ria""")
-
-
-def _credit(sentence: str, word: re.Match[str]) -> bool:
-    """Whether ``word`` ends a photo's credit: an agency's or a picture desk's word after "/", ":" or "via", or
-    after another such word ("Getty Images"); "AP correspondent Jane Roe" keeps its title."""
-    if word.group().lower() not in _CREDITS:
-        return False
-    before = sentence[: word.start()].rstrip()
-    previous = before.rsplit(None, 1)[-1].lower() if before else ""
-    return before.endswith(("/", ":")) or previous in ("via", "by") or previous in _CREDITS
 #: Where a relative clause begins, which a description does not keep.
 _RELATIVE = re.compile(r"\s+(?:who|whom|whose|which|that)\b")
 #: Verbs that show a description beside a name is a clause of its own ("Zakharova, the ministry said").
@@ -1797,6 +1787,16 @@ def _describes(text: str) -> bool:
     """Whether a phrase beside a name can say what its bearer is: it has a word that says what somebody is, or a
     lower-case word of content ("the Ukrainian leader", "a Democrat"; not "the Boys" nor another name)."""
     return any(_is_role(word) or word[:1].islower() and word.lower() not in STOPWORDS for word in _TOKEN.findall(text))
+
+
+def _credit(sentence: str, word: re.Match[str]) -> bool:
+    """Whether ``word`` ends a photo's credit: an agency's or a picture desk's word after "/", ":" or "via", or
+    after another such word ("Getty Images"); "AP correspondent Jane Roe" keeps its title."""
+    if word.group().lower() not in _CREDITS:
+        return False
+    before = sentence[: word.start()].rstrip()
+    previous = before.rsplit(None, 1)[-1].lower() if before else ""
+    return before.endswith(("/", ":")) or previous in ("via", "by") or previous in _CREDITS
 
 
 def _title_before(sentence: str, start: int) -> Span | None:

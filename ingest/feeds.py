@@ -51,7 +51,7 @@ from bot.errors import ArticleError
 from bot.store import Store
 from bot.types import Article
 from ingest import parse
-from ingest.parse import canonical
+from ingest.parse import canonical, html_text
 from ingest.sources import Limits, Note, decode, few_replaced, mostly_utf8
 from ingest.web import Fetcher, FetchError, Page, is_url
 
@@ -264,13 +264,13 @@ class UrlOrigin:
         if item.own:  # named by its feed and id, with no web address of its own
             article = parse.make_article(item.link, item.link, item.link, {
                 "title": item.title, "author": item.author, "source": item.source or urlsplit(item.link).hostname,
-                "published": item.published, "url": item.url}, _text_of(item.content, item.plain), None,
+                "published": item.published, "url": item.url}, html_text(item.content, item.plain), None,
                 limits.max_title_chars)
             return replace(article, source_version=item.version)
         try:
             return _article_from_page(self.fetcher.fetch(item.link), item, limits)
         except ArticleError as error:
-            text = _text_of(item.content, item.plain)
+            text = html_text(item.content, item.plain)
             if len(text) >= MIN_ITEM_CHARS:
                 return _article(item, item.link, text, {}, limits)
             raise ArticleError(item.link, f"{error.problem}; and the feed item has no full text of its own") \
@@ -407,7 +407,7 @@ def _content(entry: Any) -> tuple[str, bool]:
     best, best_plain, longest = "", False, -1
     for detail in found:
         value, plain = detail.get("value") or "", detail.get("type") == "text/plain"
-        if value and (length := len(_text_of(value, plain))) > longest:
+        if value and (length := len(html_text(value, plain))) > longest:
             best, best_plain, longest = value, plain, length
     return best, best_plain
 
@@ -427,7 +427,7 @@ def _posts_of_one_page(items: list[Item], skipped: int) -> tuple[list[Item], int
     for item in items:
         if item.own or item.link.split("#", 1)[0] not in shared:
             kept.append(item)
-        elif _text_of(item.content, item.plain):
+        elif html_text(item.content, item.plain):
             kept.append(replace(item, own=True, url=item.link))
         else:
             skipped += 1
@@ -477,7 +477,7 @@ def _title(found: Any) -> str:
     with markup or entities) without its tags, its entities decoded, on one line."""
     title = found.get("title", "")
     if (found.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
-        return " ".join(_text_of(title).split())
+        return " ".join(html_text(title).split())
     return title
 
 
@@ -521,7 +521,7 @@ def _json_feed(page: Page) -> tuple[list[Item], str, int]:
 def _own_link(feed: str, content: str, plain: bool, name: str, title: str) -> str:
     """The name of an item that links nowhere (a newsletter's, a microblog's), whose own text is the article:
     ``FEED#item-…`` by its guid / id, else by its title and text; '' when it holds too little text of its own."""
-    if len(_text_of(content, plain)) < MIN_ITEM_CHARS:
+    if len(html_text(content, plain)) < MIN_ITEM_CHARS:
         return ""
     return f"{feed}#item-{_version(name) if name else _version(title, content)}"
 
@@ -654,43 +654,6 @@ def _decode_page(page: Page) -> str:
         return decode(page.body, page.url, html=True, header_charset=page.charset)
     except ArticleError as error:  # as a FetchError: the item may then fall back to its own content
         raise FetchError(page.url, error.problem) from None
-
-
-def _text_of(content: str, plain: bool = False) -> str:
-    """The text of an item's own content: HTML, as feeds carry it (every piece of text kept, before, between
-    and after tags; entities decoded; a line break at each block, ``<br>`` and table cell; a data table read row
-    by row, as on a page: ``parse.tables_as_lines``), or ``plain`` text as it is."""
-    if plain or ("<" not in content and "&" not in content):
-        return content.strip()
-    import lxml.etree
-    import lxml.html
-
-    try:
-        root = lxml.html.fragment_fromstring(content, create_parent="div")
-    except (ValueError, TypeError, lxml.etree.ParserError):
-        return ""
-    parse.tables_as_lines(root)  # a data table's rows as lines under their headers, as on a page
-    parts: list[str] = []
-    hidden = 0  # inside <script> or <style>
-    for event, element in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
-        if event in ("comment", "pi"):
-            parts.append(element.tail or "")
-            continue
-        block = element.tag in _BLOCKS
-        if event == "start":
-            hidden += element.tag in ("script", "style")
-            parts.append(("\n" if block else "") + ("" if hidden else element.text or ""))
-        else:
-            hidden -= element.tag in ("script", "style")
-            parts.append(("\n" if block else "") + ("" if element is root else element.tail or ""))
-    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-#: Elements that begin a new line of an item's text.
-_BLOCKS = frozenset(["p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-                     "blockquote", "pre", "table", "tr", "td", "th", "caption", "section", "article", "header",
-                     "footer", "figure", "figcaption"])
 
 
 def _base(page: Page) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import html
 import itertools
 import os
 import re
@@ -640,7 +639,7 @@ def _declared_body(tree: Any) -> str:
     with scripts (the text is not in its HTML) often still declare it so."""
     found = [body for value in _json_ld(tree, ("@graph", "mainEntity", "mainEntityOfPage", "hasPart"))
              if isinstance(body := value.get("articleBody"), str)]
-    text = _html_as_text(max(found, key=len)) if found else ""
+    text = html_text(max(found, key=len)) if found else ""
     return text if len(text) >= _DECLARED_CHARS else ""
 
 
@@ -649,27 +648,6 @@ def _shown(tree: Any, text: str) -> bool:
     opening = " ".join(text.split())[:60]
     shown = " ".join(" ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")).split())
     return opening in shown
-
-
-_HTML_BLOCK = re.compile(r"<(?:/?(?:p|div|h[1-6]|li|blockquote|section)|br)\b[^>]*>", re.IGNORECASE)
-
-
-def _html_as_text(text: str) -> str:
-    """``text`` without its markup, when it holds any (a line break for each paragraph, entities decoded)."""
-    import lxml.html
-
-    if re.search(r"<[A-Za-z/]", text):
-        try:
-            root = lxml.html.fromstring(f"<div>{_HTML_BLOCK.sub(chr(10), text)}</div>")
-        except (ValueError, TypeError, lxml.etree.ParserError):
-            return ""
-        for code in root.xpath(".//script | .//style | .//template"):
-            code.drop_tree()  # the text after it stays
-        text = root.text_content()
-    elif re.search(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", text, re.IGNORECASE):
-        text = html.unescape(text)  # "the port&#8217;s owners"
-    lines = (" ".join(line.split()) for line in clean_text(text).splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 def _declared_document(document: Any, declared: str, page: Any, url: str | None) -> Any:
@@ -845,6 +823,42 @@ def _label(name: str) -> str:
 _BLOCK_TAGS = ("div", "section", "article", "main", "header", "footer", "aside", "p", "ul", "ol", "li", "table",
                "blockquote", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "dd", "dt", "nav",
                "form", "pre", "address", "hr")
+
+
+def html_text(content: str, plain: bool = False) -> str:
+    """The text of a piece of HTML, as feeds carry an item's content and pages their JSON-LD's ``articleBody``
+    (every piece of text kept, before, between and after tags, but a script's or a style sheet's; entities
+    decoded; a line break at each block, ``<br>`` and table cell; a data table read row by row, as on a page:
+    ``tables_as_lines``), or ``plain`` text as it is."""
+    if plain or ("<" not in content and "&" not in content):
+        return content.strip()
+    import lxml.etree
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        return ""
+    tables_as_lines(root)  # a data table's rows as lines under their headers, as on a page
+    parts: list[str] = []
+    hidden = 0  # inside <script> or <style>
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):
+            parts.append(element.tail or "")
+            continue
+        block = element.tag in _TEXT_BLOCKS
+        if event == "start":
+            hidden += element.tag in ("script", "style")
+            parts.append(("\n" if block else "") + ("" if hidden else element.text or ""))
+        else:
+            hidden -= element.tag in ("script", "style")
+            parts.append(("\n" if block else "") + ("" if element is root else element.tail or ""))
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+#: Elements that begin a new line of a piece of HTML's text: the blocks a browser lays out, line breaks, table cells.
+_TEXT_BLOCKS = frozenset([*_BLOCK_TAGS, "br", "tr", "td", "th", "caption"])
 
 
 def _own_url(found: str | None, fetched: str | None) -> str | None:
